@@ -1,0 +1,60 @@
+"""Page views that act inside one workspace or one agency.
+
+The workspace is resolved once from the URL, for the signed-in user only (a
+404 when it is missing or not theirs), put in scope for the whole view and
+its template rendering, and checked against the capability the view needs.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+
+from accounts.roles import Can, agency_can_manage, workspace_capabilities
+from accounts.selectors import agency_access_or_404, workspace_access_or_404
+from accounts.tenancy import workspace_scope
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+class WorkspaceViewMixin(LoginRequiredMixin):
+    """`read_capability` for safe methods, `write_capability` for the others."""
+
+    read_capability: Can = Can.VIEW
+    write_capability: Can = Can.EDIT_DATA
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.workspace, self.role = workspace_access_or_404(user=request.user, slug=kwargs["workspace_slug"])
+        self.capabilities = workspace_capabilities(self.role)
+        needed = self.read_capability if request.method in SAFE_METHODS else self.write_capability
+        if needed not in self.capabilities:
+            raise PermissionDenied("Your role in this workspace does not allow that.")
+        with workspace_scope(self.workspace):
+            response = super().dispatch(request, *args, **kwargs)
+            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                response.render()
+            return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(workspace=self.workspace, role=self.role, can={c.value: True for c in self.capabilities})
+        return context
+
+
+class AgencyViewMixin(LoginRequiredMixin):
+    """Agency-level pages; only the agency's owner and admins may manage."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.agency, self.agency_role = agency_access_or_404(user=request.user, slug=kwargs["agency_slug"])
+        if not agency_can_manage(self.agency_role):
+            raise PermissionDenied("Only the agency's owner and admins can do that.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(agency=self.agency, agency_role=self.agency_role)
+        return context

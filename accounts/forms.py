@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+import zoneinfo
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+
+from accounts.models import AgencyRole, User, Workspace, WorkspaceRole
+
+TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz or tz == "UTC"]
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    username = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+
+
+class _PasswordPairMixin(forms.Form):
+    password1 = forms.CharField(label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(
+        label="Password again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def _check_passwords(self, email: str) -> None:
+        p1, p2 = self.cleaned_data.get("password1"), self.cleaned_data.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", "The two passwords differ.")
+        elif p1:
+            try:
+                password_validation.validate_password(p1, User(email=email or ""))
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+
+
+class AgencySignupForm(_PasswordPairMixin):
+    agency_name = forms.CharField(label="Agency name", max_length=120)
+    full_name = forms.CharField(label="Your name", max_length=150, required=False)
+    email = forms.EmailField(label="Work email")
+    field_order = ["agency_name", "full_name", "email", "password1", "password2"]
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("An account with this email exists already: sign in instead.")
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        self._check_passwords(cleaned.get("email", ""))
+        return cleaned
+
+
+class AcceptInvitationForm(_PasswordPairMixin):
+    full_name = forms.CharField(label="Your name", max_length=150, required=False)
+    field_order = ["full_name", "password1", "password2"]
+
+    def __init__(self, *args, email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self):
+        cleaned = super().clean()
+        self._check_passwords(self.email)
+        return cleaned
+
+
+class WorkspaceCreateForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES, initial="UTC")
+
+    class Meta:
+        model = Workspace
+        fields = ["name", "currency", "time_zone"]
+        help_texts = {"currency": "Three-letter code, e.g. USD, EUR, GBP.", "name": "Usually the client's name."}
+
+    def clean_currency(self) -> str:
+        return self.cleaned_data["currency"].upper()
+
+
+class WorkspaceSettingsForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES)
+
+    class Meta:
+        model = Workspace
+        fields = [
+            "name",
+            "currency",
+            "time_zone",
+            "gross_margin",
+            "engagement_window_days",
+            "half_life_days",
+            "mqa_threshold",
+            "engagement_weights",
+        ]
+        help_texts = {
+            "gross_margin": "Fraction between 0 and 1 used by CLV (1.0 = 100 %).",
+            "engagement_window_days": "ABM engagement looks back this many days.",
+            "half_life_days": "An engagement counts half as much after this many days.",
+            "mqa_threshold": "A target account with a score at or above this is an MQA.",
+            "engagement_weights": "JSON object: touchpoint kind → weight.",
+        }
+
+    def clean_currency(self) -> str:
+        return self.cleaned_data["currency"].upper()
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField()
+    role = forms.ChoiceField()
+
+    def __init__(self, *args, roles: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = roles
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].lower()
+
+
+WORKSPACE_INVITE_ROLES = WorkspaceRole.choices
+AGENCY_INVITE_ROLES = [(AgencyRole.MEMBER.value, "Member"), (AgencyRole.ADMIN.value, "Admin")]
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField()
+
+    def __init__(self, *args, roles: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = roles
+
+
+class ApiKeyCreateForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="What uses this key, e.g. “HubSpot sync”.")

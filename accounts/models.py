@@ -1,0 +1,244 @@
+"""Agencies, workspaces (the tenants), people, invitations and API keys."""
+
+from __future__ import annotations
+
+import zoneinfo
+from decimal import Decimal
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils import timezone
+
+from accounts.tenancy import WorkspaceOwned
+
+DEFAULT_ENGAGEMENT_WEIGHTS = {
+    "email_open": 1,
+    "email_click": 3,
+    "page_view": 1,
+    "form_submit": 10,
+    "ad_click": 2,
+    "social_engagement": 2,
+    "webinar_registration": 5,
+    "webinar_attendance": 8,
+    "content_download": 5,
+    "meeting": 15,
+}
+
+
+def default_engagement_weights() -> dict[str, float]:
+    return dict(DEFAULT_ENGAGEMENT_WEIGHTS)
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"“{value}” is not a time zone name such as Europe/Paris or America/New_York.")
+
+
+def validate_engagement_weights(value: object) -> None:
+    if not isinstance(value, dict):
+        raise ValidationError("Engagement weights must be an object of kind → weight.")
+    unknown = sorted(set(value) - set(DEFAULT_ENGAGEMENT_WEIGHTS))
+    if unknown:
+        raise ValidationError(f"Unknown engagement kinds: {', '.join(unknown)}.")
+    for kind, weight in value.items():
+        if not isinstance(weight, (int, float)) or isinstance(weight, bool) or weight < 0:
+            raise ValidationError(f"The weight of {kind} must be a number ≥ 0.")
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> User:
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username: str) -> User:
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person; logs in with an email address."""
+
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=150, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def save(self, *args, **kwargs) -> None:
+        self.email = self.email.lower()
+        super().save(*args, **kwargs)
+
+
+class Agency(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "agencies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgencyRole(models.TextChoices):
+    OWNER = "owner", "Owner"
+    ADMIN = "admin", "Admin"
+    MEMBER = "member", "Member"
+
+
+class WorkspaceRole(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    EDITOR = "editor", "Editor"
+    VIEWER = "viewer", "Viewer"
+
+
+class AgencyMembership(models.Model):
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="agency_memberships")
+    role = models.CharField(max_length=10, choices=AgencyRole.choices, default=AgencyRole.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agency", "user"], name="agency_membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.role} of {self.agency}"
+
+
+currency_code = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code such as USD or EUR.")
+
+
+class Workspace(models.Model):
+    """A client of an agency: the tenant every marketing row belongs to."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="workspaces")
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True)
+    currency = models.CharField(max_length=3, default="USD", validators=[currency_code])
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    # KPI settings (KPI_SPEC.md), with the spec's defaults.
+    gross_margin = models.DecimalField(
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("1.0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+    )
+    engagement_weights = models.JSONField(default=default_engagement_weights, validators=[validate_engagement_weights])
+    engagement_window_days = models.PositiveIntegerField(default=90, validators=[MinValueValidator(1)])
+    half_life_days = models.PositiveIntegerField(default=30, validators=[MinValueValidator(1)])
+    mqa_threshold = models.DecimalField(
+        max_digits=10, decimal_places=2, default=Decimal("20"), validators=[MinValueValidator(Decimal("0"))]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(gross_margin__gte=0, gross_margin__lte=1), name="workspace_gross_margin_0_1"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class WorkspaceMembership(models.Model):
+    """A client-side person's access to one workspace."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="workspace_memberships")
+    role = models.CharField(max_length=10, choices=WorkspaceRole.choices, default=WorkspaceRole.VIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "user"], name="workspace_membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.role} of {self.workspace}"
+
+
+class Invitation(models.Model):
+    """An emailed invitation to an agency (staff) or to one workspace (client)."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="invitations")
+    workspace = models.ForeignKey(
+        Workspace, null=True, blank=True, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField()
+    role = models.CharField(max_length=10)
+    # Set when the email goes out; the token itself is only ever in that email.
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    invited_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["agency", "email"])]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.target_name} ({self.role})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+    @property
+    def target_name(self) -> str:
+        return self.workspace.name if self.workspace_id else self.agency.name
+
+
+class ApiKey(WorkspaceOwned):
+    """A per-workspace key for integrations. Only a hash of the secret is kept."""
+
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

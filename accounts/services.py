@@ -1,0 +1,250 @@
+"""Writes about people and tenants. Each service is one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.models import (
+    Agency,
+    AgencyMembership,
+    AgencyRole,
+    ApiKey,
+    Invitation,
+    User,
+    Workspace,
+    WorkspaceMembership,
+    WorkspaceRole,
+)
+from accounts.tenancy import workspace_scope
+
+API_KEY_PREFIX = "mk"
+
+
+def _unique_slug(model: type, name: str) -> str:
+    base = slugify(name)[:50] or "workspace"
+    slug, n = base, 1
+    while model.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def agency_signup(*, agency_name: str, email: str, password: str, full_name: str = "") -> tuple[User, Agency]:
+    """A new agency with the signing-up person as its owner."""
+    user = User.objects.create_user(email=email, password=password, full_name=full_name)
+    agency = agency_create(name=agency_name, owner=user)
+    return user, agency
+
+
+@transaction.atomic
+def agency_create(*, name: str, owner: User) -> Agency:
+    agency = Agency.objects.create(name=name, slug=_unique_slug(Agency, name))
+    AgencyMembership.objects.create(agency=agency, user=owner, role=AgencyRole.OWNER)
+    return agency
+
+
+@transaction.atomic
+def workspace_create(*, agency: Agency, name: str, currency: str = "USD", time_zone: str = "UTC") -> Workspace:
+    workspace = Workspace(
+        agency=agency, name=name, slug=_unique_slug(Workspace, name), currency=currency, time_zone=time_zone
+    )
+    workspace.full_clean()
+    workspace.save()
+    return workspace
+
+
+def invitation_create(
+    *, agency: Agency, email: str, role: str, invited_by: User | None, workspace: Workspace | None = None
+) -> Invitation:
+    """Invite someone to the agency's staff, or to one workspace; the email goes out after commit."""
+    from accounts.tasks import send_invitation_task
+
+    valid_roles = WorkspaceRole.values if workspace else AgencyRole.values
+    if role not in valid_roles or role == AgencyRole.OWNER:
+        raise ValueError(f"Role {role!r} cannot be given by invitation.")
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            agency=agency,
+            workspace=workspace,
+            email=email.lower(),
+            role=role,
+            invited_by=invited_by,
+            expires_at=timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS),
+        )
+        transaction.on_commit(lambda: send_invitation_task.delay(invitation.pk))
+    return invitation
+
+
+def invitation_url(token: str) -> str:
+    return f"{settings.SITE_URL}/invitations/{token}/"
+
+
+def invitation_send(*, invitation_id: int) -> None:
+    """Email the invitation with a fresh token (only its hash is kept); quietly skip a dead one."""
+    invitation = Invitation.objects.select_related("agency", "workspace", "invited_by").filter(pk=invitation_id).first()
+    if invitation is None or not invitation.is_pending:
+        return
+    token = secrets.token_urlsafe(32)
+    Invitation.objects.filter(pk=invitation.pk).update(token_hash=_token_hash(token), sent_at=timezone.now())
+    context = {"invitation": invitation, "url": invitation_url(token)}
+    send_mail(
+        subject=f"You are invited to {invitation.target_name}",
+        message=render_to_string("accounts/email/invitation.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[invitation.email],
+    )
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    return Invitation.objects.select_related("agency", "workspace").filter(token_hash=_token_hash(token)).first()
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: User) -> None:
+    """Give the user the invited role (never lowering a role they already hold)."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_pending:
+        raise ValueError("This invitation has expired or was already used.")
+    if invitation.workspace_id:
+        membership, created = WorkspaceMembership.objects.get_or_create(
+            workspace_id=invitation.workspace_id, user=user, defaults={"role": invitation.role}
+        )
+        if not created and _workspace_rank(invitation.role) > _workspace_rank(membership.role):
+            membership.role = invitation.role
+            membership.save(update_fields=["role"])
+    else:
+        membership, created = AgencyMembership.objects.get_or_create(
+            agency_id=invitation.agency_id, user=user, defaults={"role": invitation.role}
+        )
+        if not created and membership.role == AgencyRole.MEMBER and invitation.role == AgencyRole.ADMIN:
+            membership.role = AgencyRole.ADMIN
+            membership.save(update_fields=["role"])
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+
+
+def _workspace_rank(role: str) -> int:
+    return [WorkspaceRole.VIEWER, WorkspaceRole.EDITOR, WorkspaceRole.ADMIN].index(role)
+
+
+@transaction.atomic
+def invitation_accept_as_new_user(*, invitation: Invitation, password: str, full_name: str = "") -> User:
+    user = User.objects.create_user(email=invitation.email, password=password, full_name=full_name)
+    invitation_accept(invitation=invitation, user=user)
+    return user
+
+
+def invitation_revoke(*, invitation: Invitation) -> None:
+    Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def workspace_membership_set_role(*, membership: WorkspaceMembership, role: str) -> None:
+    if role not in WorkspaceRole.values:
+        raise ValueError(f"Unknown role {role!r}.")
+    membership.role = role
+    membership.save(update_fields=["role"])
+
+
+def agency_membership_set_role(*, membership: AgencyMembership, role: str) -> None:
+    if membership.role == AgencyRole.OWNER or role not in (AgencyRole.ADMIN, AgencyRole.MEMBER):
+        raise ValueError("The owner's role cannot be changed, and nobody can be made owner here.")
+    membership.role = role
+    membership.save(update_fields=["role"])
+
+
+def agency_membership_remove(*, membership: AgencyMembership) -> None:
+    if membership.role == AgencyRole.OWNER:
+        raise ValueError("The agency owner cannot be removed.")
+    membership.delete()
+
+
+# API keys: "mk_<prefix>_<secret>". The prefix is shown in lists and finds the
+# row; only a SHA-256 of the whole key is stored (the secret is 256 random
+# bits, so a slow hash adds nothing but latency to every request).
+
+
+def _api_key_hash(raw_key: str) -> str:
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+def api_key_create(*, workspace: Workspace, name: str, created_by: User | None = None) -> tuple[ApiKey, str]:
+    """A new key; the raw key is returned once and never stored."""
+    for _attempt in range(5):
+        prefix = secrets.token_hex(4)
+        raw_key = f"{API_KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+        try:
+            with transaction.atomic(), workspace_scope(workspace):
+                key = ApiKey.objects.create(
+                    name=name, prefix=prefix, secret_hash=_api_key_hash(raw_key), created_by=created_by
+                )
+            return key, raw_key
+        except IntegrityError:
+            continue
+    raise RuntimeError("Could not allocate a unique API key prefix.")
+
+
+def api_key_verify(raw_key: str) -> ApiKey | None:
+    """The active key matching `raw_key`, compared in constant time, or None."""
+    parts = raw_key.split("_", 2)
+    if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
+        return None
+    # Cross-workspace by necessity: the key is what tells us the workspace.
+    key = ApiKey.objects.unscoped().select_related("workspace").filter(prefix=parts[1], revoked_at=None).first()
+    if key is None or not hmac.compare_digest(key.secret_hash, _api_key_hash(raw_key)):
+        return None
+    return key
+
+
+def api_key_touch(*, key: ApiKey) -> None:
+    """Record use, at most once a minute per key, so reads do not write every time."""
+    now = timezone.now()
+    if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
+        ApiKey.objects.unscoped().filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
+
+
+def api_key_revoke(*, key: ApiKey) -> None:
+    ApiKey.objects.unscoped().filter(pk=key.pk, revoked_at=None).update(revoked_at=timezone.now())
+
+
+@transaction.atomic
+def provision(
+    *,
+    agency_name: str,
+    workspace_name: str,
+    owner_email: str,
+    password: str | None = None,
+    currency: str = "USD",
+    time_zone: str = "UTC",
+) -> tuple[Agency, Workspace, str]:
+    """Create whatever is missing of owner, agency and workspace; always issue a new API key."""
+    owner = User.objects.filter(email__iexact=owner_email).first()
+    if owner is None:
+        owner = User.objects.create_user(email=owner_email, password=password)
+    elif password:
+        owner.set_password(password)
+        owner.save(update_fields=["password"])
+    agency = Agency.objects.filter(memberships__user=owner, name=agency_name).first()
+    if agency is None:
+        agency = agency_create(name=agency_name, owner=owner)
+    workspace = agency.workspaces.filter(name=workspace_name).first()
+    if workspace is None:
+        workspace = workspace_create(agency=agency, name=workspace_name, currency=currency, time_zone=time_zone)
+    _key, raw_key = api_key_create(workspace=workspace, name="provisioned", created_by=owner)
+    return agency, workspace, raw_key

@@ -1,0 +1,52 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from accounts import views
+from accounts.forms import EmailAuthenticationForm
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("signup/", views.SignupView.as_view(), name="signup"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
+    path("reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("password-change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password-change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("invitations/<str:token>/", views.InvitationAcceptView.as_view(), name="invitation-accept"),
+    path("workspaces/new/", views.WorkspaceCreateView.as_view(), name="workspace-create"),
+    path("agency/<slug:agency_slug>/members/", views.AgencyMembersView.as_view(), name="agency-members"),
+    path(
+        "agency/<slug:agency_slug>/members/<int:membership_id>/",
+        views.AgencyMemberUpdateView.as_view(),
+        name="agency-member-update",
+    ),
+    path(
+        "agency/<slug:agency_slug>/invitations/<int:invitation_id>/revoke/",
+        views.AgencyInvitationRevokeView.as_view(),
+        name="agency-invitation-revoke",
+    ),
+    path("w/<slug:workspace_slug>/", views.WorkspaceHomeView.as_view(), name="workspace-home"),
+    path("w/<slug:workspace_slug>/settings/", views.WorkspaceSettingsView.as_view(), name="workspace-settings"),
+    path("w/<slug:workspace_slug>/members/", views.WorkspaceMembersView.as_view(), name="workspace-members"),
+    path(
+        "w/<slug:workspace_slug>/members/<int:membership_id>/",
+        views.WorkspaceMemberUpdateView.as_view(),
+        name="workspace-member-update",
+    ),
+    path(
+        "w/<slug:workspace_slug>/invitations/<int:invitation_id>/revoke/",
+        views.WorkspaceInvitationRevokeView.as_view(),
+        name="workspace-invitation-revoke",
+    ),
+    path("w/<slug:workspace_slug>/api-keys/", views.ApiKeysView.as_view(), name="api-keys"),
+    path(
+        "w/<slug:workspace_slug>/api-keys/<int:key_id>/revoke/", views.ApiKeyRevokeView.as_view(), name="api-key-revoke"
+    ),
+]

@@ -1,0 +1,243 @@
+"""The marketing data integrations push (KPI_SPEC.md, Entities).
+
+Every table is workspace-owned: a non-null workspace, unique keys and hot
+indexes that lead with it. Timestamps are kept in UTC with the local date (in
+the workspace's time zone) stored beside them at write time, so day-bounded
+queries are plain indexed range scans on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from accounts.tenancy import WorkspaceOwned
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email"
+    PAID_SEARCH = "paid_search"
+    PAID_SOCIAL = "paid_social"
+    ORGANIC_SOCIAL = "organic_social"
+    SEO = "seo"
+    DISPLAY = "display"
+    EVENTS = "events"
+    WEBINAR = "webinar"
+    CONTENT = "content"
+    REFERRAL = "referral"
+    ABM = "abm"
+    OTHER = "other"
+
+
+class TouchpointKind(models.TextChoices):
+    EMAIL_SENT = "email_sent"
+    EMAIL_OPEN = "email_open"
+    EMAIL_CLICK = "email_click"
+    EMAIL_BOUNCE = "email_bounce"
+    EMAIL_SPAM = "email_spam"
+    EMAIL_UNSUBSCRIBE = "email_unsubscribe"
+    PAGE_VIEW = "page_view"
+    FORM_SUBMIT = "form_submit"
+    AD_CLICK = "ad_click"
+    SOCIAL_ENGAGEMENT = "social_engagement"
+    WEBINAR_REGISTRATION = "webinar_registration"
+    WEBINAR_ATTENDANCE = "webinar_attendance"
+    CONTENT_DOWNLOAD = "content_download"
+    MEETING = "meeting"
+
+
+NON_ENGAGEMENT_KINDS = frozenset(
+    {
+        TouchpointKind.EMAIL_SENT,
+        TouchpointKind.EMAIL_BOUNCE,
+        TouchpointKind.EMAIL_SPAM,
+        TouchpointKind.EMAIL_UNSUBSCRIBE,
+    }
+)
+ENGAGEMENT_KINDS = frozenset(k for k in TouchpointKind if k not in NON_ENGAGEMENT_KINDS)
+
+
+class DealStatus(models.TextChoices):
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
+
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+
+
+class Campaign(WorkspaceOwned):
+    external_id = models.CharField(max_length=255)
+    name = models.CharField(max_length=255)
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    is_abm = models.BooleanField(default=False)
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    budget = models.DecimalField(null=True, blank=True, **MONEY)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "external_id"], name="campaign_key"),
+            models.CheckConstraint(condition=Q(budget__gte=0) | Q(budget__isnull=True), name="campaign_budget_gte_0"),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(starts_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="campaign_ends_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["workspace", "channel"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SpendEntry(WorkspaceOwned):
+    """One row per (campaign, date); a new push for the same pair replaces it."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="spend_entries")
+    date = models.DateField()
+    cost = models.DecimalField(**MONEY)
+    impressions = models.PositiveBigIntegerField(default=0)
+    clicks = models.PositiveBigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "campaign", "date"], name="spend_key"),
+            models.CheckConstraint(condition=Q(cost__gte=0), name="spend_cost_gte_0"),
+        ]
+        indexes = [models.Index(fields=["workspace", "date"])]
+
+
+class Account(WorkspaceOwned):
+    """A company (the A of ABM)."""
+
+    external_id = models.CharField(max_length=255)
+    name = models.CharField(max_length=255)
+    domain = models.CharField(max_length=255, blank=True)
+    industry = models.CharField(max_length=120, blank=True)
+    employees = models.PositiveIntegerField(null=True, blank=True)
+    is_target = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "external_id"], name="account_key")]
+        indexes = [models.Index(fields=["workspace", "is_target"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Lead(WorkspaceOwned):
+    external_id = models.CharField(max_length=255)
+    email = models.EmailField(blank=True)
+    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
+    source_campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="sourced_leads"
+    )
+    created_at = models.DateTimeField()
+    mql_at = models.DateTimeField(null=True, blank=True)
+    sql_at = models.DateTimeField(null=True, blank=True)
+    sqo_at = models.DateTimeField(null=True, blank=True)
+    # Local dates (workspace time zone), derived from the timestamps at write time.
+    created_on = models.DateField()
+    mql_on = models.DateField(null=True, blank=True)
+    sql_on = models.DateField(null=True, blank=True)
+    sqo_on = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "external_id"], name="lead_key")]
+        indexes = [
+            models.Index(fields=["workspace", "created_on"]),
+            models.Index(fields=["workspace", "mql_on"]),
+            models.Index(fields=["workspace", "sql_on"]),
+            models.Index(fields=["workspace", "sqo_on"]),
+            models.Index(fields=["workspace", "account"]),
+        ]
+
+
+class Deal(WorkspaceOwned):
+    external_id = models.CharField(max_length=255)
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="deals")
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="deals")
+    source_campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="sourced_deals"
+    )
+    name = models.CharField(max_length=255, blank=True)
+    amount = models.DecimalField(**MONEY)
+    mrr = models.DecimalField(default=0, **MONEY)
+    status = models.CharField(max_length=10, choices=DealStatus.choices, default=DealStatus.OPEN)
+    created_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    churned_at = models.DateTimeField(null=True, blank=True)
+    created_on = models.DateField()
+    closed_on = models.DateField(null=True, blank=True)
+    churned_on = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "external_id"], name="deal_key"),
+            models.CheckConstraint(condition=Q(amount__gte=0) & Q(mrr__gte=0), name="deal_money_gte_0"),
+            models.CheckConstraint(
+                condition=Q(status=DealStatus.OPEN) | Q(closed_at__isnull=False), name="deal_closed_has_closed_at"
+            ),
+            models.CheckConstraint(
+                condition=Q(churned_at__isnull=True) | Q(status=DealStatus.WON), name="deal_churn_only_when_won"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "created_on"]),
+            models.Index(fields=["workspace", "status", "closed_on"]),
+            models.Index(fields=["workspace", "account", "closed_at"]),
+            models.Index(fields=["workspace", "churned_on"]),
+        ]
+
+
+class Touchpoint(WorkspaceOwned):
+    """One engagement or delivery event: an email sent, a page view, a meeting…"""
+
+    external_id = models.CharField(max_length=255, null=True, blank=True)
+    kind = models.CharField(max_length=24, choices=TouchpointKind.choices)
+    occurred_at = models.DateTimeField()
+    occurred_on = models.DateField()
+    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="touchpoints")
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="touchpoints")
+    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="touchpoints")
+    visitor_id = models.CharField(max_length=255, blank=True)
+    session_id = models.CharField(max_length=255, blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="touchpoint_key",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "occurred_on", "kind"]),
+            models.Index(fields=["workspace", "kind", "occurred_at"]),
+            models.Index(fields=["workspace", "account", "occurred_at"]),
+            models.Index(fields=["workspace", "lead", "occurred_at"]),
+        ]
+
+
+class DataChange(WorkspaceOwned):
+    """What ingestion changed: the local dates whose KPIs need recomputing.
+
+    Written in the same transaction as the data it describes; the KPI engine
+    reads and deletes these rows when it recomputes. `first_day`/`last_day`
+    null means "every date" (e.g. a time-zone change).
+    """
+
+    first_day = models.DateField(null=True, blank=True)
+    last_day = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "id"])]

@@ -1,0 +1,72 @@
+"""Every environment variable the project reads, with its default.
+
+This is the one list: settings read variables only through `env()`, and the
+README's configuration table is checked against `VARIABLES` by a test.
+"""
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    default: str
+    help: str
+
+
+VARIABLES: dict[str, Variable] = {
+    v.name: v
+    for v in [
+        Variable(
+            "DJANGO_SETTINGS_MODULE",
+            "config.settings.local",
+            "settings module: config.settings.local, .test or .production",
+        ),
+        Variable("SECRET_KEY", "", "signing key; required in production (a fixed development key is used otherwise)"),
+        Variable("DEBUG", "true (local), false (production)", "show tracebacks; never true in production"),
+        Variable("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]", "comma-separated host names the site answers to"),
+        Variable("CSRF_TRUSTED_ORIGINS", "", "comma-separated origins (https://app.example.com) allowed to POST forms"),
+        Variable(
+            "DATABASE_URL", "sqlite:///db.sqlite3", "database; postgres://user:pass@host:5432/name for PostgreSQL"
+        ),
+        Variable(
+            "CELERY_BROKER_URL",
+            "",
+            "broker URL (redis://127.0.0.1:6379/0 or amqp://guest:guest@127.0.0.1:5672//); empty = tasks run in-process",
+        ),
+        Variable("CELERY_RESULT_BACKEND", "", "result backend URL; empty = no results are stored"),
+        Variable(
+            "EMAIL_URL",
+            "console://",
+            "outgoing mail: console:// prints mail; smtp://user:pass@host:587 or smtp+tls://... sends it",
+        ),
+        Variable("DEFAULT_FROM_EMAIL", "no-reply@localhost", "sender address of invitations and password resets"),
+        Variable("SITE_URL", "http://127.0.0.1:8000", "absolute base URL used in links sent by email"),
+        Variable("SECURE_SSL_REDIRECT", "true (production)", "redirect plain HTTP to HTTPS in production"),
+        Variable("SECURE_HSTS_SECONDS", "31536000 (production)", "HSTS max-age in production"),
+        Variable("LOG_LEVEL", "INFO", "root log level"),
+        Variable("API_THROTTLE_RATE", "6000/min", "requests per API key; over it the API answers 429 with Retry-After"),
+        Variable("LOGIN_FAILURE_LIMIT", "10", "failed logins for one account or address before it is locked out"),
+        Variable("LOGIN_COOLOFF_MINUTES", "15", "how long a login lockout lasts"),
+    ]
+}
+
+
+def env(name: str, fallback: str | None = None) -> str:
+    """Read a documented variable; `fallback` applies when it is unset or empty."""
+    if name not in VARIABLES:
+        raise KeyError(f"{name} is not documented in config/env.py")
+    value = os.environ.get(name, "")
+    return value if value != "" else (fallback if fallback is not None else "")
+
+
+def env_bool(name: str, fallback: bool) -> bool:
+    value = env(name)
+    if value == "":
+        return fallback
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, fallback: str = "") -> list[str]:
+    return [item.strip() for item in env(name, fallback).split(",") if item.strip()]

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from accounts.models import AgencyRole
+from accounts.services import api_key_create
+from tests.factories import AgencyMembershipFactory, UserFactory, WorkspaceFactory, WorkspaceMembershipFactory
+
+
+@pytest.fixture(autouse=True)
+def _isolated_throttle_cache(settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def workspace(db):
+    return WorkspaceFactory(name="Acme Client", slug="acme")
+
+
+@pytest.fixture
+def other_workspace(db):
+    """A workspace of another agency: nothing of it may ever show through `workspace`'s doors."""
+    return WorkspaceFactory(name="Globex Client", slug="globex")
+
+
+@pytest.fixture
+def agency_owner(workspace):
+    return AgencyMembershipFactory(agency=workspace.agency, role=AgencyRole.OWNER).user
+
+
+@pytest.fixture
+def other_owner(other_workspace):
+    return AgencyMembershipFactory(agency=other_workspace.agency, role=AgencyRole.OWNER).user
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+@pytest.fixture
+def member_client(agency_owner) -> Client:
+    """A browser session of the agency owner of `workspace`."""
+    return _client_for(agency_owner)
+
+
+@pytest.fixture
+def other_client(other_owner) -> Client:
+    """A browser session of another agency's owner."""
+    return _client_for(other_owner)
+
+
+@pytest.fixture
+def client_for():
+    return _client_for
+
+
+@pytest.fixture
+def make_user(db):
+    def make(workspace=None, role=None, agency_role=None, **kwargs):
+        user = UserFactory(**kwargs)
+        if agency_role:
+            AgencyMembershipFactory(agency=workspace.agency, user=user, role=agency_role)
+        if role:
+            WorkspaceMembershipFactory(workspace=workspace, user=user, role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def api_key(workspace) -> str:
+    return api_key_create(workspace=workspace, name="test")[1]
+
+
+@pytest.fixture
+def other_api_key(other_workspace) -> str:
+    return api_key_create(workspace=other_workspace, name="other")[1]
+
+
+@pytest.fixture
+def api_client(api_key) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key}")
+    return client
+
+
+@pytest.fixture
+def other_api_client(other_api_key) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {other_api_key}")
+    return client
