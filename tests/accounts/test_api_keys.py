@@ -1,0 +1,83 @@
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import ApiKey
+from accounts.services import api_key_create, api_key_revoke
+from accounts.tenancy import workspace_scope
+
+URL = "/api/v1/workspace/"
+
+
+def test_key_is_shown_once_and_stored_hashed(workspace):
+    key, raw = api_key_create(workspace=workspace, name="HubSpot")
+    assert raw.startswith(f"mk_{key.prefix}_")
+    stored = ApiKey.objects.unscoped().get(pk=key.pk)
+    assert raw not in stored.secret_hash
+    assert raw.split("_", 2)[2] not in stored.secret_hash
+    # Nothing in the whole table holds the secret in clear.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM accounts_apikey")
+        dump = repr(cursor.fetchall())
+    assert raw.split("_", 2)[2] not in dump
+
+
+def test_a_key_reads_its_own_workspace(api_client, workspace):
+    response = api_client.get(URL)
+    assert response.status_code == 200
+    assert response.json()["slug"] == workspace.slug
+    assert response.json()["mqa_threshold"] == "20.00"
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["", "Bearer", "Bearer mk_nope_nope", "Basic dXNlcjpwYXNz", "Token abc"],
+)
+def test_missing_or_bad_key_is_401(client, header, db):
+    response = client.get(URL, HTTP_AUTHORIZATION=header) if header else client.get(URL)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_right_prefix_wrong_secret_is_401(client, workspace):
+    key, _raw = api_key_create(workspace=workspace, name="k")
+    forged = f"mk_{key.prefix}_{'A' * 43}"
+    assert client.get(URL, HTTP_AUTHORIZATION=f"Bearer {forged}").status_code == 401
+
+
+def test_revocation_is_effective_on_the_next_request(client, workspace):
+    key, raw = api_key_create(workspace=workspace, name="k")
+    assert client.get(URL, HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
+    api_key_revoke(key=key)
+    assert client.get(URL, HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
+
+
+def test_key_in_query_string_is_refused(client, api_key):
+    response = client.get(f"{URL}?api_key={api_key}", HTTP_AUTHORIZATION=f"Bearer {api_key}")
+    assert response.status_code == 401
+    assert "header" in response.json()["detail"]
+
+
+def test_last_used_is_recorded(client, workspace):
+    key, raw = api_key_create(workspace=workspace, name="k")
+    before = timezone.now()
+    client.get(URL, HTTP_AUTHORIZATION=f"Bearer {raw}")
+    with workspace_scope(workspace):
+        key.refresh_from_db()
+    assert key.last_used_at >= before
+
+
+def test_throttled_key_gets_429_with_retry_after(api_client, settings, monkeypatch):
+    from accounts.authentication import ApiKeyRateThrottle
+
+    monkeypatch.setattr(ApiKeyRateThrottle, "THROTTLE_RATES", {"api_key": "3/min"})
+    codes = [api_client.get(URL).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    assert int(api_client.get(URL)["Retry-After"]) > 0
+
+
+def test_workspace_scope_is_gone_after_an_api_request(api_client):
+    from accounts.tenancy import current_workspace
+
+    api_client.get(URL)
+    assert current_workspace() is None

@@ -1,0 +1,144 @@
+"""Generated from the URL resolver: every route that names a workspace or an
+object answers 404 to another tenant, never 200 or 403.
+
+A new route with a URL parameter this file does not know fails
+`test_every_parameterised_route_is_covered` until it is added to FILLERS
+(or, with a reason, to NOT_TENANT_ROUTES).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from accounts.models import Invitation, WorkspaceMembership
+from accounts.services import api_key_create
+from tests.factories import AgencyMembershipFactory, WorkspaceMembershipFactory
+
+# Routes with parameters that are not a tenant's object, and why.
+NOT_TENANT_ROUTES = {
+    "admin:": "Django admin: staff only, no tenant pages",
+    "password_reset_confirm": "the token in the URL is the credential",
+    "invitation-accept": "the token in the URL is the credential",
+}
+
+
+@dataclass
+class Route:
+    name: str
+    pattern: str  # e.g. "w/<slug:workspace_slug>/members/<int:membership_id>/"
+    params: list[str]
+
+    @property
+    def is_api(self) -> bool:
+        return self.pattern.startswith("api/")
+
+
+def _walk(patterns, prefix: str = "", namespace: str = ""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern):
+            converters = entry.pattern.converters
+            full = prefix + str(entry.pattern)
+            params = list(getattr(entry.pattern, "converters", {}).keys()) or list(entry.pattern.regex.groupindex)
+            yield Route(f"{namespace}{entry.name or ''}", full, params if converters or params else [])
+
+
+def all_routes() -> list[Route]:
+    return [r for r in _walk(get_resolver().url_patterns) if r.params]
+
+
+def tenant_routes() -> list[Route]:
+    return [r for r in all_routes() if not any(r.name.startswith(skip) for skip in NOT_TENANT_ROUTES)]
+
+
+@pytest.fixture
+def tenant_a(workspace):
+    """One object of every kind in `workspace` (tenant A)."""
+    staff = AgencyMembershipFactory(agency=workspace.agency, role="member")
+    client_member = WorkspaceMembershipFactory(workspace=workspace, role="viewer")
+    workspace_invitation = Invitation.objects.create(
+        agency=workspace.agency,
+        workspace=workspace,
+        email="x@a.example",
+        role="viewer",
+        expires_at="2099-01-01T00:00:00Z",
+    )
+    agency_invitation = Invitation.objects.create(
+        agency=workspace.agency, email="y@a.example", role="member", expires_at="2099-01-01T00:00:00Z"
+    )
+    key, _raw = api_key_create(workspace=workspace, name="a-key")
+    return {
+        "workspace": workspace,
+        "agency_membership": staff,
+        "workspace_membership": client_member,
+        "workspace_invitation": workspace_invitation,
+        "agency_invitation": agency_invitation,
+        "api_key": key,
+    }
+
+
+def _fill(route: Route, param: str, a: dict) -> str:
+    """The value of `param` naming tenant A's object in `route`."""
+    agency_level = route.pattern.startswith("agency/")
+    fillers = {
+        "workspace_slug": lambda: a["workspace"].slug,
+        "agency_slug": lambda: a["workspace"].agency.slug,
+        "membership_id": lambda: (a["agency_membership"] if agency_level else a["workspace_membership"]).pk,
+        "invitation_id": lambda: (a["agency_invitation"] if agency_level else a["workspace_invitation"]).pk,
+        "key_id": lambda: a["api_key"].pk,
+    }
+    if param not in fillers:
+        raise KeyError(f"No filler for <{param}> of route {route.name!r} ({route.pattern})")
+    return str(fillers[param]())
+
+
+def _url(route: Route, a: dict) -> str:
+    import re
+
+    def replace(match):
+        return _fill(route, match.group(2), a)
+
+    return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", replace, route.pattern)
+
+
+def test_every_parameterised_route_is_covered(tenant_a):
+    missing = []
+    for route in tenant_routes():
+        try:
+            _url(route, tenant_a)
+        except KeyError as error:
+            missing.append(str(error))
+    assert not missing, "Routes without a cross-tenant check:\n" + "\n".join(missing)
+    assert len(tenant_routes()) >= 10  # the walk really found the app's routes
+
+
+def test_another_tenant_gets_404_on_every_route(tenant_a, other_client, other_api_client, member_client, api_client):
+    checked = 0
+    for route in tenant_routes():
+        url = _url(route, tenant_a)
+        outsider, insider = (other_api_client, api_client) if route.is_api else (other_client, member_client)
+        for method in ("get", "post", "patch", "delete"):
+            response = getattr(outsider, method)(url)
+            assert response.status_code == 404, (
+                f"{method.upper()} {url} answered {response.status_code} to another tenant"
+            )
+        # Not vacuous: the owner of the object does reach it.
+        assert insider.get(url).status_code != 404, f"GET {url} is 404 for its own tenant too"
+        checked += 1
+    assert checked == len(tenant_routes())
+
+
+def test_client_viewer_of_one_workspace_gets_404_on_a_sibling_workspace(workspace, make_user, client_for):
+    from tests.factories import WorkspaceFactory
+
+    sibling = WorkspaceFactory(agency=workspace.agency)
+    viewer = make_user(workspace, role="viewer")
+    client = client_for(viewer)
+    assert client.get(f"/w/{workspace.slug}/").status_code == 200
+    assert client.get(f"/w/{sibling.slug}/").status_code == 404
+    assert WorkspaceMembership.objects.filter(user=viewer).count() == 1
