@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
-from accounts.models import AgencyRole, User, Workspace, WorkspaceRole
+from accounts.models import DEFAULT_ENGAGEMENT_WEIGHTS, AgencyRole, User, Workspace, WorkspaceRole
 
 TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz or tz == "UTC"]
 
@@ -79,30 +79,53 @@ class WorkspaceCreateForm(forms.ModelForm):
 
 
 class WorkspaceSettingsForm(forms.ModelForm):
+    """Workspace and KPI settings; engagement weights as one number field per kind."""
+
     time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES)
 
     class Meta:
         model = Workspace
-        fields = [
-            "name",
-            "currency",
-            "time_zone",
-            "gross_margin",
-            "engagement_window_days",
-            "half_life_days",
-            "mqa_threshold",
-            "engagement_weights",
-        ]
+        fields = ["name", "currency", "time_zone", "gross_margin", "engagement_window_days", "half_life_days", "mqa_threshold"]
+        labels = {
+            "engagement_window_days": "Engagement window (days)",
+            "half_life_days": "Half-life (days)",
+            "mqa_threshold": "MQA threshold",
+        }
         help_texts = {
             "gross_margin": "Fraction between 0 and 1 used by CLV (1.0 = 100 %).",
-            "engagement_window_days": "ABM engagement looks back this many days.",
+            "engagement_window_days": "ABM engagement scores look back this many days.",
             "half_life_days": "An engagement counts half as much after this many days.",
-            "mqa_threshold": "A target account with a score at or above this is an MQA.",
-            "engagement_weights": "JSON object: touchpoint kind → weight.",
+            "mqa_threshold": "A target account whose score reaches this is an MQA.",
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        weights = self.instance.engagement_weights or {}
+        for kind, default in DEFAULT_ENGAGEMENT_WEIGHTS.items():
+            self.fields[f"weight_{kind}"] = forms.DecimalField(
+                label=kind.replace("_", " ").capitalize(),
+                min_value=0,
+                max_digits=8,
+                decimal_places=2,
+                initial=weights.get(kind, default),
+            )
+
+    @property
+    def weight_fields(self) -> list:
+        return [self[name] for name in self.fields if name.startswith("weight_")]
+
+    @property
+    def main_fields(self) -> list:
+        return [self[name] for name in self.fields if not name.startswith("weight_")]
 
     def clean_currency(self) -> str:
         return self.cleaned_data["currency"].upper()
+
+    def save(self, commit: bool = True) -> Workspace:
+        self.instance.engagement_weights = {
+            kind: float(self.cleaned_data[f"weight_{kind}"]) for kind in DEFAULT_ENGAGEMENT_WEIGHTS
+        }
+        return super().save(commit=commit)
 
 
 class InviteForm(forms.Form):

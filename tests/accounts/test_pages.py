@@ -240,28 +240,28 @@ def test_api_key_created_shown_once_then_revoked(member_client, workspace):
 
 
 def test_settings_page_saves_kpi_settings(member_client, workspace):
+    from accounts.models import DEFAULT_ENGAGEMENT_WEIGHTS
+
     data = {
         "name": "Acme Client",
-        "currency": "USD",
+        "currency": "usd",
         "time_zone": "America/New_York",
         "gross_margin": "0.75",
         "engagement_window_days": 60,
         "half_life_days": 14,
         "mqa_threshold": "25",
-        "engagement_weights": '{"meeting": 20, "page_view": 1}',
+        **{f"weight_{kind}": weight for kind, weight in DEFAULT_ENGAGEMENT_WEIGHTS.items()},
+        "weight_meeting": "20",
     }
     assert member_client.post(f"/w/{workspace.slug}/settings/", data).status_code == 302
     workspace.refresh_from_db()
-    assert (str(workspace.gross_margin), workspace.half_life_days, workspace.engagement_weights["meeting"]) == (
-        "0.7500",
-        14,
-        20,
-    )
-    bad = member_client.post(
-        f"/w/{workspace.slug}/settings/", {**data, "gross_margin": "1.5", "engagement_weights": '{"tweet": 1}'}
-    )
+    assert (str(workspace.gross_margin), workspace.half_life_days, workspace.currency) == ("0.7500", 14, "USD")
+    assert workspace.engagement_weights == {**DEFAULT_ENGAGEMENT_WEIGHTS, "meeting": 20}
+    bad = member_client.post(f"/w/{workspace.slug}/settings/", {**data, "gross_margin": "1.5", "weight_page_view": "-1"})
     assert bad.status_code == 200
-    assert set(bad.context["form"].errors) == {"gross_margin", "engagement_weights"}
+    assert set(bad.context["form"].errors) == {"gross_margin", "weight_page_view"}
+    workspace.refresh_from_db()
+    assert workspace.engagement_weights["page_view"] == 1
 
 
 def test_pages_ask_anonymous_visitors_to_log_in(client, workspace):
