@@ -30,5 +30,17 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+## make bench [SCALE=small|medium|large] [SCALING=1]: figures on a throwaway PostgreSQL database
+SCALE ?= medium
+SCALING ?=
+bench: $(STAMP)
+	$(BIN)/python bench/run.py --scale $(SCALE) --scaling "$(SCALING)"
+
+## make loadtest [LOADTEST_SECONDS=60] [LOADTEST_USERS=24]: locust against gunicorn + PostgreSQL (ordinary role, RLS) + a worker
+LOADTEST_SECONDS ?= 60
+LOADTEST_USERS ?= 24
+loadtest: $(STAMP)
+	$(BIN)/python bench/loadtest/run.py --seconds $(LOADTEST_SECONDS) --users $(LOADTEST_USERS)
+
 clean:
 	rm -rf $(VENV) db.sqlite3* staticfiles

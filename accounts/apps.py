@@ -6,4 +6,10 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and tenancy"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from accounts import schema  # noqa: F401  (registers the OpenAPI auth extension)
+        from accounts.rls import rls_enforce_after_migrate
+
+        # Once per migrate, after every app's tables exist: row-level security on PostgreSQL.
+        post_migrate.connect(rls_enforce_after_migrate, sender=self, dispatch_uid="accounts.rls_enforce")

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+import math
+import time
 from contextlib import ExitStack
 from dataclasses import dataclass
 
+from django.core.cache import cache as default_cache
 from rest_framework import authentication, exceptions, permissions, throttling
+from rest_framework.settings import api_settings
 
 from accounts.models import ApiKey, Workspace
 from accounts.services import api_key_touch, api_key_verify
 from accounts.tenancy import workspace_scope
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -55,13 +62,74 @@ class HasWorkspaceKey(permissions.BasePermission):
         return isinstance(request.auth, ApiKey)
 
 
+@dataclass(frozen=True)
+class RateLimit:
+    """Where a workspace stands in the current window, as told in the X-RateLimit-* headers."""
+
+    limit: int
+    remaining: int
+    reset_at: int  # Unix time at which the window, and the budget, starts afresh
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.remaining),
+            "X-RateLimit-Reset": str(self.reset_at),
+        }
+
+
 class ApiKeyRateThrottle(throttling.SimpleRateThrottle):
+    """A fixed-window budget per workspace (all its keys together), counted in the cache.
+
+    One atomic increment per request, instead of DRF's list of timestamps (whose
+    cost grows with the rate). The counter lives in the default cache, so with
+    CACHE_URL set to Redis every web process spends the same budget. A fixed
+    window lets a client spend up to twice the rate across a window boundary;
+    that is the price of O(1). If the cache is down, requests are let through
+    (logged) rather than taking the API down with it.
+    """
+
     scope = "api_key"
+    cache = default_cache
+    timer = time.time
+    THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
 
     def get_cache_key(self, request, view) -> str | None:
         if isinstance(request.auth, ApiKey):
-            return f"throttle:workspace:{request.auth.workspace_id}"
+            return f"ratelimit:workspace:{request.auth.workspace_id}"
         return None
+
+    def allow_request(self, request, view) -> bool:
+        if self.rate is None:
+            return True
+        ident = self.get_cache_key(request, view)
+        if ident is None:
+            return True
+        now = self.timer()
+        window = int(now // self.duration)
+        reset_at = (window + 1) * self.duration
+        self.wait_seconds = max(1, math.ceil(reset_at - now))
+        try:
+            count = self._count_request(f"{ident}:{self.duration}:{window}", timeout=self.wait_seconds + 1)
+        except Exception:
+            logger.warning("Rate limit cache unavailable; request let through", exc_info=True)
+            return True
+        request.rate_limit = RateLimit(
+            limit=self.num_requests, remaining=max(0, self.num_requests - count), reset_at=reset_at
+        )
+        return count <= self.num_requests
+
+    def _count_request(self, key: str, *, timeout: int) -> int:
+        """This request's number in the window (atomic: incr in the cache, add for the first)."""
+        try:
+            return self.cache.incr(key)
+        except ValueError:  # the window's first request (or its key just expired)
+            if self.cache.add(key, 1, timeout=timeout):
+                return 1
+            return self.cache.incr(key)
+
+    def wait(self) -> float:
+        return self.wait_seconds
 
 
 class WorkspaceAPIMixin:
@@ -78,9 +146,15 @@ class WorkspaceAPIMixin:
 
     def finalize_response(self, request, response, *args, **kwargs):
         try:
-            return super().finalize_response(request, response, *args, **kwargs)
+            response = super().finalize_response(request, response, *args, **kwargs)
         finally:
             scope = getattr(self, "_scope", None)
             if scope is not None:
                 scope.close()
                 self._scope = None
+        # Every answer to a keyed request, 429s included, tells where the workspace's budget stands.
+        rate_limit = getattr(request, "rate_limit", None)
+        if rate_limit is not None:
+            for name, value in rate_limit.headers().items():
+                response[name] = value
+        return response

@@ -1,12 +1,12 @@
 """The base class of every Celery task of the project."""
 
-import contextvars
-
 from celery import Task
+
+from accounts.tenancy import no_workspace_scope
 
 
 class ScopedTask(Task):
-    """Runs each task body in a fresh context.
+    """Runs each task body with no workspace in scope.
 
     A task never inherits the caller's workspace (an eager task runs inside the
     request that queued it) and never leaves one behind in the worker: it sets
@@ -14,4 +14,5 @@ class ScopedTask(Task):
     """
 
     def __call__(self, *args, **kwargs):
-        return contextvars.Context().run(super().__call__, *args, **kwargs)
+        with no_workspace_scope():
+            return super().__call__(*args, **kwargs)

@@ -52,8 +52,21 @@ def workspace_scope(workspace: Workspace) -> Iterator[Workspace]:
         _current_workspace.reset(token)
 
 
-def clear_workspace_scope() -> None:
-    _current_workspace.set(None)
+@contextmanager
+def no_workspace_scope() -> Iterator[None]:
+    """Start the block with no workspace (and no RLS bypass) in scope, restoring both after.
+
+    Used around each request and each task, so a scope can neither leak in nor out.
+    """
+    from accounts.rls import _bypass
+
+    workspace_token = _current_workspace.set(None)
+    bypass_token = _bypass.set(False)
+    try:
+        yield
+    finally:
+        _bypass.reset(bypass_token)
+        _current_workspace.reset(workspace_token)
 
 
 class WorkspaceScopedQuerySet(models.QuerySet):
@@ -76,8 +89,14 @@ class WorkspaceScopedManager(models.Manager.from_queryset(WorkspaceScopedQuerySe
         return super().get_queryset().filter(workspace_id=workspace.pk)
 
     def unscoped(self) -> WorkspaceScopedQuerySet:
-        """Every workspace's rows. Only for deliberate cross-workspace reads."""
-        return super().get_queryset()
+        """Every workspace's rows. Only for deliberate cross-workspace reads.
+
+        On PostgreSQL the query also passes the row-level security policies
+        (accounts/rls.py): the flag travels with the query through chaining.
+        """
+        queryset = super().get_queryset()
+        queryset.query.rls_bypass = True
+        return queryset
 
 
 class WorkspaceOwned(models.Model):

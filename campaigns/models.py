@@ -182,11 +182,19 @@ class Deal(WorkspaceOwned):
         constraints = [
             models.UniqueConstraint(fields=["workspace", "external_id"], name="deal_key"),
             models.CheckConstraint(condition=Q(amount__gte=0) & Q(mrr__gte=0), name="deal_money_gte_0"),
+            # Open deals have no closed_at (a CRM's expected close date would make them look closed);
+            # won and lost deals must have one.
             models.CheckConstraint(
-                condition=Q(status=DealStatus.OPEN) | Q(closed_at__isnull=False), name="deal_closed_has_closed_at"
+                condition=Q(status=DealStatus.OPEN, closed_at__isnull=True)
+                | (~Q(status=DealStatus.OPEN) & Q(closed_at__isnull=False)),
+                name="deal_closed_at_matches_status",
             ),
             models.CheckConstraint(
                 condition=Q(churned_at__isnull=True) | Q(status=DealStatus.WON), name="deal_churn_only_when_won"
+            ),
+            models.CheckConstraint(
+                condition=Q(churned_at__isnull=True) | Q(churned_at__gte=models.F("closed_at")),
+                name="deal_churn_after_close",
             ),
         ]
         indexes = [
@@ -200,6 +208,9 @@ class Deal(WorkspaceOwned):
 class Touchpoint(WorkspaceOwned):
     """One engagement or delivery event: an email sent, a page view, a meeting…"""
 
+    # The biggest, most written table: every index below leads with the workspace, so
+    # the foreign key's own single-column index would only slow ingestion down.
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+", db_index=False)
     external_id = models.CharField(max_length=255, null=True, blank=True)
     kind = models.CharField(max_length=24, choices=TouchpointKind.choices)
     occurred_at = models.DateTimeField()
@@ -213,17 +224,22 @@ class Touchpoint(WorkspaceOwned):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["workspace", "external_id"],
-                condition=Q(external_id__isnull=False),
-                name="touchpoint_key",
-            )
+            # Not partial: NULLs are distinct in a unique constraint on both SQLite and
+            # PostgreSQL, so touchpoints without an external_id never collide, and a plain
+            # constraint is what INSERT … ON CONFLICT (workspace_id, external_id) can target.
+            models.UniqueConstraint(fields=["workspace", "external_id"], name="touchpoint_key")
         ]
         indexes = [
             models.Index(fields=["workspace", "occurred_on", "kind"]),
             models.Index(fields=["workspace", "kind", "occurred_at"]),
             models.Index(fields=["workspace", "account", "occurred_at"]),
             models.Index(fields=["workspace", "lead", "occurred_at"]),
+            # Web sessions are rebuilt by session: their page views, wherever they fall in time.
+            models.Index(
+                fields=["workspace", "session_id", "occurred_at"],
+                condition=Q(kind="page_view"),
+                name="touchpoint_session_idx",
+            ),
         ]
 
 
@@ -241,3 +257,66 @@ class DataChange(WorkspaceOwned):
 
     class Meta:
         indexes = [models.Index(fields=["workspace", "id"])]
+
+
+class IdempotentRequest(WorkspaceOwned):
+    """The first answer to a POST sent with an `Idempotency-Key`, replayed to its retries.
+
+    The unique key is what makes concurrent retries write once: the first request
+    claims the key inside its transaction, a concurrent one waits on that row and
+    then finds it taken.
+    """
+
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(default=0)
+    response = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "key"], name="idempotent_request_key")]
+        indexes = [models.Index(fields=["created_at"])]
+
+
+class ImportJob(WorkspaceOwned):
+    """One CSV file imported in the browser: its text, column mapping, progress and outcome.
+
+    The file is kept as decoded text (uploads are capped at a few megabytes) until
+    it has been imported, so a failed import can be retried with another mapping.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Waiting for the column mapping"
+        QUEUED = "queued", "Queued"
+        CHECKING = "checking", "Checking rows"
+        WRITING = "writing", "Saving"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Not imported"
+
+    resource = models.CharField(max_length=20)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    filename = models.CharField(max_length=255, blank=True)
+    content = models.TextField(blank=True)
+    delimiter = models.CharField(max_length=1, default=",")
+    headers = models.JSONField(default=list)
+    # One entry per column of the file: the field it fills, or "" to ignore it.
+    mapping = models.JSONField(default=list)
+    date_format = models.CharField(max_length=4, blank=True)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    # [{"row", "column", "field", "value", "message"}], the first few hundred; error_count has them all.
+    errors = models.JSONField(default=list)
+    error_count = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "-created_at"])]
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.CHECKING, self.Status.WRITING)

@@ -47,6 +47,21 @@ VARIABLES: dict[str, Variable] = {
         Variable("SECURE_HSTS_SECONDS", "31536000 (production)", "HSTS max-age in production"),
         Variable("LOG_LEVEL", "INFO", "root log level"),
         Variable("API_THROTTLE_RATE", "6000/min", "requests per API key; over it the API answers 429 with Retry-After"),
+        Variable(
+            "API_MAX_BODY_BYTES",
+            "5242880",
+            "largest API request body accepted (bytes); bigger ones are refused with 413 before being read",
+        ),
+        Variable(
+            "CACHE_URL",
+            "",
+            "shared cache (redis://127.0.0.1:6379/1) for rate limits across web processes; empty = local memory",
+        ),
+        Variable(
+            "APP_DB_ROLE",
+            "",
+            "PostgreSQL role the app connects as; migrate (run as the tables' owner) grants it row access",
+        ),
         Variable("LOGIN_FAILURE_LIMIT", "10", "failed logins for one account or address before it is locked out"),
         Variable("LOGIN_COOLOFF_MINUTES", "15", "how long a login lockout lasts"),
     ]

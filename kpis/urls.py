@@ -1,1 +1,21 @@
-urlpatterns: list = []
+"""Dashboard pages and their chart data, under /w/<workspace>/."""
+
+from django.urls import path
+
+from kpis import charts, views
+
+W = "w/<slug:workspace_slug>/"
+
+urlpatterns = [
+    path(f"{W}report/", views.ReportView.as_view(), name="kpis-report"),
+    path(f"{W}campaigns/", views.CampaignListView.as_view(), name="kpis-campaigns"),
+    path(f"{W}campaigns/<path:campaign_external_id>/", views.CampaignDetailView.as_view(), name="kpis-campaign"),
+    path(f"{W}abm/", views.AbmView.as_view(), name="kpis-abm"),
+    path(f"{W}attribution/", views.AttributionView.as_view(), name="kpis-attribution"),
+    path(f"{W}targets/", views.TargetsView.as_view(), name="kpis-targets"),
+    path(f"{W}targets/<int:target_id>/delete/", views.TargetDeleteView.as_view(), name="kpis-target-delete"),
+    path(f"{W}records/leads/", views.LeadRecordsView.as_view(), name="kpis-records-leads"),
+    path(f"{W}records/deals/", views.DealRecordsView.as_view(), name="kpis-records-deals"),
+    path(f"{W}records/spend/", views.SpendRecordsView.as_view(), name="kpis-records-spend"),
+    *(path(f"{W}charts/{name}/", view.as_view(), name=f"kpis-chart-{name}") for name, view in charts.CHARTS.items()),
+]

@@ -9,13 +9,32 @@ A new route with a URL parameter this file does not know fails
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import Invitation, WorkspaceMembership
 from accounts.services import api_key_create
+from accounts.tenancy import workspace_scope
+from campaigns.models import Campaign, ImportJob
+from kpis.targets import target_set
+from tests.data_factories import (
+    AccountFactory,
+    DealFactory,
+    LeadFactory,
+    SpendEntryFactory,
+    TouchpointFactory,
+)
 from tests.factories import AgencyMembershipFactory, WorkspaceMembershipFactory
+
+API_RESOURCES = {
+    "api-campaign": "campaign",
+    "api-account": "account",
+    "api-lead": "lead",
+    "api-deal": "deal",
+    "api-touchpoint": "touchpoint",
+}
 
 # Routes with parameters that are not a tenant's object, and why.
 NOT_TENANT_ROUTES = {
@@ -72,13 +91,29 @@ def tenant_a(workspace):
         agency=workspace.agency, email="y@a.example", role="member", expires_at="2099-01-01T00:00:00Z"
     )
     key, _raw = api_key_create(workspace=workspace, name="a-key")
+    with workspace_scope(workspace):
+        dashboard_campaign = Campaign.objects.create(external_id="spring/launch", name="Spring launch", channel="email")
+    target = target_set(workspace=workspace, kpi="leads", period_kind="month", starts_on=date(2026, 1, 1), value=100)
+    account = AccountFactory(workspace=workspace, external_id="a-account")
+    lead = LeadFactory(workspace=workspace, external_id="a-lead", account=account, source_campaign=dashboard_campaign)
+    with workspace_scope(workspace):
+        import_job = ImportJob.objects.create(resource="accounts", filename="a.csv", headers=["id"], mapping=[""])
     return {
+        "campaign": dashboard_campaign,
+        "spend": SpendEntryFactory(workspace=workspace, campaign=dashboard_campaign),
+        "account": account,
+        "lead": lead,
+        "deal": DealFactory(workspace=workspace, external_id="a-deal", account=account, lead=lead),
+        "touchpoint": TouchpointFactory(workspace=workspace, external_id="a-touchpoint", campaign=dashboard_campaign),
         "workspace": workspace,
         "agency_membership": staff,
         "workspace_membership": client_member,
         "workspace_invitation": workspace_invitation,
         "agency_invitation": agency_invitation,
         "api_key": key,
+        "dashboard_campaign": dashboard_campaign,
+        "target": target,
+        "import_job": import_job,
     }
 
 
@@ -91,6 +126,13 @@ def _fill(route: Route, param: str, a: dict) -> str:
         "membership_id": lambda: (a["agency_membership"] if agency_level else a["workspace_membership"]).pk,
         "invitation_id": lambda: (a["agency_invitation"] if agency_level else a["workspace_invitation"]).pk,
         "key_id": lambda: a["api_key"].pk,
+        "campaign_external_id": lambda: a["dashboard_campaign"].external_id,
+        "target_id": lambda: a["target"].pk,
+        "job_id": lambda: a["import_job"].pk,
+        # API detail routes: the resource's external_id (api-campaign, api-lead, …).
+        "external_id": lambda: a[API_RESOURCES[route.name]].external_id,
+        "campaign": lambda: a["spend"].campaign.external_id,
+        "date": lambda: a["spend"].date.isoformat(),
     }
     if param not in fillers:
         raise KeyError(f"No filler for <{param}> of route {route.name!r} ({route.pattern})")

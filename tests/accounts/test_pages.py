@@ -257,7 +257,9 @@ def test_settings_page_saves_kpi_settings(member_client, workspace):
     workspace.refresh_from_db()
     assert (str(workspace.gross_margin), workspace.half_life_days, workspace.currency) == ("0.7500", 14, "USD")
     assert workspace.engagement_weights == {**DEFAULT_ENGAGEMENT_WEIGHTS, "meeting": 20}
-    bad = member_client.post(f"/w/{workspace.slug}/settings/", {**data, "gross_margin": "1.5", "weight_page_view": "-1"})
+    bad = member_client.post(
+        f"/w/{workspace.slug}/settings/", {**data, "gross_margin": "1.5", "weight_page_view": "-1"}
+    )
     assert bad.status_code == 200
     assert set(bad.context["form"].errors) == {"gross_margin", "weight_page_view"}
     workspace.refresh_from_db()

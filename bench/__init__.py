@@ -1,0 +1,1 @@
+"""`make bench`: a generated workspace on PostgreSQL and the figures measured against it."""

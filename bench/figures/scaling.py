@@ -1,0 +1,105 @@
+"""Figure (SCALING=1): full recompute and freshness at 1×, 2× and 4× the volume of SCALE.
+
+Each multiple is its own workspace in the bench database (same two-year
+history, k times the campaigns, accounts, leads, deals and touchpoints). The
+figure is how the 4× recompute time grows against the 1× one, beside the same
+growth of the plain-SQL baseline; bench/scaling.png plots every point.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.figures import kpis
+from bench.registry import Result, Skipped, figure
+
+PLOT = Path(__file__).resolve().parent.parent / "scaling.png"
+FACTORS = (1, 2, 4)
+
+
+def measure(bench) -> list[dict]:
+    points = []
+    try:
+        kpis.recompute_function()
+        engine = True
+    except Skipped:
+        engine = False
+    for factor in FACTORS:
+        if factor == 1:
+            workspace, touchpoints = bench.workspace, bench.load_stats["touchpoints"]
+            load_s = bench.load_stats["generate_and_copy_s"]
+        else:
+            bench.progress.update(f"{factor}× workspace")
+            workspace, _key = bench.provision(f"Bench {factor}x", time_zone="America/New_York")
+            counts, load_s = bench.load(
+                workspace, bench.generator(bench.scale.times(factor), seed=bench.seed + factor), label=f"{factor}×"
+            )
+            touchpoints = counts["touchpoints"]
+        point = {"factor": factor, "touchpoints": touchpoints, "load_s": round(load_s, 2)}
+        if engine:
+            if factor == 1 and "recompute_1x" in bench.state:
+                recompute_s, baseline_s = bench.state["recompute_1x"]
+            else:
+                bench.progress.update(f"{factor}× recompute")
+                recompute_s, baseline_s = kpis.full_recompute(bench, workspace.pk)
+            point.update(recompute_s=round(recompute_s, 3), baseline_s=round(baseline_s, 3))
+        else:
+            point["baseline_s"] = round(kpis.plain_sql_baseline(bench, workspace.pk), 3)
+        try:
+            point["freshness_p95_s"] = kpis.freshness_p95(bench, workspace)
+        except Skipped:
+            point["freshness_p95_s"] = None
+        points.append(point)
+    return points
+
+
+def plot(points: list[dict], scale_name: str, path: Path = PLOT) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    x = [p["touchpoints"] / 1e6 for p in points]
+    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=120)
+    series = [
+        ("recompute_s", "full recompute (engine)", "o-"),
+        ("baseline_s", "plain-SQL GROUP BY baseline", "s--"),
+        ("freshness_p95_s", "freshness p95", "^-"),
+        ("load_s", "generate + COPY", "d:"),
+    ]
+    for key, label, style in series:
+        ys = [p.get(key) for p in points]
+        if all(y is not None for y in ys):
+            ax.plot(x, ys, style, label=label)
+    ax.set_xlabel("touchpoints in the workspace (millions)")
+    ax.set_ylabel("seconds")
+    ax.set_title(f"Pulse KPI: cost against data size ({scale_name} ×1, ×2, ×4)")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+@figure("scaling: recompute 4× / 1×", unit="×", target="≤ 4.5× (linear)", rule=lambda r: r.value <= 4.5, order=90)
+def scaling(bench) -> Result:
+    if not bench.scaling:
+        raise Skipped("off (SCALING=1 to measure at 1×, 2×, 4×)")
+    points = measure(bench)
+    plot(points, bench.scale_name)
+    key = "recompute_s" if "recompute_s" in points[0] else None
+    baseline_growth = points[-1]["baseline_s"] / points[0]["baseline_s"]
+    if key is None:
+        return Result(
+            value=None,
+            baseline=baseline_growth,
+            baseline_label="plain SQL 4×/1×",
+            note="engine missing: baseline only",
+            extra={"points": points},
+        )
+    return Result(
+        value=points[-1][key] / points[0][key],
+        baseline=baseline_growth,
+        baseline_label="plain SQL 4×/1×",
+        extra={"points": points},
+    )

@@ -1,0 +1,399 @@
+"""The ingestion API (shared/API.md): batch upserts, lists, and one object by its external_id.
+
+Views are thin: they parse, call one service or selector, and shape the answer.
+Every error is JSON: `{"errors": [{"index", "field", "message", "code"}]}` for
+invalid input, `{"detail": …}` otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import exceptions, parsers, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+
+from accounts.authentication import WorkspaceAPIMixin
+from campaigns import filters, idempotency, selectors, services
+from campaigns.serializers import (
+    INPUTS,
+    OUTPUTS,
+    BatchResultSerializer,
+    DetailSerializer,
+    ErrorListSerializer,
+)
+from campaigns.validation import MAX_BATCH, RowError
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+class JSONParser(parsers.JSONParser):
+    """JSON with numbers that have a fraction kept as Decimal, so money keeps its exact digits."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        encoding = (parser_context or {}).get("encoding", "utf-8")
+        try:
+            return json.loads(stream.read().decode(encoding), parse_float=Decimal, parse_constant=_reject_constant)
+        except ValueError as exc:
+            raise exceptions.ParseError(f"JSON parse error - {exc}") from None
+
+
+class CursorPage(CursorPagination):
+    ordering = "id"
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+    def decode_cursor(self, request):
+        try:
+            cursor = super().decode_cursor(request)
+        except exceptions.NotFound:
+            cursor = None
+        else:
+            if cursor is None or cursor.position is None or cursor.position.isdigit():
+                return cursor
+        raise exceptions.ValidationError({self.cursor_query_param: ["Invalid cursor: use the next/previous links."]})
+
+
+def _errors(errors: list[RowError]) -> dict[str, Any]:
+    return {"errors": [error.as_dict() for error in errors]}
+
+
+def _from_drf_detail(detail: Any) -> list[RowError]:
+    if isinstance(detail, dict):
+        return [
+            RowError(
+                None,
+                None if name == "non_field_errors" else str(name),
+                str(message),
+                getattr(message, "code", "invalid"),
+            )
+            for name, messages in detail.items()
+            for message in (messages if isinstance(messages, list) else [messages])
+        ]
+    messages = detail if isinstance(detail, list) else [detail]
+    return [RowError(None, None, str(m), getattr(m, "code", "invalid")) for m in messages]
+
+
+class IngestionAPIView(WorkspaceAPIMixin, GenericAPIView):
+    resource: services.Resource
+    parser_classes = [JSONParser]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            # Schema generation: no request, no workspace; only the model is needed.
+            return QuerySet(self.resource.model).none()
+        return selectors.LISTS[self.resource.name]()
+
+    def get_serializer_class(self):
+        return OUTPUTS[self.resource.name]
+
+    def handle_exception(self, exc):
+        if isinstance(exc, services.BatchInvalid):
+            return Response(_errors(exc.errors), status=status.HTTP_400_BAD_REQUEST)
+        if isinstance(exc, exceptions.ValidationError):
+            return Response(_errors(_from_drf_detail(exc.detail)), status=status.HTTP_400_BAD_REQUEST)
+        if isinstance(exc, exceptions.ParseError):
+            return Response(_errors([RowError(None, None, str(exc.detail), "parse_error")]), status=400)
+        if isinstance(exc, idempotency.IdempotencyKeyInvalid):
+            return Response(_errors([RowError(None, idempotency.HEADER, str(exc), "invalid")]), status=400)
+        if isinstance(exc, idempotency.IdempotencyKeyReused):
+            return Response({"detail": str(exc)}, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
+        if isinstance(exc, idempotency.IdempotencyKeyInFlight):
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        if isinstance(exc, services.DeleteRefused):
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        if isinstance(exc, services.WriteConflict):
+            return Response(
+                {"detail": "A concurrent change conflicted with this request; nothing was written, retry it."},
+                status=status.HTTP_409_CONFLICT,
+            )
+        return super().handle_exception(exc)
+
+
+class ResourceListView(IngestionAPIView):
+    filter_backends = [filters.FilterBackend]
+    pagination_class = CursorPage
+
+    def get(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def post(self, request):
+        body = request.body
+        data = request.data
+        if isinstance(data, list):
+            items = data
+        elif isinstance(data, dict):
+            items = [data]
+        else:
+            raise services.BatchInvalid(
+                [RowError(None, None, "The body must be a JSON object or an array of objects.", "invalid_type")]
+            )
+        upsert = services.UPSERT_BATCH[self.resource.name]
+
+        def perform() -> idempotency.Answer:
+            return idempotency.Answer(status=200, body=upsert(workspace=self.workspace, items=items).as_dict())
+
+        key = request.headers.get(idempotency.HEADER)
+        if key is None:
+            answer = perform()
+        else:
+            fingerprint = idempotency.request_fingerprint(method=request.method, path=request.path, body=body)
+            answer = idempotency.idempotent_call(
+                workspace=self.workspace, key=key, fingerprint=fingerprint, perform=perform
+            )
+        response = Response(answer.body, status=answer.status)
+        if answer.replayed:
+            response[idempotency.REPLAY_HEADER] = "true"
+        return response
+
+
+class ResourceDetailView(IngestionAPIView):
+    def get_object(self):
+        instance = selectors.object_by_external_id(resource=self.resource.name, external_id=self.kwargs["external_id"])
+        if instance is None:
+            raise exceptions.NotFound()
+        return instance
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        # Another workspace's object is a 404 whatever the method, exactly as a missing one.
+        self.get_object()
+        return super().http_method_not_allowed(request, *args, **kwargs)
+
+    def get(self, request, **kwargs):
+        return Response(self.get_serializer(self.get_object()).data)
+
+    def patch(self, request, **kwargs):
+        instance = self.get_object()
+        services.object_update(
+            workspace=self.workspace, resource=self.resource, instance=instance, changes=request.data
+        )
+        instance.refresh_from_db()
+        return Response(self.get_serializer(self.get_object()).data)
+
+    def delete(self, request, **kwargs):
+        services.object_delete(workspace=self.workspace, resource=self.resource, instance=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# The OpenAPI description of each resource's endpoints.
+
+DETAIL = DetailSerializer
+UNAUTHORIZED = OpenApiResponse(DETAIL, description="Missing, invalid or revoked API key.")
+THROTTLED = OpenApiResponse(DETAIL, description="Too many requests for this key; see the Retry-After header.")
+NOT_FOUND = OpenApiResponse(DETAIL, description="No such object in this workspace.")
+TOO_LARGE = OpenApiResponse(DETAIL, description="The body is over the size limit; it was not read.")
+UNSUPPORTED = OpenApiResponse(DETAIL, description="The body must be application/json.")
+INVALID = OpenApiResponse(
+    ErrorListSerializer, description="Invalid input; nothing was written. Errors per index and field."
+)
+BAD_FILTER = OpenApiResponse(ErrorListSerializer, description="An invalid filter value or cursor.")
+CONFLICT = OpenApiResponse(
+    DETAIL, description="A concurrent change or a request in flight with the same Idempotency-Key; retry."
+)
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    idempotency.HEADER,
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Makes a retry of the same request return the first answer without writing again "
+    "(remembered 24 hours). The same key with a different request is a 422.",
+)
+EXTERNAL_ID = OpenApiParameter(
+    "external_id",
+    {"type": "string", "minLength": 1, "maxLength": 255},
+    OpenApiParameter.PATH,
+    description="The object's external_id (URL-encoded).",
+)
+
+
+def list_schema(name: str, singular: str, key_help: str):
+    inputs = INPUTS[name]
+    component = inputs.__name__.removesuffix("InputSerializer")
+    batch = PolymorphicProxySerializer(
+        component_name=f"{component}Batch",
+        serializers=[inputs, inputs(many=True, max_length=MAX_BATCH)],
+        resource_type_field_name=None,
+        many=False,
+    )
+    return extend_schema_view(
+        get=extend_schema(
+            operation_id=f"{name}_list",
+            summary=f"List {name}",
+            description="Cursor-paginated (follow `next`), oldest first; filters combine with AND.",
+            tags=[name],
+            responses={200: OUTPUTS[name](many=True), 400: BAD_FILTER, 401: UNAUTHORIZED, 429: THROTTLED},
+        ),
+        post=extend_schema(
+            operation_id=f"{name}_upsert",
+            summary=f"Create or update {name}",
+            description=(
+                f"One {singular} or an array of up to {MAX_BATCH:,}. Each is created, or updated when its key "
+                f"({key_help}) already exists; an update replaces the whole object (optional fields left out "
+                "are reset to their defaults; use PATCH to change some fields). The request is one transaction: "
+                "if any object is invalid the answer is 400 with every error, and nothing is written."
+            ),
+            tags=[name],
+            request=batch,
+            parameters=[IDEMPOTENCY_KEY],
+            responses={
+                200: BatchResultSerializer,
+                400: INVALID,
+                401: UNAUTHORIZED,
+                409: CONFLICT,
+                413: TOO_LARGE,
+                415: UNSUPPORTED,
+                422: OpenApiResponse(DETAIL, description="The Idempotency-Key was used for a different request."),
+                429: THROTTLED,
+            },
+        ),
+    )
+
+
+def detail_schema(name: str, singular: str, parameters: list[OpenApiParameter], *, protected: bool = False):
+    output = OUTPUTS[name]
+    common = {401: UNAUTHORIZED, 404: NOT_FOUND, 429: THROTTLED}
+    delete_responses = {204: OpenApiResponse(description="Deleted."), **common}
+    if protected:
+        delete_responses[409] = OpenApiResponse(DETAIL, description=f"The {singular} still has deals.")
+    return extend_schema_view(
+        get=extend_schema(
+            operation_id=f"{name}_retrieve",
+            summary=f"One {singular}",
+            tags=[name],
+            parameters=parameters,
+            responses={200: output, **common},
+        ),
+        patch=extend_schema(
+            operation_id=f"{name}_partial_update",
+            summary=f"Change some fields of a {singular}",
+            description="Fields left out keep their values; the identifying key cannot change.",
+            tags=[name],
+            parameters=parameters,
+            request=INPUTS[name],
+            responses={
+                200: output,
+                400: INVALID,
+                409: CONFLICT,
+                413: TOO_LARGE,
+                415: UNSUPPORTED,
+                **common,
+            },
+        ),
+        delete=extend_schema(
+            operation_id=f"{name}_destroy",
+            summary=f"Delete a {singular}",
+            tags=[name],
+            parameters=parameters,
+            responses=delete_responses,
+        ),
+    )
+
+
+@list_schema("campaigns", "campaign", "external_id")
+class CampaignListView(ResourceListView):
+    resource = services.CAMPAIGNS
+    filterset_class = filters.CampaignFilter
+
+
+@detail_schema("campaigns", "campaign", [EXTERNAL_ID])
+class CampaignDetailView(ResourceDetailView):
+    resource = services.CAMPAIGNS
+
+
+@list_schema("spend", "spend entry", "campaign + date")
+class SpendListView(ResourceListView):
+    resource = services.SPEND
+    filterset_class = filters.SpendFilter
+
+
+@detail_schema(
+    "spend",
+    "spend entry",
+    [
+        OpenApiParameter(
+            "campaign",
+            {"type": "string", "minLength": 1, "maxLength": 255},
+            OpenApiParameter.PATH,
+            description="The external_id of the campaign (URL-encoded).",
+        ),
+        OpenApiParameter("date", OpenApiTypes.DATE, OpenApiParameter.PATH, description="The day, YYYY-MM-DD."),
+    ],
+)
+class SpendDetailView(ResourceDetailView):
+    """Spend entries have no external_id: one is addressed by its campaign and date."""
+
+    resource = services.SPEND
+
+    def get_object(self):
+        raw = self.kwargs["date"]
+        try:
+            on = date.fromisoformat(raw) if len(raw) == 10 else None
+        except ValueError:
+            on = None
+        instance = None
+        if on is not None:
+            instance = selectors.spend_entry_get(campaign_external_id=self.kwargs["campaign"], on=on)
+        if instance is None:
+            raise exceptions.NotFound()
+        return instance
+
+
+@list_schema("accounts", "account", "external_id")
+class AccountListView(ResourceListView):
+    resource = services.ACCOUNTS
+    filterset_class = filters.AccountFilter
+
+
+@detail_schema("accounts", "account", [EXTERNAL_ID], protected=True)
+class AccountDetailView(ResourceDetailView):
+    resource = services.ACCOUNTS
+
+
+@list_schema("leads", "lead", "external_id")
+class LeadListView(ResourceListView):
+    resource = services.LEADS
+    filterset_class = filters.LeadFilter
+
+
+@detail_schema("leads", "lead", [EXTERNAL_ID])
+class LeadDetailView(ResourceDetailView):
+    resource = services.LEADS
+
+
+@list_schema("deals", "deal", "external_id")
+class DealListView(ResourceListView):
+    resource = services.DEALS
+    filterset_class = filters.DealFilter
+
+
+@detail_schema("deals", "deal", [EXTERNAL_ID])
+class DealDetailView(ResourceDetailView):
+    resource = services.DEALS
+
+
+@list_schema("touchpoints", "touchpoint", "external_id, when given; without one a touchpoint is appended")
+class TouchpointListView(ResourceListView):
+    resource = services.TOUCHPOINTS
+    filterset_class = filters.TouchpointFilter
+
+
+@detail_schema("touchpoints", "touchpoint", [EXTERNAL_ID])
+class TouchpointDetailView(ResourceDetailView):
+    resource = services.TOUCHPOINTS

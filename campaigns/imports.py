@@ -1,0 +1,957 @@
+"""CSV import in the browser: read the file, map its columns, check every row, then write all or nothing.
+
+A marketer's export from another tool is turned into the objects the ingestion
+API takes, then checked by the API's own row specs (campaigns.validation) and
+written by the API's own services (campaigns.services), so a CSV and the API
+accept exactly the same data.
+
+Two passes over the stored file, in bounded batches of the API's batch size:
+
+1. *check*: convert each row (dates in the chosen format, money like
+   "$1,234.50", yes/no…), validate it, look its references up, and find keys
+   repeated in the file. Progress is committed after every batch, so the page
+   can show it. Errors carry the row number as a spreadsheet shows it (the
+   header is row 1) and the column's name in the file.
+2. *write*: only when no row has an error, every batch goes through the upsert
+   service inside one transaction, so the file is imported whole or not at all.
+
+Columns left unmapped keep their current values on objects that already exist
+(a CSV is usually a partial export); a mapped column replaces them, a blank
+cell clearing an optional field.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import DatabaseError, models, transaction
+from django.utils import timezone as django_timezone
+
+from accounts.models import Workspace
+from accounts.tenancy import workspace_scope
+from campaigns import selectors, services
+from campaigns.models import Account, Campaign, ImportJob, Lead
+from campaigns.validation import MAX_BATCH, FieldSpec, Invalid, RowError
+
+logger = logging.getLogger(__name__)
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# Files with more data rows than this are imported by a Celery task, with a progress bar.
+ASYNC_THRESHOLD_ROWS = 2000
+BATCH_SIZE = MAX_BATCH
+PREVIEW_ROWS = 10
+MAX_ERRORS_KEPT = 200
+DELIMITERS = (",", ";", "\t", "|")
+
+RESOURCE_LABELS = {
+    "campaigns": "Campaigns",
+    "spend": "Spend",
+    "accounts": "Accounts",
+    "leads": "Leads",
+    "deals": "Deals",
+    "touchpoints": "Touchpoints",
+}
+
+DATE_FORMATS = {
+    "": "Not chosen: only unambiguous dates",
+    "iso": "YYYY-MM-DD (ISO)",
+    "mdy": "MM/DD/YYYY (US)",
+    "dmy": "DD/MM/YYYY",
+}
+
+_REF_MODELS: dict[str, type[models.Model]] = {"campaign": Campaign, "account": Account, "lead": Lead}
+
+
+class ImportRefused(Exception):
+    """The file as a whole cannot be imported (not CSV, too big, no header…)."""
+
+
+# ---------------------------------------------------------------- reading the file
+
+
+@dataclass(frozen=True)
+class CsvFile:
+    text: str
+    delimiter: str
+    headers: list[str]
+    total_rows: int
+
+
+def decode(raw: bytes) -> str:
+    """The file's text: UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1252 as Excel writes it."""
+    if raw.startswith(b"PK\x03\x04"):
+        raise ImportRefused("This is an Excel workbook, not a CSV file: save it as “CSV UTF-8” and upload that.")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = raw.decode("utf-16")
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                text = raw.decode("cp1252")
+            except UnicodeDecodeError:
+                raise ImportRefused("The file is not text in UTF-8: save it as “CSV UTF-8” and upload that.") from None
+    text = text.removeprefix("\ufeff")
+    if "\x00" in text:
+        raise ImportRefused("The file contains NUL bytes: it is not a CSV text file.")
+    return text
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the header row into the most columns (comma on a tie)."""
+    best, best_count = ",", 0
+    for delimiter in DELIMITERS:
+        try:
+            header = next((cells for cells in _reader(text, delimiter) if any(c.strip() for c in cells)), [])
+        except csv.Error:
+            continue
+        if len(header) > best_count:
+            best, best_count = delimiter, len(header)
+    return best
+
+
+def _reader(text: str, delimiter: str) -> Iterator[list[str]]:
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+
+def records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cells) of every data row; the header is row 1, blank rows are skipped but counted.
+
+    The row number is the record's number, as a spreadsheet numbers rows: a quoted
+    cell spanning several lines is still one row.
+    """
+    reader = _reader(text, delimiter)
+    number = 0
+    try:
+        for number, cells in enumerate(reader, start=1):
+            if number == 1 or not any(c.strip() for c in cells):
+                continue
+            yield number, cells
+    except csv.Error as exc:
+        raise ImportRefused(f"Row {number + 1}: the file cannot be read as CSV ({exc}).") from None
+
+
+def read_csv(raw: bytes) -> CsvFile:
+    if len(raw) > MAX_UPLOAD_BYTES:
+        raise ImportRefused(
+            f"The file is {len(raw) / 1048576:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 1048576} MB. "
+            "Split it, or push the data through the API."
+        )
+    text = decode(raw)
+    if not text.strip():
+        raise ImportRefused("The file is empty.")
+    delimiter = sniff_delimiter(text)
+    try:
+        first = next(_reader(text, delimiter), [])
+    except csv.Error as exc:
+        raise ImportRefused(f"Row 1: the file cannot be read as CSV ({exc}).") from None
+    headers = [h.strip() or f"Column {i + 1}" for i, h in enumerate(first)]
+    if not any(h.strip() for h in first):
+        raise ImportRefused("Row 1 must hold the column names, and it is empty.")
+    total = sum(1 for _ in records(text, delimiter))
+    if total == 0:
+        raise ImportRefused("The file has column names but no data rows.")
+    return CsvFile(text=text, delimiter=delimiter, headers=headers, total_rows=total)
+
+
+# ---------------------------------------------------------------- column mapping
+
+_EXTERNAL_ID = ("id", "external id", "record id", "key")
+_CREATED = ("created", "created at", "created date", "create date", "date created", "created on", "creation date")
+SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "campaigns": {
+        "external_id": (*_EXTERNAL_ID, "campaign id", "campaign key", "campaign external id"),
+        "name": ("name", "campaign", "campaign name", "title"),
+        "channel": ("channel", "medium", "campaign type", "type", "marketing channel"),
+        "is_abm": ("abm", "is abm", "abm campaign"),
+        "starts_on": ("start", "starts", "start date", "starts on", "begin date", "launch date"),
+        "ends_on": ("end", "ends", "end date", "ends on", "finish date"),
+        "budget": ("budget", "planned budget", "budgeted cost", "total budget"),
+    },
+    "spend": {
+        "campaign": ("campaign", "campaign id", "campaign external id", "campaign key"),
+        "date": ("date", "day", "reporting date", "report date", "reporting starts"),
+        "cost": ("cost", "spend", "amount spent", "spent", "amount", "cost usd", "total cost"),
+        "impressions": ("impressions", "impr", "imps", "views"),
+        "clicks": ("clicks", "link clicks", "total clicks"),
+    },
+    "accounts": {
+        "external_id": (*_EXTERNAL_ID, "account id", "company id", "organization id", "organisation id"),
+        "name": ("name", "company", "company name", "account", "account name", "organization", "organisation"),
+        "domain": ("domain", "company domain", "company domain name", "website", "website url", "web site"),
+        "industry": ("industry", "sector", "vertical"),
+        "employees": ("employees", "number of employees", "employee count", "headcount", "company size", "size"),
+        "is_target": ("target", "is target", "target account", "abm target", "on target list", "tier 1"),
+    },
+    "leads": {
+        "external_id": (*_EXTERNAL_ID, "lead id", "contact id", "person id", "prospect id"),
+        "email": ("email", "email address", "e mail", "work email", "business email"),
+        "account": ("account", "account id", "company id", "organization id", "associated company id"),
+        "source_campaign": (
+            "source campaign",
+            "campaign",
+            "campaign id",
+            "original source campaign",
+            "lead source campaign",
+            "utm campaign",
+            "first touch campaign",
+        ),
+        "created_at": _CREATED,
+        "mql_at": ("mql", "mql at", "mql date", "became an mql date", "marketing qualified date", "mql on"),
+        "sql_at": ("sql", "sql at", "sql date", "became an sql date", "sales qualified date", "sql on"),
+        "sqo_at": ("sqo", "sqo at", "sqo date", "opportunity date", "became an opportunity date", "sqo on"),
+    },
+    "deals": {
+        "external_id": (*_EXTERNAL_ID, "deal id", "opportunity id", "opportunity key"),
+        "account": ("account", "account id", "company id", "associated company id"),
+        "lead": ("lead", "lead id", "contact id", "primary contact id"),
+        "source_campaign": ("source campaign", "campaign", "campaign id", "primary campaign source"),
+        "name": ("name", "deal", "deal name", "opportunity", "opportunity name"),
+        "amount": ("amount", "deal amount", "value", "deal value", "total", "total amount"),
+        "mrr": ("mrr", "monthly recurring revenue", "recurring revenue", "monthly revenue"),
+        "status": ("status", "deal status", "stage", "deal stage", "outcome"),
+        "created_at": _CREATED,
+        "closed_at": ("closed", "closed at", "close date", "closed date", "closed on", "date closed"),
+        "churned_at": ("churned", "churned at", "churn date", "churned on", "cancellation date", "cancelled at"),
+    },
+    "touchpoints": {
+        "external_id": (*_EXTERNAL_ID, "event id", "touchpoint id", "activity id"),
+        "kind": ("kind", "type", "event", "event type", "activity type", "activity"),
+        "occurred_at": ("occurred at", "occurred", "timestamp", "time", "date", "event time", "activity date"),
+        "campaign": ("campaign", "campaign id"),
+        "lead": ("lead", "lead id", "contact id"),
+        "account": ("account", "account id", "company id"),
+        "visitor_id": ("visitor", "visitor id", "anonymous id", "cookie id", "client id"),
+        "session_id": ("session", "session id"),
+        "url": ("url", "page", "page url", "link", "landing page"),
+    },
+}
+
+
+def normalise_header(header: str) -> str:
+    """'Created Date (UTC)' → 'created date'; 'company_name' → 'company name'."""
+    header = re.sub(r"\(.*?\)|\[.*?\]", " ", header.strip().lower())
+    return re.sub(r"[^0-9a-z]+", " ", header).strip()
+
+
+def resource_fields(resource: str) -> tuple[FieldSpec, ...]:
+    return services.RESOURCES[resource].spec.fields
+
+
+def auto_mapping(resource: str, headers: Sequence[str]) -> list[str]:
+    """The field each column fills, by its name or a common synonym; each field at most once."""
+    lookup: dict[str, str] = {}
+    for spec in resource_fields(resource):
+        lookup.setdefault(normalise_header(spec.name), spec.name)
+    for name, synonyms in SYNONYMS[resource].items():
+        for synonym in synonyms:
+            lookup.setdefault(synonym, name)
+    mapping, used = [], set()
+    for header in headers:
+        name = lookup.get(normalise_header(header), "")
+        if name in used:
+            name = ""
+        used.add(name)
+        mapping.append(name)
+    return mapping
+
+
+def mapping_problems(resource: str, mapping: Sequence[str], headers: Sequence[str]) -> list[str]:
+    problems = []
+    seen: dict[str, str] = {}
+    for header, name in zip(headers, mapping, strict=True):
+        if not name:
+            continue
+        if name in seen:
+            problems.append(f"Columns “{seen[name]}” and “{header}” both fill {name}: choose one.")
+        seen.setdefault(name, header)
+    missing = [spec.name for spec in resource_fields(resource) if spec.required and spec.name not in seen]
+    if missing:
+        problems.append(f"Choose a column for {', '.join(missing)} (required).")
+    return problems
+
+
+# ---------------------------------------------------------------- converting cells
+
+_DATE = re.compile(
+    r"""^\s*(?:
+        (?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})
+      | (?P<a>\d{1,2})(?P<sep>[/.\-])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{2,4})
+      | (?P<d1>\d{1,2})[\s\-]+(?P<mon1>[A-Za-z]{3,9})\.?[\s\-,]+(?P<y1>\d{4})
+      | (?P<mon2>[A-Za-z]{3,9})\.?\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{4})
+    )
+    (?:(?:[T\s]\s*|,\s*)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d{1,6})\d*)?)?
+        \s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?
+    \s*(?P<tz>[Zz]|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?\s*$""",
+    re.VERBOSE,
+)
+_MONEY = re.compile(
+    r"""^(?P<neg>-)?\s*(?P<pre>[$€£¥]|[A-Za-z]{3})?\s*(?P<neg2>-)?\s*
+    (?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)
+    \s*(?P<post>[$€£¥]|[A-Za-z]{3})?$""",
+    re.VERBOSE,
+)
+_MONTHS = {
+    m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)
+}
+_THOUSANDS_INT = re.compile(r"^-?\d{1,3}(?:,\d{3})+$")
+_SYMBOL_CURRENCIES = {"€": {"EUR"}, "£": {"GBP"}, "¥": {"JPY", "CNY"}}
+_TRUE = frozenset({"true", "yes", "y", "1", "x", "t", "✓", "on"})
+_FALSE = frozenset({"false", "no", "n", "0", "f", "off", "-"})
+_CHOICE_SYNONYMS = {
+    "status": {
+        "closed_won": "won",
+        "closedwon": "won",
+        "closed_lost": "lost",
+        "closedlost": "lost",
+        "in_progress": "open",
+    },
+    "channel": {"ppc": "paid_search", "sem": "paid_search", "webinars": "webinar", "event": "events"},
+}
+
+
+@dataclass
+class DateContext:
+    """The chosen date format, and (when none was chosen) the order the file's unambiguous dates use."""
+
+    date_format: str
+    tz: Any
+    seen_order: tuple[str, int] | None = None  # ("dmy" | "mdy", row)
+
+
+def _ymd(match: re.Match, ctx: DateContext, row: int) -> date:
+    if match["y"]:  # year first: unambiguous whatever the format chosen
+        y, m, d = int(match["y"]), int(match["m"]), int(match["d"])
+    elif match["mon1"] or match["mon2"]:  # a month name: unambiguous too
+        month_name = (match["mon1"] or match["mon2"]).lower()[:3]
+        if month_name not in _MONTHS:
+            raise Invalid("Not a month name.")
+        y, m, d = int(match["y1"] or match["y2"]), _MONTHS[month_name], int(match["d1"] or match["d2"])
+    else:
+        if len(match["year"]) != 4:
+            raise Invalid("Use a 4-digit year (2026, not 26).")
+        a, b, y = int(match["a"]), int(match["b"]), int(match["year"])
+        order = ctx.date_format
+        if order == "iso":
+            raise Invalid("Not YYYY-MM-DD, the date format chosen for this import.")
+        if not order:
+            if a == b or a > 12 >= b:
+                order = "dmy"
+            elif b > 12 >= a:
+                order = "mdy"
+            elif a <= 12 and b <= 12:
+                raise Invalid(
+                    f"Ambiguous date: {match['a']}{match['sep']}{match['b']} could be day/month or month/day. "
+                    "Choose the date format (DD/MM/YYYY or MM/DD/YYYY) and import again.",
+                    "ambiguous_date",
+                )
+            else:
+                raise Invalid("Not a calendar date.")
+            if a != b:
+                if ctx.seen_order is None:
+                    ctx.seen_order = (order, row)
+                elif ctx.seen_order[0] != order:
+                    raise Invalid(
+                        f"This date is {'DD/MM' if order == 'dmy' else 'MM/DD'} but row {ctx.seen_order[1]} has one "
+                        f"in {'DD/MM' if ctx.seen_order[0] == 'dmy' else 'MM/DD'} order: choose the date format.",
+                        "ambiguous_date",
+                    )
+        d, m = (a, b) if order == "dmy" else (b, a)
+    try:
+        return date(y, m, d)
+    except ValueError:
+        raise Invalid("Not a calendar date.") from None
+
+
+def _clock(match: re.Match) -> time | None:
+    if match["H"] is None:
+        return None
+    hour, minute, second = int(match["H"]), int(match["M"]), int(match["S"] or 0)
+    micro = int((match["f"] or "0").ljust(6, "0"))
+    if match["ampm"]:
+        if not 1 <= hour <= 12:
+            raise Invalid("Not a time: with AM/PM the hour is 1 to 12.")
+        hour = hour % 12 + (12 if match["ampm"][0] in "Pp" else 0)
+    if hour > 23 or minute > 59 or second > 59:
+        raise Invalid("Not a time of day.")
+    return time(hour, minute, second, micro)
+
+
+def _offset(match: re.Match) -> timezone | None:
+    raw = match["tz"]
+    if raw is None:
+        return None
+    if raw.upper() in ("Z", "UTC", "GMT"):
+        return UTC
+    digits = raw[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:] or 0)
+    if hours > 23 or minutes > 59:
+        raise Invalid("Not a UTC offset.")
+    delta = timedelta(hours=hours, minutes=minutes)
+    return timezone(-delta if raw[0] == "-" else delta)
+
+
+def to_date(value: str, ctx: DateContext, row: int) -> date:
+    match = _DATE.match(value)
+    if not match:
+        raise Invalid(_date_hint(ctx, with_time=False))
+    day = _ymd(match, ctx, row)
+    clock = _clock(match)
+    if (clock is not None and clock != time(0)) or match["tz"]:
+        raise Invalid("Expected a date without a time of day.")
+    return day
+
+
+def to_timestamp(value: str, ctx: DateContext, row: int) -> datetime:
+    """A date and time; without a UTC offset it is read in the workspace's time zone, a date alone as midnight."""
+    match = _DATE.match(value)
+    if not match:
+        raise Invalid(_date_hint(ctx, with_time=True))
+    day = _ymd(match, ctx, row)
+    clock = _clock(match) or time(0)
+    offset = _offset(match)
+    if offset is not None:
+        return datetime.combine(day, clock, tzinfo=offset)
+    local = datetime.combine(day, clock, tzinfo=ctx.tz)
+    # A wall-clock time skipped by a daylight-saving jump does not exist: refuse rather than shift it.
+    if local.astimezone(UTC).astimezone(ctx.tz).replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise Invalid(f"This time does not exist in {ctx.tz.key} (the clocks jump forward then): add a UTC offset.")
+    return local
+
+
+def _date_hint(ctx: DateContext, *, with_time: bool) -> str:
+    shape = {"iso": "2026-04-30", "mdy": "04/30/2026", "dmy": "30/04/2026", "": "2026-04-30"}[ctx.date_format]
+    return (
+        f"Not a date{' and time' if with_time else ''}: expected something like {shape}{' 14:30' if with_time else ''}."
+    )
+
+
+def to_money(value: str, currency: str) -> Decimal:
+    """'1,234.50', '$1,234.50', '1234.5 EUR' → Decimal; a negative amount is left to the validation to refuse."""
+    compact = value.strip()
+    negative = False
+    if compact.startswith("(") and compact.endswith(")"):
+        compact, negative = compact[1:-1].strip(), True
+    match = _MONEY.match(compact)
+    if not match:
+        raise Invalid("Not an amount: use a dot for decimals, such as 1234.50 or $1,234.50.")
+    for mark in (match["pre"], match["post"]):
+        if not mark:
+            continue
+        if len(mark) == 3 and mark.upper() != currency:
+            raise Invalid(f"An amount in {mark.upper()}, but this workspace's currency is {currency}.")
+        if mark in _SYMBOL_CURRENCIES and currency not in _SYMBOL_CURRENCIES[mark]:
+            raise Invalid(f"An amount in {mark}, but this workspace's currency is {currency}.")
+    try:
+        amount = Decimal(match["num"].replace(",", ""))
+    except InvalidOperation:
+        raise Invalid("Not an amount.") from None
+    if negative or match["neg"] or match["neg2"]:
+        amount = -amount
+    return amount
+
+
+def to_integer(value: str) -> int:
+    compact = value.strip()
+    if _THOUSANDS_INT.match(compact):
+        compact = compact.replace(",", "")
+    compact = re.sub(r"\.0+$", "", compact)
+    if not re.fullmatch(r"-?\d+", compact):
+        raise Invalid("Must be a whole number.", "invalid_type")
+    return int(compact)
+
+
+def to_boolean(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise Invalid("Use true or false (yes/no, 1/0 work too).", "invalid_type")
+
+
+def to_choice(value: str, name: str) -> str:
+    key = re.sub(r"[\s\-/]+", "_", value.strip().lower())
+    return _CHOICE_SYNONYMS.get(name, {}).get(key, key)
+
+
+@dataclass(frozen=True)
+class Column:
+    index: int
+    header: str
+    spec: FieldSpec
+    kind: str
+
+
+def _kind(model: type[models.Model], spec: FieldSpec) -> str:
+    if spec.ref:
+        return "text"
+    model_field = model._meta.get_field(spec.name)
+    if isinstance(model_field, models.DateTimeField):
+        return "timestamp"
+    if isinstance(model_field, models.DateField):
+        return "date"
+    if isinstance(model_field, models.DecimalField):
+        return "money"
+    if isinstance(model_field, models.BooleanField):
+        return "boolean"
+    if isinstance(model_field, models.IntegerField):
+        return "integer"
+    if model_field.choices:
+        return "choice"
+    return "text"
+
+
+# ---------------------------------------------------------------- one import's plan
+
+
+@dataclass
+class Plan:
+    """What an import needs to turn the rows of one file into the API's objects."""
+
+    workspace: Workspace
+    resource: services.Resource
+    columns: list[Column]
+    dates: DateContext
+    currency: str
+    headers: Sequence[str] = ()
+    unmapped: list[str] = field(default_factory=list)
+
+    @classmethod
+    def for_job(cls, job: ImportJob, workspace: Workspace) -> Plan:
+        return cls.build(workspace, job.resource, job.headers, job.mapping, job.date_format)
+
+    @classmethod
+    def build(
+        cls, workspace: Workspace, resource_name: str, headers: Sequence[str], mapping: Sequence[str], date_format: str
+    ) -> Plan:
+        resource = services.RESOURCES[resource_name]
+        specs = {spec.name: spec for spec in resource.spec.fields}
+        columns = [
+            Column(index, headers[index], specs[name], _kind(resource.model, specs[name]))
+            for index, name in enumerate(mapping)
+            if name in specs
+        ]
+        mapped = {c.spec.name for c in columns}
+        return cls(
+            workspace=workspace,
+            resource=resource,
+            columns=columns,
+            dates=DateContext(date_format, workspace.tz),
+            currency=workspace.currency,
+            headers=list(headers),
+            unmapped=[spec.name for spec in resource.spec.fields if spec.name not in mapped],
+        )
+
+    @property
+    def key_names(self) -> list[str]:
+        return [spec.name for spec in self.resource.spec.fields if spec.key]
+
+    def header_of(self, field_name: str | None) -> str:
+        for column in self.columns:
+            if column.spec.name == field_name:
+                return column.header
+        return ""
+
+    def convert(self, number: int, cells: list[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """One row as the API's object, and the cells that could not be converted."""
+        item: dict[str, Any] = {}
+        problems = []
+        for column in self.columns:
+            raw = cells[column.index] if column.index < len(cells) else ""
+            value = raw.strip()
+            if not value:
+                item[column.spec.name] = None
+                continue
+            try:
+                item[column.spec.name] = self._convert_cell(column, value, number)
+            except Invalid as exc:
+                item[column.spec.name] = None
+                problems.append(_problem(number, column.header, column.spec.name, raw, exc.message))
+        extra = [c for c in cells[len(self.headers) :] if c.strip()]
+        if extra:
+            problems.append(
+                _problem(number, "", None, extra[0], "This row has more cells than the header has columns.")
+            )
+        return item, problems
+
+    def _convert_cell(self, column: Column, value: str, number: int) -> Any:
+        kind = column.kind
+        if kind == "timestamp":
+            return to_timestamp(value, self.dates, number)
+        if kind == "date":
+            return to_date(value, self.dates, number)
+        if kind == "money":
+            return to_money(value, self.currency)
+        if kind == "integer":
+            return to_integer(value)
+        if kind == "boolean":
+            return to_boolean(value)
+        if kind == "choice":
+            return to_choice(value, column.spec.name)
+        return value
+
+    def merge_existing(self, items: list[dict[str, Any]]) -> None:
+        """Fill the unmapped fields of rows naming existing objects with those objects' current values."""
+        if not self.unmapped:
+            return
+        keys = self.key_names
+        if any(k in self.unmapped for k in keys):
+            return  # no key in the file (touchpoints without external_id): every row is new
+        wanted = {tuple(item.get(k) for k in keys) for item in items}
+        wanted = {key for key in wanted if None not in key}
+        if not wanted:
+            return
+        queryset = selectors.LISTS[self.resource.name]()
+        if keys == ["campaign", "date"]:
+            queryset = queryset.filter(
+                campaign__external_id__in={k[0] for k in wanted}, date__in={k[1] for k in wanted}
+            )
+        else:
+            queryset = queryset.filter(external_id__in={k[0] for k in wanted if isinstance(k[0], str)})
+        current = {}
+        for instance in queryset:
+            data = services.object_as_input(resource=self.resource, instance=instance)
+            current[tuple(data[k] for k in keys)] = data
+        for item in items:
+            existing = current.get(tuple(item.get(k) for k in keys))
+            if existing is not None:
+                for name in self.unmapped:
+                    item[name] = existing[name]
+
+
+def _problem(row: int | None, column: str, field_name: str | None, value: Any, message: str) -> dict[str, Any]:
+    text = "" if value is None else str(value)
+    return {
+        "row": row,
+        "column": column,
+        "field": field_name or "",
+        "value": text if len(text) <= 80 else text[:77] + "…",
+        "message": message,
+    }
+
+
+def _batches(text: str, delimiter: str) -> Iterator[list[tuple[int, list[str]]]]:
+    batch: list[tuple[int, list[str]]] = []
+    for record in records(text, delimiter):
+        batch.append(record)
+        if len(batch) == BATCH_SIZE:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@dataclass
+class CheckState:
+    """What the check pass carries from one batch to the next."""
+
+    seen_keys: dict[tuple, int] = field(default_factory=dict)
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, problems: list[dict[str, Any]]) -> None:
+        self.count += len(problems)
+        room = MAX_ERRORS_KEPT - len(self.problems)
+        if room > 0:
+            self.problems.extend(problems[:room])
+
+
+def check_batch(plan: Plan, batch: list[tuple[int, list[str]]], state: CheckState) -> list[dict[str, Any]]:
+    """Every problem of these rows, as the API would find them, plus keys repeated in the file."""
+    numbers = [number for number, _ in batch]
+    items, problems = [], []
+    for number, cells in batch:
+        item, cell_problems = plan.convert(number, cells)
+        items.append(item)
+        problems.extend(cell_problems)
+    plan.merge_existing(items)
+    rows, errors = plan.resource.spec.parse_rows(items)
+    failed_cells = {(p["row"], p["field"]) for p in problems}
+    for error in errors:
+        number = numbers[error.index] if error.index is not None else None
+        if (number, error.field) in failed_cells:
+            continue  # already reported with the cell's own message
+        problems.append(_row_error(plan, number, error, items))
+    problems.extend(_reference_problems(plan, rows, numbers))
+    keys = plan.key_names
+    for number, row in zip(numbers, rows, strict=True):
+        key = tuple(row.get(k) for k in keys)
+        if None in key:
+            continue
+        first = state.seen_keys.setdefault(key, number)
+        if first != number:
+            problems.append(
+                _problem(
+                    number,
+                    plan.header_of(keys[0]),
+                    keys[0],
+                    " / ".join(str(k) for k in key),
+                    f"The same {plan.resource.spec.resource} as row {first}: each one may appear once per file.",
+                )
+            )
+    problems.sort(key=lambda p: p["row"] or 0)
+    return problems
+
+
+def _row_error(plan: Plan, number: int | None, error: RowError, items: list[dict[str, Any]]) -> dict[str, Any]:
+    header = plan.header_of(error.field)
+    value = None
+    if error.index is not None and error.field:
+        value = items[error.index].get(error.field)
+    message = error.message
+    if error.code == "required" and not header:
+        message = "Required, and no column of the file is mapped to it."
+    return _problem(number, header, error.field, value, message)
+
+
+def _reference_problems(plan: Plan, rows: list[dict[str, Any]], numbers: list[int]) -> list[dict[str, Any]]:
+    problems = []
+    for spec in plan.resource.spec.refs:
+        wanted = {row.get(spec.name) for row in rows} - {None}
+        if not wanted:
+            continue
+        found = set(_REF_MODELS[spec.ref].objects.filter(external_id__in=wanted).values_list("external_id", flat=True))
+        for number, row in zip(numbers, rows, strict=True):
+            value = row.get(spec.name)
+            if value is not None and value not in found:
+                problems.append(
+                    _problem(
+                        number,
+                        plan.header_of(spec.name),
+                        spec.name,
+                        value,
+                        f"Unknown {spec.ref} {value!r}: no {spec.ref} with this external_id in this workspace "
+                        f"(import the {spec.ref}s first).",
+                    )
+                )
+    return problems
+
+
+# ---------------------------------------------------------------- preview
+
+
+@dataclass
+class PreviewCell:
+    value: str
+    error: str = ""
+
+
+def preview(job: ImportJob, workspace: Workspace, mapping: Sequence[str], date_format: str) -> dict[str, Any]:
+    """The first rows as cells, each with the problem converting or validating it would have (no database reads)."""
+    plan = Plan.build(workspace, job.resource, job.headers, mapping, date_format)
+    rows = []
+    ambiguous_columns = set()
+    sample = []
+    for number, cells in records(job.content, job.delimiter):
+        sample.append((number, cells))
+        if len(sample) >= 500:
+            break
+    for _number, cells in sample:
+        for column in plan.columns:
+            if column.kind in ("date", "timestamp") and column.index < len(cells):
+                match = _DATE.match(cells[column.index])
+                if match and match["a"] and match["a"] != match["b"] and max(int(match["a"]), int(match["b"])) <= 12:
+                    ambiguous_columns.add(column.header)
+    for number, cells in sample[:PREVIEW_ROWS]:
+        item, problems = plan.convert(number, cells)
+        _rows, errors = plan.resource.spec.parse_rows([item])
+        messages = {p["field"]: p["message"] for p in problems}
+        for error in errors:
+            messages.setdefault(error.field or "", error.message)
+        by_index = {c.index: c.spec.name for c in plan.columns}
+        rendered = []
+        for index in range(len(job.headers)):
+            value = cells[index] if index < len(cells) else ""
+            name = by_index.get(index)
+            rendered.append(PreviewCell(value, messages.get(name, "") if name else ""))
+        rows.append((number, rendered))
+    return {"rows": rows, "ambiguous_columns": sorted(ambiguous_columns)}
+
+
+# ---------------------------------------------------------------- running an import
+
+
+def job_create(*, workspace: Workspace, user, resource: str, filename: str, raw: bytes) -> ImportJob:
+    """Read an uploaded file and keep it as a draft import, columns auto-mapped. Raises ImportRefused."""
+    if resource not in services.RESOURCES:
+        raise ImportRefused(f"Unknown kind of data: {resource}.")
+    parsed = read_csv(raw)
+    with workspace_scope(workspace):
+        return ImportJob.objects.create(
+            resource=resource,
+            filename=filename[:255],
+            content=parsed.text,
+            delimiter=parsed.delimiter,
+            headers=parsed.headers,
+            mapping=auto_mapping(resource, parsed.headers),
+            total_rows=parsed.total_rows,
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+        )
+
+
+def job_start(*, workspace: Workspace, job: ImportJob, mapping: list[str], date_format: str) -> bool:
+    """Save the mapping and import: in this request for small files, by the task for big ones.
+
+    Returns True when the task was queued (the page then shows progress).
+    """
+    from campaigns.tasks import import_csv_task
+
+    with workspace_scope(workspace), transaction.atomic():
+        job.mapping = mapping
+        job.date_format = date_format
+        job.status = ImportJob.Status.QUEUED
+        job.processed_rows = 0
+        job.errors, job.error_count = [], 0
+        job.created_count = job.updated_count = 0
+        job.finished_at = None
+        job.save()
+        if job.total_rows > ASYNC_THRESHOLD_ROWS:
+            workspace_id, job_id = workspace.pk, job.pk
+            transaction.on_commit(lambda: import_csv_task.delay(workspace_id, job_id))
+            return True
+    try:
+        import_run(workspace_id=workspace.pk, job_id=job.pk)
+    except DatabaseError:
+        logger.exception("CSV import %s failed", job.pk)
+        job_abandon(workspace_id=workspace.pk, job_id=job.pk)
+    return False
+
+
+def job_abandon(*, workspace_id: int, job_id: int) -> None:
+    """Mark a job that could not run to its end as failed (nothing of it was written)."""
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    if workspace is None:
+        return
+    with workspace_scope(workspace):
+        job = ImportJob.objects.filter(pk=job_id).exclude(status=ImportJob.Status.DONE).first()
+        if job is not None:
+            _fail(
+                job,
+                [
+                    _problem(
+                        None,
+                        "",
+                        None,
+                        None,
+                        "The import could not reach the database; nothing was written. Import again.",
+                    )
+                ],
+                1,
+            )
+
+
+def _update(job: ImportJob, **values: Any) -> None:
+    """Committed at once (outside the write transaction), so the progress view sees it."""
+    ImportJob.objects.filter(pk=job.pk).update(**values, updated_at=django_timezone.now())
+
+
+def import_run(*, workspace_id: int, job_id: int) -> None:
+    """Check every row of the job's file, then write them all in one transaction, or none."""
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    if workspace is None:
+        return
+    with workspace_scope(workspace):
+        job = ImportJob.objects.filter(pk=job_id).first()
+        if job is None or job.status in (ImportJob.Status.DONE, ImportJob.Status.DRAFT, ImportJob.Status.FAILED):
+            return
+        try:
+            _run(workspace, job)
+        except ImportRefused as exc:
+            _fail(job, [_problem(None, "", None, None, str(exc))], 1)
+        except DatabaseError:
+            raise  # transient (a lost connection, a deadlock): the task retries; nothing was written
+        except Exception:
+            logger.exception("CSV import %s failed", job.pk)
+            _fail(
+                job,
+                [_problem(None, "", None, None, "The import stopped on an unexpected error; nothing was written.")],
+                1,
+            )
+
+
+def _fail(job: ImportJob, problems: list[dict[str, Any]], count: int) -> None:
+    _update(
+        job,
+        status=ImportJob.Status.FAILED,
+        errors=problems[:MAX_ERRORS_KEPT],
+        error_count=count,
+        finished_at=django_timezone.now(),
+    )
+
+
+def progress_reported(job: ImportJob, processed: int) -> None:
+    _update(job, status=ImportJob.Status.CHECKING, processed_rows=processed)
+
+
+def _run(workspace: Workspace, job: ImportJob) -> None:
+    plan = Plan.for_job(job, workspace)
+    state = CheckState()
+    processed = 0
+    progress_reported(job, 0)
+    for batch in _batches(job.content, job.delimiter):
+        state.add(check_batch(plan, batch, state))
+        processed += len(batch)
+        progress_reported(job, processed)
+    if state.count:
+        _fail(job, state.problems, state.count)
+        return
+    _update(job, status=ImportJob.Status.WRITING)
+    _write(workspace, job)
+
+
+def _write(workspace: Workspace, job: ImportJob) -> None:
+    plan = Plan.for_job(job, workspace)
+    upsert = services.UPSERT_BATCH[job.resource]
+    created = updated = 0
+    try:
+        with transaction.atomic():
+            locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+            if locked.status == ImportJob.Status.DONE:
+                return  # a redelivered task: the first run wrote it
+            for batch in _batches(job.content, job.delimiter):
+                items = []
+                for number, cells in batch:
+                    item, problems = plan.convert(number, cells)
+                    if problems:
+                        raise _WriteRefused(problems)
+                    items.append(item)
+                plan.merge_existing(items)
+                try:
+                    result = upsert(workspace=workspace, items=items)
+                except services.BatchInvalid as exc:
+                    numbers = [number for number, _ in batch]
+                    raise _WriteRefused(
+                        [_row_error(plan, None if e.index is None else numbers[e.index], e, items) for e in exc.errors]
+                    ) from None
+                created += result.created
+                updated += result.updated
+            locked.status = ImportJob.Status.DONE
+            locked.created_count, locked.updated_count = created, updated
+            locked.processed_rows = locked.total_rows
+            locked.errors, locked.error_count = [], 0
+            locked.content = ""  # imported: the file is no longer needed
+            locked.finished_at = django_timezone.now()
+            locked.save()
+    except _WriteRefused as exc:
+        _fail(job, exc.problems, len(exc.problems))
+    except services.WriteConflict:
+        _fail(
+            job,
+            [_problem(None, "", None, None, "A concurrent change got in the way; nothing was written. Import again.")],
+            1,
+        )
+
+
+class _WriteRefused(Exception):
+    def __init__(self, problems: list[dict[str, Any]]) -> None:
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = problems

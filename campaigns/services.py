@@ -1,0 +1,414 @@
+"""Writes of marketing data: batch upserts, updates and deletes, each one transaction.
+
+Every write records the local dates it touched (campaigns.changes.record_change)
+in the same transaction, for the KPI engine. A batch is validated as a whole
+before anything is written: every problem of every row is reported, and either
+every row is written or none.
+
+Upserts replace the whole object: an optional field left out of a POST is reset
+to its default (null, empty, 0 or false). PATCH changes only the fields sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+
+from accounts.models import Workspace
+from accounts.tenancy import workspace_scope
+from campaigns import validation
+from campaigns.changes import record_change
+from campaigns.models import Account, Campaign, Deal, Lead, SpendEntry, Touchpoint
+from campaigns.validation import RowError, RowSpec
+
+
+class BatchInvalid(Exception):
+    """The request is refused as a whole; `errors` says why, per index and field."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(f"{len(errors)} error(s)")
+        self.errors = errors
+
+
+class WriteConflict(Exception):
+    """A concurrent change got in the way (e.g. a referenced object deleted meanwhile); retrying is safe."""
+
+
+class DeleteRefused(Exception):
+    """The object is still needed by others (e.g. an account that has deals)."""
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    created: int
+    updated: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {"created": self.created, "updated": self.updated}
+
+
+AllDays = Callable[[Mapping[str, Any] | None, Mapping[str, Any]], bool]
+
+_REF_MODELS: dict[str, type[models.Model]] = {"campaign": Campaign, "account": Account, "lead": Lead}
+
+
+def _never(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class Resource:
+    """How one resource is written: its row spec, model, key and the dates it touches."""
+
+    name: str
+    spec: RowSpec
+    model: type[models.Model]
+    # Model fields (attnames) identifying a row inside its workspace.
+    key: tuple[str, ...]
+    # Timestamp field → its local-date column.
+    local_dates: dict[str, str] = field(default_factory=dict)
+    # Date columns whose values (old and new) are the days a write affects.
+    day_columns: tuple[str, ...] = ()
+    # Columns read from the existing rows to decide `affects_all_days`.
+    watched: tuple[str, ...] = ()
+    # Whether a write changes KPIs on every date (e.g. a campaign moved to another channel).
+    affects_all_days: AllDays = _never
+
+    @property
+    def key_fields(self) -> tuple[str, ...]:
+        names = {f.attname: f.name for f in self.model._meta.concrete_fields}
+        return tuple(names[k] for k in self.key)
+
+    def update_fields(self) -> list[str]:
+        fixed = {"id", "workspace", *self.key_fields}
+        return [
+            f.name
+            for f in self.model._meta.concrete_fields
+            if f.name not in fixed and not getattr(f, "auto_now_add", False)
+        ]
+
+
+CAMPAIGNS = Resource(
+    "campaigns",
+    validation.CAMPAIGN,
+    Campaign,
+    key=("external_id",),
+    watched=("channel",),
+    # Narrowing by channel follows the campaign: every date of its data moves.
+    affects_all_days=lambda old, new: old is not None and old["channel"] != new["channel"],
+)
+SPEND = Resource("spend", validation.SPEND, SpendEntry, key=("campaign_id", "date"), day_columns=("date",))
+ACCOUNTS = Resource(
+    "accounts",
+    validation.ACCOUNT,
+    Account,
+    key=("external_id",),
+    watched=("is_target",),
+    # The ABM KPIs are workspace-wide and depend on the target list at every date.
+    affects_all_days=lambda old, new: new["is_target"] if old is None else old["is_target"] != new["is_target"],
+)
+LEADS = Resource(
+    "leads",
+    validation.LEAD,
+    Lead,
+    key=("external_id",),
+    local_dates={"created_at": "created_on", "mql_at": "mql_on", "sql_at": "sql_on", "sqo_at": "sqo_on"},
+    day_columns=("created_on", "mql_on", "sql_on", "sqo_on"),
+    watched=("account_id",),
+    # A touchpoint's account falls back to its lead's: moving a lead moves its touchpoints.
+    affects_all_days=lambda old, new: old is not None and old["account_id"] != new["account_id"],
+)
+DEALS = Resource(
+    "deals",
+    validation.DEAL,
+    Deal,
+    key=("external_id",),
+    local_dates={"created_at": "created_on", "closed_at": "closed_on", "churned_at": "churned_on"},
+    day_columns=("created_on", "closed_on", "churned_on"),
+)
+TOUCHPOINTS = Resource(
+    "touchpoints",
+    validation.TOUCHPOINT,
+    Touchpoint,
+    key=("external_id",),
+    local_dates={"occurred_at": "occurred_on"},
+    day_columns=("occurred_on",),
+)
+
+RESOURCES: dict[str, Resource] = {r.name: r for r in (CAMPAIGNS, SPEND, ACCOUNTS, LEADS, DEALS, TOUCHPOINTS)}
+
+
+def _resolve_references(resource: Resource, rows: list[dict[str, Any]], errors: list[RowError]) -> list[dict[str, Any]]:
+    """Model field values of each row: references turned into ids, one query per referenced table."""
+    ids: dict[str, dict[str, int]] = {}
+    for target in {spec.ref for spec in resource.spec.refs}:
+        wanted = {row[spec.name] for spec in resource.spec.refs if spec.ref == target for row in rows} - {None}
+        ids[target] = (
+            dict(_REF_MODELS[target].objects.filter(external_id__in=wanted).values_list("external_id", "pk"))
+            if wanted
+            else {}
+        )
+    refs = [(spec.name, spec.ref, ids[spec.ref]) for spec in resource.spec.refs]
+    values = []
+    for index, row in enumerate(rows):
+        kwargs = dict(row)
+        for name, target, found in refs:
+            external_id = kwargs.pop(name)
+            if external_id is None:
+                kwargs[f"{name}_id"] = None
+                continue
+            pk = found.get(external_id)
+            if pk is None:
+                errors.append(
+                    RowError(
+                        index,
+                        name,
+                        f"Unknown {target} {external_id!r}: no {target} with this external_id in this workspace.",
+                        "unknown_reference",
+                    )
+                )
+            kwargs[f"{name}_id"] = pk
+        values.append(kwargs)
+    return values
+
+
+def _row_key(resource: Resource, values: Mapping[str, Any]) -> Any:
+    if len(resource.key) == 1:
+        return values[resource.key[0]]
+    return tuple(values[k] for k in resource.key)
+
+
+def _existing(resource: Resource, keys: set[Any]) -> dict[Any, dict[str, Any]]:
+    """The current key, day and watched columns of the rows these keys already name."""
+    if not keys:
+        return {}
+    columns = (*resource.key, *resource.day_columns, *resource.watched)
+    if len(resource.key) == 1:
+        queryset = resource.model.objects.filter(**{f"{resource.key[0]}__in": keys})
+    else:
+        # A superset (each key column IN its values), narrowed to exact pairs below.
+        queryset = resource.model.objects.filter(
+            **{f"{k}__in": {key[i] for key in keys} for i, k in enumerate(resource.key)}
+        )
+    found = {}
+    for record in queryset.values_list(*columns):
+        current = dict(zip(columns, record, strict=True))
+        key = _row_key(resource, current)
+        if key in keys:
+            found[key] = current
+    return found
+
+
+def _upsert(resource: Resource, workspace: Workspace, items: Sequence[Any]) -> UpsertResult:
+    if len(items) > validation.MAX_BATCH:
+        raise BatchInvalid(
+            [
+                RowError(
+                    None,
+                    None,
+                    f"At most {validation.MAX_BATCH:,} objects per request; this one has {len(items):,}.",
+                    "too_many",
+                )
+            ]
+        )
+    rows, errors = resource.spec.parse_rows(list(items))
+    tz = workspace.tz
+    with workspace_scope(workspace):
+        try:
+            with transaction.atomic():
+                values = _resolve_references(resource, rows, errors)
+                keyed: dict[Any, int] = {}
+                for index, row in enumerate(values):
+                    for timestamp_field, day_column in resource.local_dates.items():
+                        moment = row[timestamp_field]
+                        row[day_column] = None if moment is None else moment.astimezone(tz).date()
+                    key = _row_key(resource, row)
+                    if key is None or (isinstance(key, tuple) and None in key):
+                        continue
+                    first = keyed.setdefault(key, index)
+                    if first != index:
+                        errors.append(
+                            RowError(
+                                index,
+                                resource.spec.fields[0].name,
+                                f"The same object as at index {first}: send each object once per request.",
+                                "duplicate",
+                            )
+                        )
+                if errors:
+                    errors.sort(key=lambda e: -1 if e.index is None else e.index)
+                    raise BatchInvalid(errors)
+                existing = _existing(resource, set(keyed))
+                days = _affected_days(resource, values, existing)
+                _write(resource, workspace, values, keyed)
+                record_change(workspace=workspace, days=days)
+        except IntegrityError as exc:
+            raise WriteConflict(str(exc)) from exc
+    updated = len(existing)
+    return UpsertResult(created=len(values) - updated, updated=updated)
+
+
+def _affected_days(
+    resource: Resource, values: list[dict[str, Any]], existing: dict[Any, dict[str, Any]]
+) -> set[date | None]:
+    days: set[date | None] = set()
+    columns = resource.day_columns
+    for row in values:
+        old = existing.get(_row_key(resource, row))
+        if resource.affects_all_days(old, row):
+            return {None}
+        days.update(row[c] for c in columns)
+        if old is not None:
+            days.update(old[c] for c in columns)
+    days.discard(None)
+    return days
+
+
+def _write(resource: Resource, workspace: Workspace, values: list[dict[str, Any]], keyed: dict[Any, int]) -> None:
+    if connection.vendor == "postgresql":
+        _write_postgresql(resource, workspace, values)
+        return
+    model = resource.model
+    objects = [model(workspace=workspace, **row) for row in values]
+    with_key = [obj for obj, row in zip(objects, values, strict=True) if _row_key(resource, row) is not None]
+    without_key = [obj for obj, row in zip(objects, values, strict=True) if _row_key(resource, row) is None]
+    if with_key:
+        model.objects.bulk_create(
+            with_key,
+            update_conflicts=True,
+            unique_fields=["workspace", *resource.key_fields],
+            update_fields=resource.update_fields(),
+        )
+    if without_key:
+        model.objects.bulk_create(without_key)
+
+
+def _write_postgresql(resource: Resource, workspace: Workspace, values: list[dict[str, Any]]) -> None:
+    """One INSERT … SELECT FROM unnest(<one array per column>) ON CONFLICT DO UPDATE.
+
+    Same effect as bulk_create(update_conflicts=True), but a dozen array parameters
+    instead of one parameter per value, and no model instances: about twice as fast
+    for 1,000 rows. A NULL key (a touchpoint without external_id) never conflicts,
+    so it is simply inserted.
+    """
+    model = resource.model
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    now = timezone.now()
+    arrays = []
+    for f in fields:
+        if f.attname == "workspace_id":
+            arrays.append([workspace.pk] * len(values))
+        elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            arrays.append([now] * len(values))
+        else:
+            arrays.append([row[f.attname] for row in values])
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(f.column) for f in fields)
+    casts = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    conflict = ", ".join(qn(model._meta.get_field(name).column) for name in ("workspace", *resource.key_fields))
+    updates = ", ".join(
+        f"{qn(f.column)} = EXCLUDED.{qn(f.column)}" for f in fields if f.name in set(resource.update_fields())
+    )
+    sql = (
+        f"INSERT INTO {qn(model._meta.db_table)} ({columns}) SELECT * FROM unnest({casts}) "  # noqa: S608
+        f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, arrays)
+
+
+# The public writes, one per resource.
+
+
+def campaign_upsert_batch(*, workspace: Workspace, items: Sequence[Any]) -> UpsertResult:
+    return _upsert(CAMPAIGNS, workspace, items)
+
+
+def spend_upsert_batch(*, workspace: Workspace, items: Sequence[Any]) -> UpsertResult:
+    return _upsert(SPEND, workspace, items)
+
+
+def account_upsert_batch(*, workspace: Workspace, items: Sequence[Any]) -> UpsertResult:
+    return _upsert(ACCOUNTS, workspace, items)
+
+
+def lead_upsert_batch(*, workspace: Workspace, items: Sequence[Any]) -> UpsertResult:
+    return _upsert(LEADS, workspace, items)
+
+
+def deal_upsert_batch(*, workspace: Workspace, items: Sequence[Any]) -> UpsertResult:
+    return _upsert(DEALS, workspace, items)
+
+
+def touchpoint_upsert_batch(*, workspace: Workspace, items: Sequence[Any]) -> UpsertResult:
+    return _upsert(TOUCHPOINTS, workspace, items)
+
+
+UPSERT_BATCH: dict[str, Callable[..., UpsertResult]] = {
+    "campaigns": campaign_upsert_batch,
+    "spend": spend_upsert_batch,
+    "accounts": account_upsert_batch,
+    "leads": lead_upsert_batch,
+    "deals": deal_upsert_batch,
+    "touchpoints": touchpoint_upsert_batch,
+}
+
+
+def object_as_input(*, resource: Resource, instance: models.Model) -> dict[str, Any]:
+    """The object as the fields a POST would send (references as external_ids)."""
+    data: dict[str, Any] = {}
+    for spec in resource.spec.fields:
+        if spec.ref:
+            related = getattr(instance, spec.name)
+            data[spec.name] = None if related is None else related.external_id
+        else:
+            data[spec.name] = getattr(instance, spec.name)
+    return data
+
+
+def object_update(*, workspace: Workspace, resource: Resource, instance: models.Model, changes: Any) -> None:
+    """Change some fields of one object (PATCH); its identifying key cannot change."""
+    if not isinstance(changes, Mapping):
+        raise BatchInvalid([RowError(None, None, "The body must be a JSON object.", "invalid_type")])
+    current = object_as_input(resource=resource, instance=instance)
+    errors = []
+    for spec in resource.spec.fields:
+        if spec.key and spec.name in changes:
+            try:
+                same = spec.parse(changes[spec.name]) == spec.parse(current[spec.name])
+            except validation.Invalid:
+                same = False
+            if not same:
+                errors.append(RowError(None, spec.name, "Cannot be changed: it identifies the object.", "immutable"))
+    if errors:
+        raise BatchInvalid(errors)
+    try:
+        _upsert(resource, workspace, [{**current, **changes}])
+    except BatchInvalid as exc:
+        raise BatchInvalid([e._replace(index=None) for e in exc.errors]) from None
+
+
+def object_delete(*, workspace: Workspace, resource: Resource, instance: models.Model) -> None:
+    """Delete one object; campaigns, accounts and leads re-route other rows, so every date is marked."""
+    if resource in (CAMPAIGNS, ACCOUNTS, LEADS):
+        days: set[date | None] = {None}
+    else:
+        days = {getattr(instance, c) for c in resource.day_columns} - {None}
+    with workspace_scope(workspace):
+        try:
+            with transaction.atomic():
+                instance.delete()
+                record_change(workspace=workspace, days=days)
+        except ProtectedError as exc:
+            blockers = sorted({str(type(obj)._meta.verbose_name_plural) for obj in exc.protected_objects})
+            raise DeleteRefused(
+                f"This {resource.spec.resource} still has {', '.join(blockers)}: delete or move them first."
+            ) from None
+        except IntegrityError as exc:
+            raise WriteConflict(str(exc)) from exc

@@ -1,0 +1,500 @@
+"""Data pages under /w/<workspace>/data/: browse campaigns, accounts, leads and deals, export them, import CSV.
+
+Views are thin: they read a form, call one selector, service or import step,
+and shape the page. Browsing and export need VIEW; importing and the bulk
+target-list change need EDIT_DATA (a viewer gets 403, another tenant 404).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.generic import TemplateView, View
+
+from accounts.access import WorkspaceViewMixin
+from accounts.roles import Can
+from campaigns import exports, forms, imports, selectors
+from campaigns.models import Account, Campaign, ImportJob
+from campaigns.target_list import account_target_set
+
+PAGE_SIZE = 25
+DESCENDING_FIRST = frozenset(
+    {"created", "closed", "updated", "amount", "mrr", "budget", "employees", "mql", "sql", "sqo"}
+)
+
+
+# ---------------------------------------------------------------- overview
+
+
+class DataPageMixin(WorkspaceViewMixin):
+    data_section = ""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["data_section"] = self.data_section
+        return context
+
+
+class DataHomeView(DataPageMixin, TemplateView):
+    template_name = "campaigns/data_home.html"
+    data_section = "home"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        counts = {name: selectors.LISTS[name]().count() for name in imports.RESOURCE_LABELS}
+        context.update(
+            sections=[
+                ("campaigns", "Campaigns", counts["campaigns"], "data-campaigns"),
+                ("accounts", "Accounts", counts["accounts"], "data-accounts"),
+                ("leads", "Leads", counts["leads"], "data-leads"),
+                ("deals", "Deals", counts["deals"], "data-deals"),
+                ("spend", "Spend entries", counts["spend"], None),
+                ("touchpoints", "Touchpoints", counts["touchpoints"], None),
+            ],
+            imports=ImportJob.objects.select_related("created_by").order_by("-created_at")[:10],
+            resource_labels=imports.RESOURCE_LABELS,
+        )
+        return context
+
+
+# ---------------------------------------------------------------- lists
+
+
+@dataclass(frozen=True)
+class SortLink:
+    url: str
+    active: bool
+    descending: bool
+
+
+class DataListView(DataPageMixin, TemplateView):
+    """A filtered, searched, sorted, paginated list with a CSV export of the same rows."""
+
+    resource_name: str
+    title: str
+    singular: str
+    form_class: type[forms.ListFilterForm]
+    # sort key in the URL → model field
+    sorts: dict[str, str]
+    default_sort: str
+    search_fields: tuple[str, ...]
+    search_placeholder = ""
+
+    def get(self, request, *args, **kwargs):
+        self.form = self.form_class(request.GET)
+        self.form.is_valid()
+        self.filters = {k: v for k, v in getattr(self.form, "cleaned_data", {}).items() if v not in (None, "")}
+        self.sort_key, self.descending = self.parse_sort(request.GET.get("sort", ""))
+        if request.GET.get("export") == "csv":
+            return exports.stream_csv(
+                workspace=self.workspace,
+                resource_name=self.resource_name,
+                queryset=self.rows(),
+                sort_field=self.sorts[self.sort_key],
+                descending=self.descending,
+                filename=f"{self.workspace.slug}_{self.resource_name}.csv",
+            )
+        return super().get(request, *args, **kwargs)
+
+    def parse_sort(self, value: str) -> tuple[str, bool]:
+        key = value.lstrip("-")
+        if key not in self.sorts:
+            value = self.default_sort
+            key = value.lstrip("-")
+        return key, value.startswith("-")
+
+    def rows(self) -> QuerySet:
+        queryset = selectors.LISTS[self.resource_name]()
+        q = self.filters.get("q")
+        if q:
+            condition = Q()
+            for name in self.search_fields:
+                condition |= Q(**{f"{name}__icontains": q})
+            queryset = queryset.filter(condition)
+        return self.filter(queryset, self.filters)
+
+    def filter(self, queryset: QuerySet, filters: dict) -> QuerySet:
+        return queryset
+
+    def query(self, **overrides) -> str:
+        params = self.request.GET.copy()
+        for name in ("page", "export", *overrides):
+            params.pop(name, None)
+        for name, value in overrides.items():
+            if value not in (None, ""):
+                params[name] = value
+        return params.urlencode()
+
+    def sort_links(self) -> dict[str, SortLink]:
+        links = {}
+        for key in self.sorts:
+            active = key == self.sort_key
+            # The current column flips; another starts with its natural direction (newest, biggest first).
+            descending = not self.descending if active else key in DESCENDING_FIRST
+            target = f"-{key}" if descending else key
+            links[key] = SortLink(url=f"?{self.query(sort=target)}", active=active, descending=self.descending)
+        return links
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        queryset = self.rows().order_by(*exports.ordering(self.sorts[self.sort_key], self.descending))
+        page = Paginator(queryset, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        filtered = bool(self.filters.keys() - {"sort"})
+        context.update(
+            title=self.title,
+            noun=self.singular if page.paginator.count == 1 else self.title.lower(),
+            data_section=self.resource_name,
+            search_placeholder=self.search_placeholder,
+            resource=self.resource_name,
+            form=self.form,
+            page=page,
+            page_query=self.query(),
+            export_query=self.query(export="csv"),
+            sort=self.sort_links(),
+            filtered=filtered,
+            can_edit=Can.EDIT_DATA in self.capabilities,
+        )
+        return context
+
+
+class CampaignListView(DataListView):
+    template_name = "campaigns/campaign_list.html"
+    resource_name = "campaigns"
+    singular = "campaign"
+    title = "Campaigns"
+    form_class = forms.CampaignFilterForm
+    sorts = {
+        "name": "name",
+        "channel": "channel",
+        "starts_on": "starts_on",
+        "ends_on": "ends_on",
+        "budget": "budget",
+        "updated": "updated_at",
+    }
+    default_sort = "name"
+    search_fields = ("name", "external_id")
+    search_placeholder = "Name or external id"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["rows"] = [(c, forms.CHANNEL_LABELS.get(c.channel, c.channel)) for c in context["page"]]
+        return context
+
+    def filter(self, queryset, filters):
+        if "channel" in filters:
+            queryset = queryset.filter(channel=filters["channel"])
+        if "abm" in filters:
+            queryset = queryset.filter(is_abm=filters["abm"] == "yes")
+        # Running at some point of the range: started by its end, not ended before its start.
+        if "active_to" in filters:
+            queryset = queryset.filter(Q(starts_on__isnull=True) | Q(starts_on__lte=filters["active_to"]))
+        if "active_from" in filters:
+            queryset = queryset.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=filters["active_from"]))
+        return queryset
+
+
+class AccountListView(DataListView):
+    """The account list, and the ABM target list: ticked accounts added to it or removed from it in bulk."""
+
+    template_name = "campaigns/account_list.html"
+    resource_name = "accounts"
+    singular = "account"
+    title = "Accounts"
+    form_class = forms.AccountFilterForm
+    sorts = {
+        "name": "name",
+        "domain": "domain",
+        "industry": "industry",
+        "employees": "employees",
+        "updated": "updated_at",
+    }
+    default_sort = "name"
+    search_fields = ("name", "domain", "external_id")
+    search_placeholder = "Name, domain or external id"
+
+    def filter(self, queryset, filters):
+        if "target" in filters:
+            queryset = queryset.filter(is_target=filters["target"] == "yes")
+        if "industry" in filters:
+            queryset = queryset.filter(industry__iexact=filters["industry"])
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            target_count=Account.objects.filter(is_target=True).count(),
+            industries=list(
+                Account.objects.exclude(industry="").order_by("industry").values_list("industry", flat=True).distinct()
+            ),
+            next_url=self.request.get_full_path(),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = forms.TargetListForm(request.POST)
+        back = request.POST.get("next") or ""
+        if not back.startswith("/") or not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = reverse("data-accounts", args=[self.workspace.slug])
+        if not form.is_valid():
+            messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+            return redirect(back)
+        adding = form.cleaned_data["action"] == "add"
+        changed = account_target_set(
+            workspace=self.workspace, account_ids=form.cleaned_data["accounts"], is_target=adding
+        )
+        selected = len(form.cleaned_data["accounts"])
+        verb = "added to" if adding else "removed from"
+        note = "" if changed == selected else f" ({selected - changed} already {'on' if adding else 'off'} it)"
+        messages.success(request, f"{changed} account{'s' if changed != 1 else ''} {verb} the target list{note}.")
+        return redirect(back)
+
+
+class LeadListView(DataListView):
+    template_name = "campaigns/lead_list.html"
+    resource_name = "leads"
+    singular = "lead"
+    title = "Leads"
+    form_class = forms.LeadFilterForm
+    sorts = {"created": "created_at", "email": "email", "mql": "mql_at", "sql": "sql_at", "sqo": "sqo_at"}
+    default_sort = "-created"
+    search_fields = ("email", "external_id", "account__name")
+    search_placeholder = "Email, external id or account"
+
+    def filter(self, queryset, filters):
+        stage = filters.get("stage")
+        if stage == "new":
+            queryset = queryset.filter(mql_at__isnull=True, sql_at__isnull=True, sqo_at__isnull=True)
+        elif stage == "mql":
+            queryset = queryset.filter(mql_at__isnull=False, sql_at__isnull=True, sqo_at__isnull=True)
+        elif stage == "sql":
+            queryset = queryset.filter(sql_at__isnull=False, sqo_at__isnull=True)
+        elif stage == "sqo":
+            queryset = queryset.filter(sqo_at__isnull=False)
+        if "campaign" in filters:
+            queryset = queryset.filter(source_campaign__external_id=filters["campaign"])
+        # Local dates (the workspace's time zone), as on the dashboards.
+        if "created_from" in filters:
+            queryset = queryset.filter(created_on__gte=filters["created_from"])
+        if "created_to" in filters:
+            queryset = queryset.filter(created_on__lte=filters["created_to"])
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["campaign_choices"] = _campaign_choices()
+        return context
+
+
+class DealListView(DataListView):
+    template_name = "campaigns/deal_list.html"
+    resource_name = "deals"
+    singular = "deal"
+    title = "Deals"
+    form_class = forms.DealFilterForm
+    sorts = {"created": "created_at", "closed": "closed_at", "amount": "amount", "mrr": "mrr", "name": "name"}
+    default_sort = "-created"
+    search_fields = ("name", "external_id", "account__name")
+    search_placeholder = "Deal name, external id or account"
+
+    def filter(self, queryset, filters):
+        if "status" in filters:
+            queryset = queryset.filter(status=filters["status"])
+        if "campaign" in filters:
+            queryset = queryset.filter(source_campaign__external_id=filters["campaign"])
+        for name, column in (
+            ("created_from", "created_on__gte"),
+            ("created_to", "created_on__lte"),
+            ("closed_from", "closed_on__gte"),
+            ("closed_to", "closed_on__lte"),
+        ):
+            if name in filters:
+                queryset = queryset.filter(**{column: filters[name]})
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["campaign_choices"] = _campaign_choices()
+        return context
+
+
+def _campaign_choices() -> list[tuple[str, str]]:
+    return list(Campaign.objects.order_by("name").values_list("external_id", "name")[:500])
+
+
+# ---------------------------------------------------------------- CSV import
+
+
+class ImportMixin(DataPageMixin):
+    data_section = "import"
+    read_capability = Can.EDIT_DATA
+    write_capability = Can.EDIT_DATA
+
+
+class ImportUploadView(ImportMixin, TemplateView):
+    template_name = "campaigns/import_upload.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        resource = self.request.GET.get("resource")
+        context.setdefault(
+            "form",
+            forms.UploadForm(initial={"resource": resource if resource in imports.RESOURCE_LABELS else "leads"}),
+        )
+        context.update(
+            field_help=[
+                (label, name, imports.resource_fields(name)) for name, label in imports.RESOURCE_LABELS.items()
+            ],
+            max_mb=imports.MAX_UPLOAD_BYTES // 1048576,
+            threshold=imports.ASYNC_THRESHOLD_ROWS,
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = forms.UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                job = imports.job_create(
+                    workspace=self.workspace,
+                    user=request.user,
+                    resource=form.cleaned_data["resource"],
+                    filename=upload.name,
+                    raw=upload.read(),
+                )
+            except imports.ImportRefused as exc:
+                form.add_error("file", str(exc))
+            else:
+                return redirect("data-import-job", self.workspace.slug, job.pk)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class ImportJobView(ImportMixin, TemplateView):
+    """One import: the preview and column mapping, then its progress, then its outcome."""
+
+    template_name = "campaigns/import_job.html"
+
+    def dispatch_job(self, job_id: int) -> ImportJob:
+        job = ImportJob.objects.select_related("created_by").filter(pk=job_id).first()
+        if job is None:
+            raise Http404("No such import.")
+        return job
+
+    def get(self, request, *args, **kwargs):
+        self.job = self.dispatch_job(kwargs["job_id"])
+        return super().get(request, *args, **kwargs)
+
+    def mapping_form(self, data=None) -> forms.MappingForm:
+        job = self.job
+        return forms.MappingForm(
+            data, resource=job.resource, headers=job.headers, mapping=job.mapping, date_format=job.date_format
+        )
+
+    def post(self, request, *args, **kwargs):
+        self.job = job = self.dispatch_job(kwargs["job_id"])
+        if job.status not in (ImportJob.Status.DRAFT, ImportJob.Status.FAILED) or not job.content:
+            return redirect("data-import-job", self.workspace.slug, job.pk)
+        form = self.mapping_form(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        if request.POST.get("preview"):
+            # Only show the preview with this mapping and date format; nothing is saved or imported.
+            return self.render_to_response(self.get_context_data(form=form))
+        queued = imports.job_start(
+            workspace=self.workspace,
+            job=job,
+            mapping=form.cleaned_data["mapping"],
+            date_format=form.cleaned_data["date_format"],
+        )
+        if not queued:
+            job.refresh_from_db()
+            if job.status == ImportJob.Status.DONE:
+                messages.success(request, _done_message(job))
+        return redirect("data-import-job", self.workspace.slug, job.pk)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        job = self.job
+        editable = job.status in (ImportJob.Status.DRAFT, ImportJob.Status.FAILED) and bool(job.content)
+        if editable:
+            form = kwargs.get("form") or self.mapping_form()
+            if form.is_bound:
+                mapping = [form.data.get(f"col_{i}", "") for i in range(len(job.headers))]
+                date_format = form.data.get("date_format", "")
+            else:
+                mapping, date_format = job.mapping, job.date_format
+            preview = imports.preview(job, self.workspace, mapping, date_format)
+            samples = [
+                [cells[i].value for _, cells in preview["rows"] if cells[i].value.strip()][:3]
+                for i in range(len(job.headers))
+            ]
+            context.update(
+                form=form,
+                preview_rows=preview["rows"],
+                ambiguous_columns=preview["ambiguous_columns"],
+                columns=list(zip(job.headers, form.column_fields(), samples, strict=True)),
+                fields=imports.resource_fields(job.resource),
+            )
+        context.update(
+            job=job,
+            editable=editable,
+            resource_label=imports.RESOURCE_LABELS.get(job.resource, job.resource),
+            delimiter_label={",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}.get(
+                job.delimiter, job.delimiter
+            ),
+            percent=_percent(job),
+            list_url=_list_url(self.workspace.slug, job.resource),
+            done_message=_done_message(job) if job.status == ImportJob.Status.DONE else "",
+            more_errors=max(job.error_count - len(job.errors), 0),
+        )
+        return context
+
+
+class ImportStatusView(ImportMixin, View):
+    """The progress of one import, as JSON, for the progress bar."""
+
+    def get(self, request, *args, **kwargs):
+        job = ImportJob.objects.filter(pk=kwargs["job_id"]).first()
+        if job is None:
+            raise Http404("No such import.")
+        return JsonResponse(
+            {
+                "status": job.status,
+                "status_label": job.get_status_display(),
+                "finished": job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED),
+                "total_rows": job.total_rows,
+                "processed_rows": job.processed_rows,
+                "percent": _percent(job),
+                "created": job.created_count,
+                "updated": job.updated_count,
+                "error_count": job.error_count,
+            },
+            headers={"Cache-Control": "no-store"},
+        )
+
+
+def _percent(job: ImportJob) -> int:
+    if job.status == ImportJob.Status.DONE:
+        return 100
+    if not job.total_rows:
+        return 0
+    return min(100, job.processed_rows * 100 // job.total_rows)
+
+
+def _done_message(job: ImportJob) -> str:
+    label = imports.RESOURCE_LABELS.get(job.resource, job.resource).lower()
+    total = job.created_count + job.updated_count
+    return f"Imported {total:,} {label}: {job.created_count:,} new, {job.updated_count:,} updated."
+
+
+def _list_url(slug: str, resource: str) -> str | None:
+    names = {"campaigns": "data-campaigns", "accounts": "data-accounts", "leads": "data-leads", "deals": "data-deals"}
+    if resource in names:
+        return reverse(names[resource], args=[slug])
+    return None

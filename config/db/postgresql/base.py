@@ -1,0 +1,127 @@
+"""Django's PostgreSQL backend, plus the transaction-local settings row-level security reads.
+
+Before a statement runs, the connection makes sure that the current
+transaction has `app.workspace_id` = the workspace in scope
+(`accounts.tenancy.current_workspace()`) and `app.rls_bypass` = `on` inside
+`rls_bypass()` or for an `.unscoped()` queryset, both set with
+`set_config(..., true)`: transaction-local, so nothing survives the
+transaction on a reused connection. What the transaction holds is tracked,
+so it costs one extra statement when a transaction first needs a value (and
+when the scope changes within it); none when nothing is in scope.
+
+Outside `atomic()` (autocommit) a statement that needs a value runs in its
+own short transaction, since a transaction-local setting would otherwise
+vanish before the statement.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from django.db import transaction
+from django.db.backends.postgresql import base, operations
+
+from accounts.rls import query_bypasses_rls, rls_bypass, rls_bypass_active
+
+# (app.workspace_id, app.rls_bypass) as a transaction starts: both unset.
+NOTHING_SET = ("", "")
+# After ROLLBACK TO SAVEPOINT the values may have reverted to anything set before it.
+UNKNOWN = None
+
+SET_SQL = "SELECT set_config('app.workspace_id', %s, true), set_config('app.rls_bypass', %s, true)"
+
+
+def _wanted() -> tuple[str, str]:
+    # Imported here: accounts.tenancy defines a model, and models need this backend loaded first.
+    from accounts.tenancy import current_workspace
+
+    workspace = current_workspace()
+    return (str(workspace.pk) if workspace is not None else "", "on" if rls_bypass_active() else "")
+
+
+@functools.cache
+def _bypass_aware(compiler_class: type) -> type:
+    """The compiler, running an `.unscoped()` query inside `rls_bypass()`."""
+
+    class Compiler(compiler_class):
+        def execute_sql(self, *args, **kwargs):
+            if query_bypasses_rls(self.query):
+                with rls_bypass():
+                    return super().execute_sql(*args, **kwargs)
+            return super().execute_sql(*args, **kwargs)
+
+    Compiler.__name__ = Compiler.__qualname__ = compiler_class.__name__
+    return Compiler
+
+
+class DatabaseOperations(operations.DatabaseOperations):
+    def compiler(self, compiler_name):
+        return _bypass_aware(super().compiler(compiler_name))
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    ops_class = DatabaseOperations
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._rls_applied: tuple[str, str] | None = NOTHING_SET
+        # First in the list: the outermost wrapper, around any a test or tool adds.
+        self.execute_wrappers.insert(0, self._apply_workspace_setting)
+
+    def _apply_workspace_setting(self, execute, sql, params, many, context):
+        wanted = _wanted()
+        if self.in_atomic_block or not self.autocommit:
+            if not self.needs_rollback:  # else let Django refuse the statement with its own error
+                self._ensure_setting(wanted)
+            return execute(sql, params, many, context)
+        if wanted == NOTHING_SET:
+            return execute(sql, params, many, context)
+        with transaction.atomic(using=self.alias):
+            self._ensure_setting(wanted)
+            return execute(sql, params, many, context)
+
+    def _ensure_setting(self, wanted: tuple[str, str]) -> None:
+        if self._rls_applied != wanted:
+            self._send_setting(wanted)
+            self._rls_applied = wanted
+
+    def _send_setting(self, wanted: tuple[str, str]) -> None:
+        # On the raw connection: not through the execute wrappers, not counted as a query.
+        with self.wrap_database_errors, self.connection.cursor() as cursor:
+            cursor.execute(SET_SQL, wanted)
+
+    # Every end of a transaction resets what it held.
+
+    def get_new_connection(self, conn_params):
+        self._rls_applied = NOTHING_SET
+        return super().get_new_connection(conn_params)
+
+    def _commit(self):
+        try:
+            return super()._commit()
+        finally:
+            self._rls_applied = NOTHING_SET
+
+    def _rollback(self):
+        try:
+            return super()._rollback()
+        finally:
+            self._rls_applied = NOTHING_SET
+
+    def _set_autocommit(self, autocommit):
+        try:
+            return super()._set_autocommit(autocommit)
+        finally:
+            self._rls_applied = NOTHING_SET
+
+    def _savepoint_rollback(self, sid):
+        try:
+            return super()._savepoint_rollback(sid)
+        finally:
+            self._rls_applied = UNKNOWN
+
+    def _close(self):
+        try:
+            return super()._close()
+        finally:
+            self._rls_applied = NOTHING_SET

@@ -1,0 +1,306 @@
+"""The KPI API (shared/API.md, KPIs): thin views over `kpis.selectors`.
+
+Query parameters are validated by input serializers: a bad one is a 400 that
+names it, `{"<parameter>": ["message"]}`. A campaign is looked up inside the
+key's workspace only, so another workspace's campaign is "unknown", exactly
+as a missing one.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.authentication import WorkspaceAPIMixin
+from campaigns.models import Campaign, Channel
+from kpis import selectors
+from kpis.formulas import ATTRIBUTION_MODELS
+
+MAX_RANGE_YEARS = 5
+
+
+def _years_later(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def render_metric(name: str, value: object) -> object:
+    """Money as a string with 2 decimals, counts as integers, rates and days as floats, null."""
+    if value is None:
+        return None
+    if name in selectors.MONEY_METRICS:
+        return f"{Decimal(value):.2f}"
+    if name in selectors.COUNT_METRICS:
+        return int(value)
+    return float(value)
+
+
+# Input serializers: the query parameters.
+
+
+class PeriodQuerySerializer(serializers.Serializer):
+    from_ = serializers.DateField(help_text="First date of the period (YYYY-MM-DD), in the workspace's time zone.")
+    to = serializers.DateField(help_text="Last date of the period, inclusive.")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
+
+    def validate(self, attrs):
+        first, last = attrs["from"], attrs["to"]
+        if first > last:
+            raise serializers.ValidationError({"to": [f"“to” ({last}) is before “from” ({first})."]})
+        if last >= _years_later(first, MAX_RANGE_YEARS):
+            raise serializers.ValidationError({"to": [f"The range may span at most {MAX_RANGE_YEARS} years."]})
+        return attrs
+
+
+class ScopedPeriodQuerySerializer(PeriodQuerySerializer):
+    campaign = serializers.CharField(required=False, help_text="Narrow to one campaign (its external_id).")
+    channel = serializers.ChoiceField(choices=Channel.values, required=False, help_text="Narrow to one channel.")
+
+    def validate_campaign(self, value: str) -> Campaign:
+        campaign = Campaign.objects.filter(external_id=value).first()  # the key's workspace only
+        if campaign is None:
+            raise serializers.ValidationError(f"Unknown campaign “{value}”.")
+        return campaign
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if "campaign" in attrs and "channel" in attrs:
+            raise serializers.ValidationError({"channel": ["Give either campaign or channel, not both."]})
+        return attrs
+
+
+class TimeseriesQuerySerializer(ScopedPeriodQuerySerializer):
+    metric = serializers.ChoiceField(choices=list(selectors.KPI_NAMES), help_text="A KPI name of KPI_SPEC.md.")
+    grain = serializers.ChoiceField(choices=list(selectors.GRAINS), help_text="day, week (from Monday) or month.")
+
+
+class AttributionQuerySerializer(PeriodQuerySerializer):
+    model = serializers.ChoiceField(choices=list(ATTRIBUTION_MODELS), help_text="The attribution model.")
+
+
+class AccountsQuerySerializer(serializers.Serializer):
+    at = serializers.DateField(help_text="Scores at the end of this date (YYYY-MM-DD), in the workspace's time zone.")
+
+
+# Output serializers: for the schema (the views render plain dicts).
+
+
+def _metric_field(name: str) -> serializers.Field:
+    if name in selectors.MONEY_METRICS:
+        return serializers.CharField(allow_null=True, help_text="Money, 2 decimals.")
+    if name in selectors.COUNT_METRICS:
+        return serializers.IntegerField(allow_null=True)
+    return serializers.FloatField(allow_null=True)
+
+
+MetricsSerializer = type(
+    "KpiMetricsSerializer",
+    (serializers.Serializer,),
+    {name: _metric_field(name) for name in selectors.KPI_NAMES},
+)
+
+
+class RangeResponseSerializer(serializers.Serializer):
+    from_ = serializers.DateField()
+    to = serializers.DateField()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
+
+
+class KpisResponseSerializer(RangeResponseSerializer):
+    workspace = serializers.CharField(help_text="The workspace's slug.")
+    currency = serializers.CharField()
+    as_of = serializers.DateTimeField(allow_null=True, help_text="When the rollups were last computed.")
+    metrics = MetricsSerializer()
+
+
+class TimeseriesPointSerializer(serializers.Serializer):
+    period_start = serializers.DateField()
+    value = serializers.JSONField(allow_null=True, help_text="As in /kpis/: money string, integer, number or null.")
+
+
+class TimeseriesResponseSerializer(RangeResponseSerializer):
+    metric = serializers.CharField()
+    grain = serializers.CharField()
+    as_of = serializers.DateTimeField(allow_null=True)
+    points = TimeseriesPointSerializer(many=True)
+
+
+class AttributionRowSerializer(serializers.Serializer):
+    campaign = serializers.CharField(help_text='The campaign\'s external_id, or "unattributed".')
+    revenue = serializers.CharField(help_text="Attributed won revenue, 2 decimals.")
+    deals = serializers.FloatField(help_text="Sum of credit.")
+
+
+class AttributionResponseSerializer(RangeResponseSerializer):
+    model = serializers.CharField()
+    as_of = serializers.DateTimeField(allow_null=True)
+    rows = AttributionRowSerializer(many=True)
+
+
+class AccountScoreSerializer(serializers.Serializer):
+    account = serializers.CharField(help_text="The account's external_id.")
+    score = serializers.FloatField()
+    is_mqa = serializers.BooleanField()
+
+
+class AccountsResponseSerializer(serializers.Serializer):
+    at = serializers.DateField()
+    as_of = serializers.DateTimeField(allow_null=True)
+    rows = AccountScoreSerializer(many=True)
+
+
+def _parameters(serializer_class) -> list[OpenApiParameter]:
+    parameters = []
+    for name, field in serializer_class().get_fields().items():
+        kind = OpenApiTypes.DATE if isinstance(field, serializers.DateField) else OpenApiTypes.STR
+        enum = list(field.choices) if isinstance(field, serializers.ChoiceField) else None
+        parameters.append(
+            OpenApiParameter(
+                name, kind, OpenApiParameter.QUERY, required=field.required, enum=enum, description=field.help_text
+            )
+        )
+    return parameters
+
+
+BAD_PARAMETERS = OpenApiResponse(
+    OpenApiTypes.OBJECT, description='A bad parameter: `{"<parameter>": ["what is wrong"]}`.'
+)
+
+
+class KpiView(WorkspaceAPIMixin, APIView):
+    query_serializer: type[serializers.Serializer]
+
+    def params(self, request) -> dict:
+        serializer = self.query_serializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def as_of(self):
+        return selectors.kpis_as_of(self.workspace)
+
+
+class KpisView(KpiView):
+    """Every KPI of KPI_SPEC.md over a period, for the workspace, a campaign or a channel."""
+
+    query_serializer = ScopedPeriodQuerySerializer
+
+    @extend_schema(
+        operation_id="kpis_retrieve",
+        tags=["kpis"],
+        parameters=_parameters(ScopedPeriodQuerySerializer),
+        responses={200: KpisResponseSerializer, 400: BAD_PARAMETERS},
+    )
+    def get(self, request):
+        p = self.params(request)
+        values = selectors.kpis_for_period(
+            self.workspace, p["from"], p["to"], campaign=p.get("campaign"), channel=p.get("channel")
+        )
+        return Response(
+            {
+                "workspace": self.workspace.slug,
+                "from": p["from"],
+                "to": p["to"],
+                "currency": self.workspace.currency,
+                "as_of": self.as_of(),
+                "metrics": {name: render_metric(name, value) for name, value in values.items()},
+            }
+        )
+
+
+class TimeseriesView(KpiView):
+    """One KPI per day, week (from Monday) or month, each period clipped to from..to."""
+
+    query_serializer = TimeseriesQuerySerializer
+
+    @extend_schema(
+        operation_id="kpis_timeseries",
+        tags=["kpis"],
+        parameters=_parameters(TimeseriesQuerySerializer),
+        responses={200: TimeseriesResponseSerializer, 400: BAD_PARAMETERS},
+    )
+    def get(self, request):
+        p = self.params(request)
+        metric = p["metric"]
+        points = selectors.kpi_timeseries(
+            self.workspace,
+            metric,
+            p["from"],
+            p["to"],
+            p["grain"],
+            campaign=p.get("campaign"),
+            channel=p.get("channel"),
+        )
+        return Response(
+            {
+                "metric": metric,
+                "grain": p["grain"],
+                "from": p["from"],
+                "to": p["to"],
+                "as_of": self.as_of(),
+                "points": [
+                    {"period_start": point["period_start"], "value": render_metric(metric, point["value"])}
+                    for point in points
+                ],
+            }
+        )
+
+
+class AttributionView(KpiView):
+    """Won revenue of the period credited to campaigns by one of the five models (workspace-wide)."""
+
+    query_serializer = AttributionQuerySerializer
+
+    @extend_schema(
+        operation_id="kpis_attribution",
+        tags=["kpis"],
+        parameters=_parameters(AttributionQuerySerializer),
+        responses={200: AttributionResponseSerializer, 400: BAD_PARAMETERS},
+    )
+    def get(self, request):
+        p = self.params(request)
+        rows = selectors.attribution_for_period(self.workspace, p["from"], p["to"], p["model"])
+        return Response(
+            {
+                "model": p["model"],
+                "from": p["from"],
+                "to": p["to"],
+                "as_of": self.as_of(),
+                "rows": [
+                    {"campaign": row["campaign"], "revenue": f"{row['revenue']:.2f}", "deals": row["deals"]}
+                    for row in rows
+                ],
+            }
+        )
+
+
+class AccountScoresView(KpiView):
+    """Engagement score and MQA flag of every target account at the end of a date."""
+
+    query_serializer = AccountsQuerySerializer
+
+    @extend_schema(
+        operation_id="kpis_accounts",
+        tags=["kpis"],
+        parameters=_parameters(AccountsQuerySerializer),
+        responses={200: AccountsResponseSerializer, 400: BAD_PARAMETERS},
+    )
+    def get(self, request):
+        p = self.params(request)
+        rows = selectors.account_scores(self.workspace, p["at"])
+        return Response({"at": p["at"], "as_of": self.as_of(), "rows": rows})

@@ -1,0 +1,330 @@
+"""Chart data for the dashboard pages, as JSON for Chart.js 4.
+
+Built on django-chartjs's `BaseLineChartView` (the Python side only: its
+bundled static files are never installed). Its answer is Chart.js's
+`{labels, datasets}`; the `view` key it adds is dropped, and each dataset also
+says its chart type, axis and unit so static/js/charts.js can format ticks and
+build the data table behind the chart. `?format=csv` gives the same numbers
+as CSV.
+
+Every value comes from `kpis.selectors`: a time series is the KPI over each
+day / week / month clipped to the range, exactly as /api/v1/kpis/timeseries/.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from chartjs.views.lines import BaseLineChartView
+
+from accounts.access import WorkspaceViewMixin
+from accounts.tenancy import workspace_scope
+from campaigns.models import Campaign
+from kpis import presentation as p
+from kpis import selectors
+from kpis.formulas import ATTRIBUTION_MODELS
+from kpis.views import MODEL_LABELS, DashboardState, csv_response, export_name
+
+PALETTE = ["#3b5bdb", "#f08c00", "#2b8a3e", "#c2255c", "#1098ad", "#7048e8", "#868e96"]
+UNITS = {
+    p.Kind.MONEY: "money",
+    p.Kind.MONEY_PER_DAY: "money",
+    p.Kind.COUNT: "count",
+    p.Kind.RATE: "rate",
+    p.Kind.DAYS: "days",
+    p.Kind.RATIO: "number",
+    p.Kind.SCORE: "number",
+}
+
+
+@dataclass
+class Series:
+    label: str
+    values: list
+    unit: str = "count"
+    type: str = "bar"
+    axis: str = "y"
+
+
+def number(value):
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def kpi_series(name: str, values: list, *, type: str = "bar", axis: str = "y", label: str | None = None) -> Series:
+    info = p.KPIS[name]
+    return Series(label or info.label, [number(v) for v in values], UNITS[info.kind], type, axis)
+
+
+class ChartView(WorkspaceViewMixin, BaseLineChartView):
+    """A chart of one workspace for the range and scope in the query string."""
+
+    title = ""
+    description = ""
+    # Whether the campaign / channel filter applies (attribution and ABM are workspace-wide).
+    scoped = True
+
+    def get(self, request, *args, **kwargs):
+        self.state = DashboardState.from_request(request, self.workspace)
+        if not self.scoped:
+            self.state.campaign, self.state.channel = None, None
+        self.labels, self.series = self.build()
+        if request.GET.get("format") == "csv":
+            return csv_response(
+                export_name(self.workspace, self.title, self.state.period),
+                ["label", *(s.label for s in self.series)],
+                ([label, *(s.values[i] for s in self.series)] for i, label in enumerate(self.labels)),
+            )
+        return super().get(request, *args, **kwargs)
+
+    def build(self) -> tuple[list, list[Series]]:
+        raise NotImplementedError
+
+    # django-chartjs hooks
+    def get_labels(self):
+        return self.labels
+
+    def get_providers(self):
+        return [s.label for s in self.series]
+
+    def get_data(self):
+        return [s.values for s in self.series]
+
+    def get_dataset_options(self, index, color):
+        series = self.series[index]
+        colour = PALETTE[index % len(PALETTE)]
+        options = {
+            "type": series.type,
+            "yAxisID": series.axis,
+            "unit": series.unit,
+            "borderColor": colour,
+            "backgroundColor": colour + ("33" if series.type == "line" else "cc"),
+            "pointBackgroundColor": colour,
+        }
+        if series.type == "line":
+            options.update(tension=0.25, fill=False, spanGaps=True, borderWidth=2, pointRadius=2)
+        return options
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Only Chart.js's data and what charts.js needs: no "view" repr, no workspace object.
+        return {
+            "labels": context["labels"],
+            "datasets": context["datasets"],
+            "title": self.title,
+            "description": self.description,
+            "currency": self.workspace.currency,
+            "grain": getattr(self, "grain", None),
+            "from": self.state.period.first.isoformat(),
+            "to": self.state.period.last.isoformat(),
+        }
+
+    # shared reads
+    def timeseries(self, metrics) -> tuple[list[str], dict[str, list]]:
+        """Each metric per grain period, from the same selector and clipping as the timeseries API."""
+        self.grain = p.chart_grain(self.state.period, self.state.grain)
+        labels: list[str] = []
+        values: dict[str, list] = {m: [] for m in metrics}
+        period = self.state.period
+        for start, first, last in selectors.period_starts(period.first, period.last, self.grain):
+            point = selectors.kpis_for_period(self.workspace, first, last, metrics=metrics, **self.state.scope)
+            labels.append(start.isoformat())
+            for metric in metrics:
+                values[metric].append(point[metric])
+        return labels, values
+
+    def totals(self, metrics, **scope) -> dict:
+        period = self.state.period
+        return selectors.kpis_for_period(
+            self.workspace, period.first, period.last, metrics=metrics, **(scope or self.state.scope)
+        )
+
+
+class SpendLeadsChart(ChartView):
+    title = "Spend and leads"
+    description = "Spend (bars, left axis) and leads (line, right axis) per period."
+
+    def build(self):
+        labels, v = self.timeseries(["spend", "leads"])
+        return labels, [kpi_series("spend", v["spend"]), kpi_series("leads", v["leads"], type="line", axis="y1")]
+
+
+class CostTrendChart(ChartView):
+    title = "CPL and CAC"
+    description = "Cost per lead and customer acquisition cost per period; gaps where there were no leads or customers."
+
+    def build(self):
+        labels, v = self.timeseries(["cpl", "cac"])
+        return labels, [kpi_series("cpl", v["cpl"], type="line"), kpi_series("cac", v["cac"], type="line")]
+
+
+FUNNEL_STAGES = [
+    ("Leads", None),
+    ("MQL", "mql_rate"),
+    ("SQL", "sql_rate"),
+    ("SQO", "sqo_rate"),
+    ("Won", "lead_to_customer_rate"),
+]
+
+
+class FunnelChart(ChartView):
+    title = "Funnel"
+    description = "Of the leads created in the period, how many reached each stage (at any time since)."
+
+    def build(self):
+        totals = self.totals(["leads", *(rate for _, rate in FUNNEL_STAGES if rate)])
+        leads = totals["leads"]
+        # The cohort rates are counts ÷ leads: multiplying back gives the cohort counts.
+        counts = [leads] + [round((totals[rate] or 0) * leads) for _, rate in FUNNEL_STAGES[1:]]
+        conversions = [None] + [(counts[i] / counts[i - 1]) if counts[i - 1] else None for i in range(1, len(counts))]
+        self.conversions = conversions
+        return [label for label, _ in FUNNEL_STAGES], [
+            Series("Leads reaching the stage", counts, "count", "bar"),
+            Series("Conversion from the previous stage", conversions, "rate", "line", "y1"),
+        ]
+
+
+class ChannelChart(ChartView):
+    title = "Channels"
+    description = "Spend and won revenue (bottom axis) and leads (top axis) per channel over the period."
+
+    def build(self):
+        with workspace_scope(self.workspace):
+            used = sorted(set(Campaign.objects.values_list("channel", flat=True)))
+        if self.state.channel:
+            used = [self.state.channel]
+        rows = [(channel, self.totals(["spend", "leads", "won_revenue"], channel=channel)) for channel in used]
+        rows.sort(key=lambda row: (-row[1]["spend"], -row[1]["won_revenue"], row[0]))
+        labels = [p.channel_label(channel) for channel, _ in rows]
+        return labels, [
+            kpi_series("spend", [r["spend"] for _, r in rows]),
+            kpi_series("won_revenue", [r["won_revenue"] for _, r in rows]),
+            kpi_series("leads", [r["leads"] for _, r in rows], axis="y1"),
+        ]
+
+
+class RecurringChart(ChartView):
+    title = "MRR and churn"
+    description = "MRR at the end of each period, new and churned MRR in it, and the customer churn rate."
+
+    def build(self):
+        labels, v = self.timeseries(["mrr", "new_mrr", "churned_mrr", "customer_churn_rate"])
+        return labels, [
+            kpi_series("new_mrr", v["new_mrr"]),
+            kpi_series("churned_mrr", v["churned_mrr"]),
+            kpi_series("mrr", v["mrr"], type="line"),
+            kpi_series("customer_churn_rate", v["customer_churn_rate"], type="line", axis="y1"),
+        ]
+
+
+class EmailChart(ChartView):
+    title = "Email"
+    description = "Emails sent per period, with open and click-through rates."
+
+    def build(self):
+        labels, v = self.timeseries(["emails_sent", "open_rate", "email_ctr"])
+        return labels, [
+            kpi_series("emails_sent", v["emails_sent"]),
+            kpi_series("open_rate", v["open_rate"], type="line", axis="y1"),
+            kpi_series("email_ctr", v["email_ctr"], type="line", axis="y1"),
+        ]
+
+
+class WebChart(ChartView):
+    title = "Web"
+    description = "Sessions, unique visitors and page views per period."
+
+    def build(self):
+        labels, v = self.timeseries(["sessions", "unique_visitors", "page_views"])
+        return labels, [
+            kpi_series("sessions", v["sessions"]),
+            kpi_series("unique_visitors", v["unique_visitors"]),
+            kpi_series("page_views", v["page_views"], type="line"),
+        ]
+
+
+class SocialChart(ChartView):
+    title = "Social"
+    description = "Social engagements per period and the engagement rate of social campaigns."
+
+    def build(self):
+        labels, v = self.timeseries(["social_engagements", "social_engagement_rate"])
+        return labels, [
+            kpi_series("social_engagements", v["social_engagements"]),
+            kpi_series("social_engagement_rate", v["social_engagement_rate"], type="line", axis="y1"),
+        ]
+
+
+class AbmChart(ChartView):
+    title = "MQAs and engagement"
+    description = "MQAs at the end of each period and the share of target accounts engaged in it."
+    scoped = False
+
+    def build(self):
+        labels, v = self.timeseries(["mqas", "account_engagement_rate"])
+        return labels, [
+            kpi_series("mqas", v["mqas"]),
+            kpi_series("account_engagement_rate", v["account_engagement_rate"], type="line", axis="y1"),
+        ]
+
+
+class VelocityChart(ChartView):
+    title = "Velocity"
+    description = "Days from first touch to first won deal, target against non-target accounts won in the period."
+    scoped = False
+
+    def build(self):
+        totals = self.totals(["abm_velocity_days", "non_target_velocity_days"])
+        return ["Target accounts", "Non-target accounts"], [
+            Series(
+                "Days to first won deal",
+                [totals["abm_velocity_days"], totals["non_target_velocity_days"]],
+                "days",
+                "bar",
+            )
+        ]
+
+
+class AttributionChart(ChartView):
+    title = "Attributed revenue"
+    description = "Won revenue of the period credited to each campaign, by the five attribution models."
+    scoped = False
+    top = 12
+
+    def build(self):
+        period = self.state.period
+        by_model = {
+            m: {
+                r["campaign"]: r["revenue"]
+                for r in selectors.attribution_for_period(self.workspace, period.first, period.last, m)
+            }
+            for m in ATTRIBUTION_MODELS
+        }
+        keys = sorted({k for rows in by_model.values() for k in rows}, key=lambda k: -by_model["linear"].get(k, 0))
+        keys = keys[: self.top]
+        with workspace_scope(self.workspace):
+            names = dict(Campaign.objects.filter(external_id__in=keys).values_list("external_id", "name"))
+        labels = [names.get(k, "Unattributed" if k == selectors.UNATTRIBUTED else k) for k in keys]
+        return labels, [
+            Series(MODEL_LABELS[m], [number(by_model[m].get(k, Decimal(0))) for k in keys], "money", "bar")
+            for m in ATTRIBUTION_MODELS
+        ]
+
+
+CHARTS = {
+    "spend-leads": SpendLeadsChart,
+    "cost-trend": CostTrendChart,
+    "funnel": FunnelChart,
+    "channels": ChannelChart,
+    "recurring": RecurringChart,
+    "email": EmailChart,
+    "web": WebChart,
+    "social": SocialChart,
+    "abm": AbmChart,
+    "velocity": VelocityChart,
+    "attribution": AttributionChart,
+}

@@ -1,0 +1,1058 @@
+"""How KPIs are shown: labels, formulas (KPI_SPEC.md), formatting, change, pacing and health.
+
+Pure functions and constants: no database. The numbers themselves always come
+from `kpis.selectors`, exactly as the KPI API serves them; this module only
+decides how they read on a page.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+NULL = "—"
+
+
+class Kind(StrEnum):
+    MONEY = "money"
+    COUNT = "count"
+    RATE = "rate"  # a fraction shown as a percentage
+    DAYS = "days"
+    MONEY_PER_DAY = "money_per_day"
+    RATIO = "ratio"  # a plain number such as pages per session
+    SCORE = "score"
+
+
+@dataclass(frozen=True)
+class KpiInfo:
+    name: str
+    label: str
+    kind: Kind
+    group: str
+    formula: str
+    # The KPI names whose values make up this one (shown under the formula).
+    components: tuple[str, ...] = ()
+    higher_is_better: bool = True
+    # A sum over days (spend, leads…): a target for a longer period is prorated to the range.
+    additive: bool = False
+    # Workspace-wide: null when narrowed to a campaign or channel.
+    workspace_wide: bool = False
+    # Counts of records that a drill-down list can show.
+    drill_down: str | None = None
+    # A budget-like KPI (spend): on track near its target, whether over or under.
+    paced: bool = False
+
+
+def _k(name, label, kind, group, formula, components=(), **kwargs) -> KpiInfo:
+    return KpiInfo(name, label, Kind(kind), group, formula, tuple(components), **kwargs)
+
+
+KPIS: dict[str, KpiInfo] = {
+    k.name: k
+    for k in [
+        # Volume
+        _k(
+            "spend",
+            "Spend",
+            "money",
+            "Volume",
+            "Σ cost of spend entries dated in the period",
+            additive=True,
+            drill_down="spend",
+            paced=True,
+        ),
+        _k(
+            "impressions",
+            "Impressions",
+            "count",
+            "Volume",
+            "Σ impressions of the spend entries in the period",
+            additive=True,
+        ),
+        _k("clicks", "Clicks", "count", "Volume", "Σ clicks of the spend entries in the period", additive=True),
+        _k("leads", "Leads", "count", "Volume", "# leads created in the period", additive=True, drill_down="leads"),
+        _k(
+            "mqls", "MQLs", "count", "Volume", "# leads that became MQL in the period", additive=True, drill_down="mqls"
+        ),
+        _k(
+            "sqls", "SQLs", "count", "Volume", "# leads that became SQL in the period", additive=True, drill_down="sqls"
+        ),
+        _k(
+            "sqos", "SQOs", "count", "Volume", "# leads that became SQO in the period", additive=True, drill_down="sqos"
+        ),
+        _k(
+            "deals_created",
+            "Deals created",
+            "count",
+            "Volume",
+            "# deals created in the period",
+            additive=True,
+            drill_down="deals_created",
+        ),
+        _k(
+            "deals_won",
+            "Deals won",
+            "count",
+            "Volume",
+            "# deals won (closed) in the period",
+            additive=True,
+            drill_down="deals_won",
+        ),
+        _k(
+            "deals_lost",
+            "Deals lost",
+            "count",
+            "Volume",
+            "# deals lost (closed) in the period",
+            additive=True,
+            higher_is_better=False,
+            drill_down="deals_lost",
+        ),
+        _k(
+            "won_revenue",
+            "Won revenue",
+            "money",
+            "Volume",
+            "Σ amount of the deals won in the period",
+            additive=True,
+            drill_down="deals_won",
+        ),
+        _k(
+            "repeat_customer_revenue",
+            "Repeat customer revenue",
+            "money",
+            "Volume",
+            "Σ amount of deals won in the period whose account already had an earlier won deal",
+            additive=True,
+        ),
+        _k(
+            "new_customers",
+            "New customers",
+            "count",
+            "Volume",
+            "# accounts whose first won deal closed in the period",
+            additive=True,
+        ),
+        # Cost
+        _k("cpl", "Cost per lead", "money", "Cost", "spend ÷ leads", ("spend", "leads"), higher_is_better=False),
+        _k("cost_per_mql", "Cost per MQL", "money", "Cost", "spend ÷ MQLs", ("spend", "mqls"), higher_is_better=False),
+        _k("cost_per_sqo", "Cost per SQO", "money", "Cost", "spend ÷ SQOs", ("spend", "sqos"), higher_is_better=False),
+        _k(
+            "cac",
+            "Customer acquisition cost",
+            "money",
+            "Cost",
+            "spend ÷ new customers",
+            ("spend", "new_customers"),
+            higher_is_better=False,
+        ),
+        _k("cpc", "Cost per click", "money", "Cost", "spend ÷ clicks", ("spend", "clicks"), higher_is_better=False),
+        _k("ad_ctr", "Ad click-through rate", "rate", "Cost", "clicks ÷ impressions", ("clicks", "impressions")),
+        # Funnel (cohort of the leads created in the period)
+        _k(
+            "mql_rate",
+            "MQL rate",
+            "rate",
+            "Funnel",
+            "leads created in the period that reached MQL (ever) ÷ leads",
+            ("leads",),
+        ),
+        _k(
+            "sql_rate",
+            "SQL rate",
+            "rate",
+            "Funnel",
+            "leads created in the period that reached SQL (ever) ÷ leads",
+            ("leads",),
+        ),
+        _k(
+            "sqo_rate",
+            "SQO rate",
+            "rate",
+            "Funnel",
+            "leads created in the period that reached SQO (ever) ÷ leads",
+            ("leads",),
+        ),
+        _k(
+            "lead_to_customer_rate",
+            "Lead-to-customer rate",
+            "rate",
+            "Funnel",
+            "leads created in the period that are the lead of a won deal ÷ leads",
+            ("leads",),
+        ),
+        # Revenue and sales
+        _k("revenue_per_lead", "Revenue per lead", "money", "Revenue", "won revenue ÷ leads", ("won_revenue", "leads")),
+        _k("roi", "Marketing ROI", "rate", "Revenue", "(won revenue − spend) ÷ spend", ("won_revenue", "spend")),
+        _k(
+            "avg_deal_size",
+            "Average deal size",
+            "money",
+            "Revenue",
+            "won revenue ÷ deals won",
+            ("won_revenue", "deals_won"),
+        ),
+        _k(
+            "win_rate",
+            "Win rate",
+            "rate",
+            "Revenue",
+            "deals won ÷ (deals won + deals lost)",
+            ("deals_won", "deals_lost"),
+        ),
+        _k(
+            "avg_sales_cycle_days",
+            "Average sales cycle",
+            "days",
+            "Revenue",
+            "mean over deals won in the period of (closed_at − the account's first touch), in days",
+            ("deals_won",),
+            higher_is_better=False,
+        ),
+        _k(
+            "open_deals",
+            "Open deals (pipeline)",
+            "count",
+            "Revenue",
+            "# deals created before the end of the period and not closed by then",
+            drill_down="open_deals",
+        ),
+        _k(
+            "pipeline_velocity",
+            "Pipeline velocity",
+            "money_per_day",
+            "Revenue",
+            "open deals × win rate × average deal size ÷ average sales cycle (money per day)",
+            ("open_deals", "win_rate", "avg_deal_size", "avg_sales_cycle_days"),
+        ),
+        # Recurring revenue and customers
+        _k(
+            "mrr",
+            "MRR",
+            "money",
+            "Recurring",
+            "Σ mrr of won deals closed before the end of the period and not churned by then",
+        ),
+        _k("new_mrr", "New MRR", "money", "Recurring", "Σ mrr of the deals won in the period", additive=True),
+        _k(
+            "churned_mrr",
+            "Churned MRR",
+            "money",
+            "Recurring",
+            "Σ mrr of won deals that churned in the period",
+            additive=True,
+            higher_is_better=False,
+        ),
+        _k(
+            "active_customers",
+            "Active customers",
+            "count",
+            "Recurring",
+            "# accounts with a won, not churned deal at the end of the period",
+            workspace_wide=True,
+        ),
+        _k(
+            "customer_churn_rate",
+            "Customer churn rate",
+            "rate",
+            "Recurring",
+            "# accounts active at the start and not at the end of the period ÷ # accounts active at the start",
+            higher_is_better=False,
+            workspace_wide=True,
+        ),
+        _k(
+            "retention_rate",
+            "Retention rate",
+            "rate",
+            "Recurring",
+            "1 − customer churn rate",
+            ("customer_churn_rate",),
+            workspace_wide=True,
+        ),
+        _k(
+            "arpa",
+            "ARPA",
+            "money",
+            "Recurring",
+            "MRR ÷ active customers",
+            ("mrr", "active_customers"),
+            workspace_wide=True,
+        ),
+        _k(
+            "clv",
+            "Customer lifetime value",
+            "money",
+            "Recurring",
+            "ARPA × gross margin ÷ (customer churn rate × 30 ÷ days in the period)",
+            ("arpa", "customer_churn_rate"),
+            workspace_wide=True,
+        ),
+        # Email
+        _k("emails_sent", "Emails sent", "count", "Email", "# email_sent touchpoints in the period", additive=True),
+        _k(
+            "email_bounces",
+            "Email bounces",
+            "count",
+            "Email",
+            "# email_bounce touchpoints in the period",
+            additive=True,
+            higher_is_better=False,
+        ),
+        _k(
+            "emails_delivered",
+            "Emails delivered",
+            "count",
+            "Email",
+            "emails sent − email bounces",
+            ("emails_sent", "email_bounces"),
+            additive=True,
+        ),
+        _k(
+            "unique_opens",
+            "Unique opens",
+            "count",
+            "Email",
+            "# distinct (lead, campaign) pairs with an email_open in the period",
+        ),
+        _k(
+            "unique_clicks",
+            "Unique clicks",
+            "count",
+            "Email",
+            "# distinct (lead, campaign) pairs with an email_click in the period",
+        ),
+        _k(
+            "open_rate",
+            "Open rate",
+            "rate",
+            "Email",
+            "unique opens ÷ emails delivered",
+            ("unique_opens", "emails_delivered"),
+        ),
+        _k(
+            "email_ctr",
+            "Email click-through rate",
+            "rate",
+            "Email",
+            "unique clicks ÷ emails delivered",
+            ("unique_clicks", "emails_delivered"),
+        ),
+        _k(
+            "click_to_open_rate",
+            "Click-to-open rate",
+            "rate",
+            "Email",
+            "unique clicks ÷ unique opens",
+            ("unique_clicks", "unique_opens"),
+        ),
+        _k(
+            "bounce_rate",
+            "Bounce rate",
+            "rate",
+            "Email",
+            "email bounces ÷ emails sent",
+            ("email_bounces", "emails_sent"),
+            higher_is_better=False,
+        ),
+        _k(
+            "unsubscribe_rate",
+            "Unsubscribe rate",
+            "rate",
+            "Email",
+            "# email_unsubscribe ÷ emails delivered",
+            ("emails_delivered",),
+            higher_is_better=False,
+        ),
+        _k(
+            "inbox_placement_rate",
+            "Inbox placement rate",
+            "rate",
+            "Email",
+            "(emails delivered − # email_spam) ÷ emails sent",
+            ("emails_delivered", "emails_sent"),
+        ),
+        # Web
+        _k("page_views", "Page views", "count", "Web", "# page_view touchpoints in the period", additive=True),
+        _k("sessions", "Sessions", "count", "Web", "# sessions whose first page view is in the period", additive=True),
+        _k(
+            "bounce_rate_web",
+            "Web bounce rate",
+            "rate",
+            "Web",
+            "# sessions with exactly one page view ÷ sessions",
+            ("sessions",),
+            higher_is_better=False,
+        ),
+        _k(
+            "pages_per_session",
+            "Pages per session",
+            "ratio",
+            "Web",
+            "page views of the period's sessions ÷ sessions",
+            ("sessions",),
+        ),
+        _k("unique_visitors", "Unique visitors", "count", "Web", "# distinct visitors with a page view in the period"),
+        _k(
+            "new_visitors",
+            "New visitors",
+            "count",
+            "Web",
+            "# of those visitors whose first page view ever is in the period",
+        ),
+        _k(
+            "returning_visitors",
+            "Returning visitors",
+            "count",
+            "Web",
+            "unique visitors − new visitors",
+            ("unique_visitors", "new_visitors"),
+        ),
+        _k(
+            "returning_visitor_rate",
+            "Returning visitor rate",
+            "rate",
+            "Web",
+            "returning visitors ÷ unique visitors",
+            ("returning_visitors", "unique_visitors"),
+        ),
+        _k(
+            "content_downloads",
+            "Content downloads",
+            "count",
+            "Web",
+            "# content_download touchpoints in the period",
+            additive=True,
+        ),
+        _k(
+            "download_rate",
+            "Download rate",
+            "rate",
+            "Web",
+            "content downloads ÷ unique visitors",
+            ("content_downloads", "unique_visitors"),
+        ),
+        # Social
+        _k(
+            "social_engagements",
+            "Social engagements",
+            "count",
+            "Social",
+            "# social_engagement touchpoints in the period",
+            additive=True,
+        ),
+        _k(
+            "social_engagement_rate",
+            "Social engagement rate",
+            "rate",
+            "Social",
+            "social engagements on social campaigns ÷ impressions of those campaigns in the period",
+            ("social_engagements",),
+        ),
+        # ABM
+        _k(
+            "target_accounts",
+            "Target accounts",
+            "count",
+            "ABM",
+            "# accounts on the ABM target list",
+            workspace_wide=True,
+        ),
+        _k(
+            "engaged_target_accounts",
+            "Engaged target accounts",
+            "count",
+            "ABM",
+            "# target accounts with at least one engagement touchpoint in the period",
+            workspace_wide=True,
+        ),
+        _k(
+            "account_engagement_rate",
+            "Account engagement rate",
+            "rate",
+            "ABM",
+            "engaged target accounts ÷ target accounts",
+            ("engaged_target_accounts", "target_accounts"),
+            workspace_wide=True,
+        ),
+        _k(
+            "mqas",
+            "MQAs",
+            "count",
+            "ABM",
+            "# target accounts whose engagement score at the end of the period reaches the MQA threshold",
+            workspace_wide=True,
+        ),
+        _k(
+            "target_accounts_won",
+            "Target accounts won",
+            "count",
+            "ABM",
+            "# target accounts whose first won deal closed in the period",
+            workspace_wide=True,
+        ),
+        _k(
+            "target_account_conversion_rate",
+            "Target account conversion",
+            "rate",
+            "ABM",
+            "# target accounts that are or were customers by the end of the period ÷ target accounts",
+            ("target_accounts",),
+            workspace_wide=True,
+        ),
+        _k(
+            "abm_velocity_days",
+            "ABM velocity (target)",
+            "days",
+            "ABM",
+            "mean over target accounts first won in the period of (first won deal's close − first touch), in days",
+            higher_is_better=False,
+            workspace_wide=True,
+        ),
+        _k(
+            "non_target_velocity_days",
+            "Velocity (non-target)",
+            "days",
+            "ABM",
+            "the same over non-target accounts",
+            higher_is_better=False,
+            workspace_wide=True,
+        ),
+    ]
+}
+
+# The KPIs a workspace may set targets for, in the order the form lists them.
+TARGETABLE = (
+    "spend",
+    "leads",
+    "mqls",
+    "sqos",
+    "deals_won",
+    "won_revenue",
+    "new_customers",
+    "new_mrr",
+    "cpl",
+    "cost_per_sqo",
+    "cac",
+    "roi",
+    "win_rate",
+    "mrr",
+    "open_rate",
+    "sessions",
+    "mqas",
+)
+
+# The dashboard's headline cards and the panels below them.
+HEADLINE = (
+    "spend",
+    "leads",
+    "cpl",
+    "open_deals",
+    "won_revenue",
+    "roi",
+    "mqls",
+    "sqos",
+    "cac",
+    "new_customers",
+    "mrr",
+    "pipeline_velocity",
+)
+OVERVIEW_KPIS = ("spend", "leads", "cpl", "open_deals", "won_revenue", "roi")
+PANELS = {
+    "Funnel": (
+        "leads",
+        "mql_rate",
+        "sql_rate",
+        "sqo_rate",
+        "lead_to_customer_rate",
+        "win_rate",
+        "avg_deal_size",
+        "avg_sales_cycle_days",
+    ),
+    "Cost": ("cpl", "cost_per_mql", "cost_per_sqo", "cac", "cpc", "ad_ctr", "impressions", "clicks"),
+    "Recurring revenue": (
+        "mrr",
+        "new_mrr",
+        "churned_mrr",
+        "active_customers",
+        "customer_churn_rate",
+        "retention_rate",
+        "arpa",
+        "clv",
+    ),
+    "Email": (
+        "emails_sent",
+        "emails_delivered",
+        "unique_opens",
+        "open_rate",
+        "email_ctr",
+        "click_to_open_rate",
+        "bounce_rate",
+        "unsubscribe_rate",
+        "inbox_placement_rate",
+    ),
+    "Web": (
+        "sessions",
+        "page_views",
+        "unique_visitors",
+        "new_visitors",
+        "returning_visitor_rate",
+        "bounce_rate_web",
+        "pages_per_session",
+        "content_downloads",
+        "download_rate",
+    ),
+    "Social": ("social_engagements", "social_engagement_rate"),
+}
+
+CURRENCY_SYMBOLS = {
+    "USD": "$",
+    "EUR": "€",
+    "GBP": "£",
+    "JPY": "¥",
+    "CNY": "¥",
+    "INR": "₹",
+    "AUD": "A$",
+    "CAD": "CA$",
+    "NZD": "NZ$",
+    "CHF": "CHF ",
+    "SEK": "SEK ",
+    "NOK": "NOK ",
+    "DKK": "DKK ",
+    "BRL": "R$",
+    "MXN": "MX$",
+    "KRW": "₩",
+    "ZAR": "R ",
+    "SGD": "S$",
+    "HKD": "HK$",
+    "PLN": "PLN ",
+}
+ZERO_DECIMAL_CURRENCIES = {"JPY", "KRW", "CLP", "VND", "ISK", "HUF"}
+
+
+# ---------------------------------------------------------------- formatting
+
+
+def _grouped(value: Decimal, places: int) -> str:
+    quantum = Decimal(1).scaleb(-places)
+    rounded = value.quantize(quantum, rounding=ROUND_HALF_UP)
+    if rounded == 0:
+        rounded = abs(rounded)  # no "−0.0"
+    return f"{rounded:,.{places}f}".replace("-", "−")
+
+
+def format_money(value, currency: str, *, compact: bool = False) -> str:
+    if value is None:
+        return NULL
+    amount = Decimal(str(value))
+    symbol = CURRENCY_SYMBOLS.get(currency, f"{currency} ")
+    sign = "−" if amount < 0 else ""
+    amount = abs(amount)
+    if compact and amount >= 10_000:
+        for threshold, suffix in ((Decimal(1_000_000_000), "B"), (Decimal(1_000_000), "M"), (Decimal(1_000), "k")):
+            if amount >= threshold:
+                return f"{sign}{symbol}{_grouped(amount / threshold, 1)}{suffix}"
+    places = 0 if currency in ZERO_DECIMAL_CURRENCIES else 2
+    return f"{sign}{symbol}{_grouped(amount, places)}"
+
+
+def format_value(value, kind: Kind | str, currency: str = "USD", *, compact: bool = False) -> str:
+    """A KPI value as text; null is "—"."""
+    if value is None:
+        return NULL
+    kind = Kind(kind)
+    if kind == Kind.MONEY:
+        return format_money(value, currency, compact=compact)
+    if kind == Kind.MONEY_PER_DAY:
+        return f"{format_money(value, currency, compact=compact)}/day"
+    if kind == Kind.COUNT:
+        return _grouped(Decimal(str(value)), 0)
+    if kind == Kind.RATE:
+        return f"{_grouped(Decimal(str(value)) * 100, 1)} %"
+    if kind == Kind.DAYS:
+        return f"{_grouped(Decimal(str(value)), 1)} days"
+    return _grouped(Decimal(str(value)), 2)
+
+
+def format_kpi(name: str, value, currency: str, *, compact: bool = False) -> str:
+    return format_value(value, KPIS[name].kind, currency, compact=compact)
+
+
+def format_percent(fraction: float | None, *, signed: bool = False) -> str:
+    if fraction is None:
+        return NULL
+    text = _grouped(Decimal(str(fraction)) * 100, 1)
+    if signed and fraction > 0:
+        text = "+" + text
+    return text + " %"
+
+
+# ---------------------------------------------------------------- change
+
+
+@dataclass(frozen=True)
+class Change:
+    """The change of a KPI against a comparison period.
+
+    Relative (+12.5 %) for amounts and counts; in percentage points (+1.2 pts)
+    for rates, whose relative change reads wrongly (an ROI from −90 % to −80 %).
+    """
+
+    fraction: float | None  # (current − previous) / |previous|, or current − previous for rates
+    direction: str  # "up", "down", "flat", "none" (nothing to compare), "new" (from 0)
+    tone: str  # "good", "bad", "neutral"
+    previous_text: str
+    points: bool = False
+
+    @property
+    def text(self) -> str:
+        if self.direction == "new":
+            return "new"
+        if self.direction == "none" or self.fraction is None:
+            return NULL
+        if self.points:
+            return f"{'+' if self.fraction > 0 else ''}{_grouped(Decimal(repr(self.fraction)) * 100, 1)} pts"
+        return format_percent(self.fraction, signed=True)
+
+    @property
+    def arrow(self) -> str:
+        return {"up": "▲", "down": "▼", "new": "▲", "flat": "■"}.get(self.direction, "")
+
+
+def change(name: str, current, previous, currency: str) -> Change:
+    info = KPIS[name]
+    previous_text = format_value(previous, info.kind, currency)
+    if current is None or previous is None:
+        return Change(None, "none", "neutral", previous_text)
+    current_d, previous_d = Decimal(str(current)), Decimal(str(previous))
+    if current_d == previous_d:
+        if current_d == 0:
+            return Change(None, "none", "neutral", previous_text)
+        return Change(0.0, "flat", "neutral", previous_text)
+    direction = "up" if current_d > previous_d else "down"
+    # Spend is a budget: more or less of it is neither good nor bad by itself.
+    tone = "neutral" if info.paced else "good" if (direction == "up") == info.higher_is_better else "bad"
+    if info.kind == Kind.RATE:
+        return Change(float(current_d - previous_d), direction, tone, previous_text, points=True)
+    if previous_d == 0:
+        return Change(None, "new", tone, previous_text)
+    return Change(float((current_d - previous_d) / abs(previous_d)), direction, tone, previous_text)
+
+
+# ---------------------------------------------------------------- periods
+
+
+@dataclass(frozen=True)
+class Period:
+    first: date
+    last: date
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    def previous(self) -> Period:
+        """The period of the same length just before this one."""
+        last = self.first - timedelta(days=1)
+        return Period(last - timedelta(days=self.days - 1), last)
+
+    def last_year(self) -> Period:
+        return Period(shift_years(self.first, -1), shift_years(self.last, -1))
+
+    def overlap_days(self, other: Period) -> int:
+        first, last = max(self.first, other.first), min(self.last, other.last)
+        return max(0, (last - first).days + 1)
+
+    def label(self) -> str:
+        if self.first == self.last:
+            return self.first.strftime("%-d %b %Y")
+        if self.first.year == self.last.year:
+            return f"{self.first.strftime('%-d %b')} – {self.last.strftime('%-d %b %Y')}"
+        return f"{self.first.strftime('%-d %b %Y')} – {self.last.strftime('%-d %b %Y')}"
+
+
+def shift_years(day: date, years: int) -> date:
+    year = day.year + years
+    return day.replace(year=year, day=min(day.day, calendar.monthrange(year, day.month)[1]))
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+PRESETS = {
+    "last_7": "Last 7 days",
+    "last_30": "Last 30 days",
+    "last_90": "Last 90 days",
+    "this_month": "This month",
+    "last_month": "Last month",
+    "this_quarter": "This quarter",
+    "ytd": "Year to date",
+    "custom": "Custom",
+}
+DEFAULT_PRESET = "last_30"
+GRAINS = {"day": "Daily", "week": "Weekly", "month": "Monthly"}
+MAX_RANGE_DAYS = 3 * 366
+
+
+def preset_period(preset: str, today: date) -> Period:
+    """The dates of a preset; every preset ends today except last month."""
+    if preset == "last_7":
+        return Period(today - timedelta(days=6), today)
+    if preset == "last_90":
+        return Period(today - timedelta(days=89), today)
+    if preset == "this_month":
+        return Period(month_start(today), today)
+    if preset == "last_month":
+        last = month_start(today) - timedelta(days=1)
+        return Period(month_start(last), last)
+    if preset == "this_quarter":
+        return Period(quarter_start(today), today)
+    if preset == "ytd":
+        return Period(date(today.year, 1, 1), today)
+    return Period(today - timedelta(days=29), today)
+
+
+def default_grain(period: Period) -> str:
+    if period.days <= 45:
+        return "day"
+    if period.days <= 200:
+        return "week"
+    return "month"
+
+
+# ---------------------------------------------------------------- targets, pacing, health
+
+
+class Health(StrEnum):
+    GREEN = "green"
+    AMBER = "amber"
+    RED = "red"
+    NONE = "none"
+
+
+HEALTH_LABELS = {Health.GREEN: "On track", Health.AMBER: "At risk", Health.RED: "Off track", Health.NONE: "No target"}
+# On pace from 100 %, at risk from 90 % of the pace (or up to 10 % over a cost ceiling).
+AMBER_FROM = 0.9
+
+
+@dataclass(frozen=True)
+class TargetPeriodValue:
+    """One target as the progress maths needs it: its period and its value."""
+
+    period: Period
+    value: Decimal
+
+
+@dataclass
+class Progress:
+    name: str
+    target_for_range: Decimal | None  # prorated for additive KPIs, the level for the others
+    target_total: Decimal | None  # the full value of the target periods the range touches (additive only)
+    attainment: float | None  # actual ÷ target for the range (inverted for "lower is better"): 1.0 = on pace
+    progress: float | None  # actual ÷ target_total (additive only)
+    health: Health
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def health_label(self) -> str:
+        return HEALTH_LABELS[self.health]
+
+    @property
+    def progress_percent(self) -> float:
+        return max(0.0, min(100.0, (self.progress or 0.0) * 100))
+
+
+def _health(attainment: float | None, *, paced: bool = False) -> Health:
+    if attainment is None:
+        return Health.NONE
+    if paced:
+        off = abs(attainment - 1)
+        return Health.GREEN if off <= 1 - AMBER_FROM else Health.AMBER if off <= 2 * (1 - AMBER_FROM) else Health.RED
+    if attainment >= 1:
+        return Health.GREEN
+    if attainment >= AMBER_FROM:
+        return Health.AMBER
+    return Health.RED
+
+
+def _one_family(targets: list[TargetPeriodValue], period: Period) -> list[TargetPeriodValue]:
+    """The targets of one period length (months, quarters or years) that cover the range best.
+
+    A month's and a quarter's target for the same KPI overlap: adding both
+    would double the ask, so one family is used (the finer on a tie).
+    """
+    families: dict[int, list[TargetPeriodValue]] = {}
+    for target in targets:
+        families.setdefault(target.period.days // 28, []).append(target)
+    return max(
+        families.values(),
+        key=lambda family: (sum(t.period.overlap_days(period) for t in family), -family[0].period.days),
+    )
+
+
+def progress_against(name: str, actual, period: Period, targets: list[TargetPeriodValue]) -> Progress | None:
+    """Progress of a KPI over `period` against the targets whose periods overlap it.
+
+    Additive KPIs (spend, leads…) prorate each target by the days the range
+    shares with the target's period, so a month's target read on the first ten
+    days of the month asks for a third of it: attainment is then the pace.
+    Days of the range that no target covers are asked the covered days' daily
+    rate (said in `notes`). Budget-like KPIs (spend) are on track within 10 %
+    of the pace either way. Level KPIs (CPL, ROI, rates) compare with the
+    target of the period that overlaps most; "lower is better" KPIs (costs)
+    are on track at or below it.
+    """
+    overlapping = [t for t in targets if t.period.overlap_days(period)]
+    if not overlapping:
+        return None
+    info = KPIS[name]
+    notes: list[str] = []
+    if info.additive:
+        family = _one_family(overlapping, period)
+        covered = sum(t.period.overlap_days(period) for t in family)
+        target_for_range = sum((t.value * t.period.overlap_days(period) / t.period.days for t in family), Decimal(0))
+        if covered < period.days:
+            target_for_range = target_for_range * period.days / covered
+            notes.append(f"{period.days - covered} of the {period.days} days have no target: asked the same daily rate")
+        target_total = sum((t.value for t in family), Decimal(0))
+        actual_d = Decimal(str(actual)) if actual is not None else None
+        attainment = float(actual_d / target_for_range) if actual_d is not None and target_for_range else None
+        if not info.higher_is_better and attainment:
+            attainment = 1 / attainment
+        progress = float(actual_d / target_total) if actual_d is not None and target_total else None
+        health = _health(attainment, paced=info.paced)
+        return Progress(name, target_for_range, target_total, attainment, progress, health, notes)
+    best = max(overlapping, key=lambda t: (t.period.overlap_days(period), -t.period.days, t.period.first))
+    level = best.value
+    attainment: float | None = None
+    if actual is not None:
+        actual_d = Decimal(str(actual))
+        if info.higher_is_better:
+            # A target of 0 or below (an ROI of −10 %…) is met or not: there is no ratio to take.
+            attainment = float(actual_d / level) if level > 0 else float(actual_d >= level)
+        else:
+            attainment = float(level / actual_d) if actual_d > 0 else 1.0
+    return Progress(name, level, None, attainment, None, _health(attainment), notes)
+
+
+def worst_health(healths) -> Health:
+    present = [h for h in healths if h != Health.NONE]
+    if not present:
+        return Health.NONE
+    order = [Health.RED, Health.AMBER, Health.GREEN]
+    return min(present, key=order.index)
+
+
+# ---------------------------------------------------------------- sparklines
+
+
+def sparkline_windows(period: Period, points: int = 8) -> list[Period]:
+    """`points` equal windows ending on the period's last day, oldest first.
+
+    Equal widths keep the line honest (clipped calendar weeks at both ends of a
+    range would dip for no reason), and a fixed count keeps the number of reads
+    independent of the range's length; short ranges look a little further back.
+    """
+    width = max(1, -(-period.days // points))
+    return [
+        Period(period.last - timedelta(days=width * (i + 1) - 1), period.last - timedelta(days=width * i))
+        for i in reversed(range(points))
+    ]
+
+
+def sparkline_points(values, width: int = 120, height: int = 32) -> str:
+    """SVG polyline points for a series (nulls as 0); empty when there is nothing to draw."""
+    numbers = [float(v) if v is not None else 0.0 for v in values]
+    if len(numbers) < 2:
+        return ""
+    low, high = min(numbers), max(numbers)
+    span = (high - low) or 1.0
+    step = width / (len(numbers) - 1)
+    return " ".join(f"{i * step:.1f},{height - 2 - (v - low) / span * (height - 4):.1f}" for i, v in enumerate(numbers))
+
+
+# ---------------------------------------------------------------- the range picker's state
+
+
+def _parse_day(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def parse_range(params, today: date) -> tuple[str, Period, str, list[str]]:
+    """(preset, period, grain, errors) from a query string; bad input falls back to the default with a message."""
+    errors: list[str] = []
+    preset = params.get("range") or ""
+    raw_from, raw_to = params.get("from"), params.get("to")
+    if preset not in PRESETS:
+        if preset:
+            errors.append(f"Unknown range “{preset}”: showing the {PRESETS[DEFAULT_PRESET].lower()}.")
+        preset = "custom" if (raw_from or raw_to) and not preset else DEFAULT_PRESET
+    period = preset_period(preset, today)
+    if preset == "custom":
+        first, last = _parse_day(raw_from), _parse_day(raw_to)
+        if first is None or last is None:
+            errors.append("Choose both dates of a custom range (YYYY-MM-DD).")
+            preset = DEFAULT_PRESET
+            period = preset_period(preset, today)
+        elif first > last:
+            errors.append("The custom range ends before it starts: the dates were swapped.")
+            period = Period(last, first)
+        else:
+            period = Period(first, last)
+        if period.days > MAX_RANGE_DAYS:
+            errors.append(f"A range can span at most {MAX_RANGE_DAYS} days: it was shortened.")
+            period = Period(period.last - timedelta(days=MAX_RANGE_DAYS - 1), period.last)
+    grain = params.get("grain") or ""
+    if grain not in GRAINS:
+        if grain:
+            errors.append(f"Unknown grain “{grain}”.")
+        grain = default_grain(period)
+    return preset, period, grain, errors
+
+
+MAX_POINTS = 120
+
+
+def chart_grain(period: Period, grain: str) -> str:
+    """The grain actually drawn: coarser when the chosen one would give too many points."""
+    order = list(GRAINS)
+    points = {"day": period.days, "week": period.days / 7 + 1, "month": period.days / 28 + 1}
+    while points[grain] > MAX_POINTS and grain != "month":
+        grain = order[order.index(grain) + 1]
+    return grain
+
+
+CHANNEL_LABELS = {
+    "email": "Email",
+    "paid_search": "Paid search",
+    "paid_social": "Paid social",
+    "organic_social": "Organic social",
+    "seo": "SEO",
+    "display": "Display",
+    "events": "Events",
+    "webinar": "Webinar",
+    "content": "Content",
+    "referral": "Referral",
+    "abm": "ABM",
+    "other": "Other",
+}
+
+
+def channel_label(channel: str) -> str:
+    return CHANNEL_LABELS.get(channel, channel.replace("_", " ").capitalize())

@@ -1,0 +1,747 @@
+"""Reads of the KPI engine: every KPI of KPI_SPEC.md for a period and scope.
+
+Additive components are summed from the rollups, ratios are taken at read
+time (`kpis.formulas`), and the few KPIs that depend on other rows (first won
+deal, first touch, active customers…) are indexed SQL queries on the raw
+tables' local-date columns. The number of queries is fixed: it grows with
+neither the campaigns nor the length of the range.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import TruncMonth, TruncWeek
+
+from accounts.models import Workspace
+from accounts.tenancy import workspace_scope
+from campaigns.models import (
+    ENGAGEMENT_KINDS,
+    Account,
+    Campaign,
+    Channel,
+    Deal,
+    DealStatus,
+    Lead,
+    Touchpoint,
+    TouchpointKind,
+)
+from kpis import formulas
+from kpis.models import COMPONENT_FIELDS, AccountEngagementDay, DailyComponents, KpiState, VisitorDay, WebSession
+from kpis.queries import decayed_weight, effective_account
+from kpis.services import engagement_weights
+
+MONEY_METRICS = frozenset(
+    {
+        "spend",
+        "won_revenue",
+        "repeat_customer_revenue",
+        "cpl",
+        "cost_per_mql",
+        "cost_per_sqo",
+        "cac",
+        "cpc",
+        "revenue_per_lead",
+        "avg_deal_size",
+        "pipeline_velocity",
+        "mrr",
+        "new_mrr",
+        "churned_mrr",
+        "arpa",
+        "clv",
+    }
+)
+COUNT_METRICS = frozenset(
+    {
+        "impressions",
+        "clicks",
+        "leads",
+        "mqls",
+        "sqls",
+        "sqos",
+        "deals_created",
+        "deals_won",
+        "deals_lost",
+        "new_customers",
+        "open_deals",
+        "active_customers",
+        "emails_sent",
+        "email_bounces",
+        "emails_delivered",
+        "unique_opens",
+        "unique_clicks",
+        "page_views",
+        "sessions",
+        "unique_visitors",
+        "new_visitors",
+        "returning_visitors",
+        "content_downloads",
+        "social_engagements",
+        "target_accounts",
+        "engaged_target_accounts",
+        "mqas",
+        "target_accounts_won",
+    }
+)
+# Workspace-wide KPIs: null when narrowed to a campaign or channel.
+ACCOUNT_LEVEL_METRICS = frozenset(
+    {
+        "active_customers",
+        "customer_churn_rate",
+        "retention_rate",
+        "arpa",
+        "clv",
+        "target_accounts",
+        "engaged_target_accounts",
+        "account_engagement_rate",
+        "mqas",
+        "target_accounts_won",
+        "target_account_conversion_rate",
+        "abm_velocity_days",
+        "non_target_velocity_days",
+    }
+)
+
+# Every KPI name, in KPI_SPEC.md's order, with the query groups it needs.
+_C, _CONV, _WON, _OPEN, _REC, _MAIL, _WEB, _ABM = (
+    "components",
+    "conversions",
+    "won_deals",
+    "open_deals",
+    "recurring",
+    "email_unique",
+    "web",
+    "abm",
+)
+METRIC_GROUPS: dict[str, frozenset[str]] = {
+    name: frozenset(groups)
+    for name, groups in [
+        ("spend", [_C]),
+        ("impressions", [_C]),
+        ("clicks", [_C]),
+        ("leads", [_C]),
+        ("mqls", [_C]),
+        ("sqls", [_C]),
+        ("sqos", [_C]),
+        ("deals_created", [_C]),
+        ("deals_won", [_C]),
+        ("deals_lost", [_C]),
+        ("won_revenue", [_C]),
+        ("repeat_customer_revenue", [_WON]),
+        ("new_customers", [_WON]),
+        ("cpl", [_C]),
+        ("cost_per_mql", [_C]),
+        ("cost_per_sqo", [_C]),
+        ("cac", [_C, _WON]),
+        ("cpc", [_C]),
+        ("ad_ctr", [_C]),
+        ("mql_rate", [_C]),
+        ("sql_rate", [_C]),
+        ("sqo_rate", [_C]),
+        ("lead_to_customer_rate", [_C, _CONV]),
+        ("revenue_per_lead", [_C]),
+        ("roi", [_C]),
+        ("avg_deal_size", [_C]),
+        ("win_rate", [_C]),
+        ("avg_sales_cycle_days", [_WON]),
+        ("open_deals", [_OPEN]),
+        ("pipeline_velocity", [_C, _WON, _OPEN]),
+        ("mrr", [_REC]),
+        ("new_mrr", [_C]),
+        ("churned_mrr", [_C]),
+        ("active_customers", [_REC]),
+        ("customer_churn_rate", [_REC]),
+        ("retention_rate", [_REC]),
+        ("arpa", [_REC]),
+        ("clv", [_REC]),
+        ("emails_sent", [_C]),
+        ("email_bounces", [_C]),
+        ("emails_delivered", [_C]),
+        ("unique_opens", [_MAIL]),
+        ("unique_clicks", [_MAIL]),
+        ("open_rate", [_C, _MAIL]),
+        ("email_ctr", [_C, _MAIL]),
+        ("click_to_open_rate", [_MAIL]),
+        ("bounce_rate", [_C]),
+        ("unsubscribe_rate", [_C]),
+        ("inbox_placement_rate", [_C]),
+        ("page_views", [_C]),
+        ("sessions", [_WEB]),
+        ("bounce_rate_web", [_WEB]),
+        ("pages_per_session", [_WEB]),
+        ("unique_visitors", [_WEB]),
+        ("new_visitors", [_WEB]),
+        ("returning_visitors", [_WEB]),
+        ("returning_visitor_rate", [_WEB]),
+        ("content_downloads", [_C]),
+        ("download_rate", [_C, _WEB]),
+        ("social_engagements", [_C]),
+        ("social_engagement_rate", [_C]),
+        ("target_accounts", [_ABM]),
+        ("engaged_target_accounts", [_ABM]),
+        ("account_engagement_rate", [_ABM]),
+        ("mqas", [_ABM]),
+        ("target_accounts_won", [_WON]),
+        ("target_account_conversion_rate", [_ABM]),
+        ("abm_velocity_days", [_WON]),
+        ("non_target_velocity_days", [_WON]),
+    ]
+}
+KPI_NAMES: tuple[str, ...] = tuple(METRIC_GROUPS)
+GRAINS = ("day", "week", "month")
+SOCIAL_CHANNELS = (Channel.ORGANIC_SOCIAL, Channel.PAID_SOCIAL)
+UNATTRIBUTED = "unattributed"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The narrowing of a KPI query: a campaign, a channel, or the whole workspace."""
+
+    campaign_id: int | None = None
+    channel: str | None = None
+
+    @property
+    def narrowed(self) -> bool:
+        return self.campaign_id is not None or self.channel is not None
+
+    def q(self, field: str) -> Q:
+        """Rows whose campaign link `field` is in scope (rows without one drop out)."""
+        if self.campaign_id is not None:
+            return Q(**{field: self.campaign_id})
+        if self.channel is not None:
+            return Q(**{f"{field}__in": Campaign.objects.filter(channel=self.channel).values("id")})
+        return Q()
+
+
+def kpis_as_of(workspace: Workspace) -> datetime | None:
+    """When the workspace's rollups were last computed (None: never)."""
+    with workspace_scope(workspace):
+        return KpiState.objects.values_list("as_of", flat=True).first()
+
+
+def kpis_for_period(
+    workspace: Workspace,
+    first_day: date,
+    last_day: date,
+    campaign: Campaign | None = None,
+    channel: str | None = None,
+    metrics: Iterable[str] | None = None,
+) -> dict[str, object]:
+    """Every KPI of KPI_SPEC.md (or those in `metrics`) over first_day..last_day.
+
+    Money is Decimal with 2 decimals, counts int, rates and days float, None
+    where the spec says null.
+    """
+    names = KPI_NAMES if metrics is None else tuple(name for name in KPI_NAMES if name in set(metrics))
+    scope = Scope(campaign_id=campaign.pk if campaign is not None else None, channel=channel)
+    groups = set().union(*(METRIC_GROUPS[name] for name in names)) if names else set()
+    if scope.narrowed:
+        groups.discard(_ABM)
+    with workspace_scope(workspace):
+        raw: dict[str, object] = {}
+        for group in sorted(groups):
+            raw.update(_GROUP_QUERIES[group](workspace, first_day, last_day, scope))
+        values = _assemble(workspace, raw, first_day, last_day, scope.narrowed)
+    return {name: values.get(name) for name in names}
+
+
+def _components(workspace, first_day, last_day, scope: Scope) -> dict:
+    social = Q(campaign__channel__in=SOCIAL_CHANNELS)
+    sums = DailyComponents.objects.filter(scope.q("campaign_id"), day__range=(first_day, last_day)).aggregate(
+        **{f"total_{name}": Sum(name) for name in COMPONENT_FIELDS},
+        total_social_channel_engagements=Sum("social_engagements", filter=social),
+        total_social_channel_impressions=Sum("impressions", filter=social),
+    )
+    return {name.removeprefix("total_"): value if value is not None else 0 for name, value in sums.items()}
+
+
+def _conversions(workspace, first_day, last_day, scope: Scope) -> dict:
+    won_deal_of_lead = Deal.objects.filter(lead_id=OuterRef("pk"), status=DealStatus.WON)
+    converted = Lead.objects.filter(scope.q("source_campaign_id"), created_on__range=(first_day, last_day)).filter(
+        Exists(won_deal_of_lead)
+    )
+    return {"converted_leads": converted.count()}
+
+
+def _first_touch_subqueries() -> dict[str, Subquery]:
+    """The four candidates of first_touch_at(account) for a deal's account (KPI_SPEC.md)."""
+    account = OuterRef("account_id")
+    return {
+        "touch_direct": Subquery(
+            Touchpoint.objects.filter(account_id=account).order_by("occurred_at").values("occurred_at")[:1]
+        ),
+        "touch_via_lead": Subquery(
+            Touchpoint.objects.filter(account__isnull=True, lead__account_id=account)
+            .order_by("occurred_at")
+            .values("occurred_at")[:1]
+        ),
+        "first_lead": Subquery(Lead.objects.filter(account_id=account).order_by("created_at").values("created_at")[:1]),
+        "first_deal": Subquery(Deal.objects.filter(account_id=account).order_by("created_at").values("created_at")[:1]),
+    }
+
+
+def _earlier_won_deal() -> Exists:
+    """The deal's account had a won deal before it (ties in time broken by external_id)."""
+    return Exists(
+        Deal.objects.filter(account_id=OuterRef("account_id"), status=DealStatus.WON).filter(
+            Q(closed_at__lt=OuterRef("closed_at"))
+            | Q(closed_at=OuterRef("closed_at"), external_id__lt=OuterRef("external_id"))
+        )
+    )
+
+
+def _won_deals(workspace, first_day, last_day, scope: Scope) -> dict:
+    rows = (
+        Deal.objects.filter(
+            scope.q("source_campaign_id"), status=DealStatus.WON, closed_on__range=(first_day, last_day)
+        )
+        .annotate(is_repeat=_earlier_won_deal(), **_first_touch_subqueries())
+        .values(
+            "amount",
+            "closed_at",
+            "is_repeat",
+            "account__is_target",
+            "touch_direct",
+            "touch_via_lead",
+            "first_lead",
+            "first_deal",
+        )
+    )
+    repeat_revenue = Decimal(0)
+    new_customers = target_won = 0
+    cycles: list[float] = []
+    target_cycles: list[float] = []
+    non_target_cycles: list[float] = []
+    for row in rows:
+        first_touch = min(
+            moment
+            for moment in (row["touch_direct"], row["touch_via_lead"], row["first_lead"], row["first_deal"])
+            if moment is not None
+        )
+        cycle = (row["closed_at"] - first_touch).total_seconds() / formulas.SECONDS_PER_DAY
+        cycles.append(cycle)
+        if row["is_repeat"]:
+            repeat_revenue += row["amount"]
+            continue
+        new_customers += 1
+        if row["account__is_target"]:
+            target_won += 1
+            target_cycles.append(cycle)
+        else:
+            non_target_cycles.append(cycle)
+    return {
+        "repeat_customer_revenue": repeat_revenue,
+        "new_customers": new_customers,
+        "avg_sales_cycle_days": formulas.mean(cycles),
+        "target_accounts_won": target_won,
+        "abm_velocity_days": formulas.mean(target_cycles),
+        "non_target_velocity_days": formulas.mean(non_target_cycles),
+    }
+
+
+def _open_deals(workspace, first_day, last_day, scope: Scope) -> dict:
+    open_at_end = Deal.objects.filter(scope.q("source_campaign_id"), created_on__lte=last_day).filter(
+        Q(closed_at__isnull=True) | Q(closed_on__gt=last_day)
+    )
+    return {"open_deals": open_at_end.count()}
+
+
+def _active_deals(before: date, inclusive: bool) -> Q:
+    """Won deals making their account a customer at midnight starting `before` (+1 day if inclusive)."""
+    if inclusive:
+        return Q(status=DealStatus.WON, closed_on__lte=before) & (Q(churned_on__isnull=True) | Q(churned_on__gt=before))
+    return Q(status=DealStatus.WON, closed_on__lt=before) & (Q(churned_on__isnull=True) | Q(churned_on__gte=before))
+
+
+def _recurring(workspace, first_day, last_day, scope: Scope) -> dict:
+    active_at_end = _active_deals(last_day, inclusive=True)
+    result: dict[str, object] = {
+        "mrr": Deal.objects.filter(active_at_end, scope.q("source_campaign_id")).aggregate(total=Sum("mrr"))["total"]
+        or Decimal(0)
+    }
+    if scope.narrowed:
+        return result
+    result["active_customers"] = Deal.objects.filter(active_at_end).values("account_id").distinct().count()
+    still_active = Deal.objects.filter(active_at_end, account_id=OuterRef("pk"))
+    churn = (
+        Account.objects.filter(
+            pk__in=Deal.objects.filter(_active_deals(first_day, inclusive=False)).values("account_id")
+        )
+        .annotate(still_active=Exists(still_active))
+        .aggregate(active_at_start=Count("id"), churned=Count("id", filter=Q(still_active=False)))
+    )
+    result["active_at_start"] = churn["active_at_start"]
+    result["churned_customers"] = churn["churned"]
+    return result
+
+
+def _email_unique(workspace, first_day, last_day, scope: Scope) -> dict:
+    def pairs(kind: str) -> int:
+        return (
+            Touchpoint.objects.filter(
+                scope.q("campaign_id"), kind=kind, occurred_on__range=(first_day, last_day), lead__isnull=False
+            )
+            .values("lead_id", "campaign_id")
+            .distinct()
+            .count()
+        )
+
+    return {"unique_opens": pairs(TouchpointKind.EMAIL_OPEN), "unique_clicks": pairs(TouchpointKind.EMAIL_CLICK)}
+
+
+def _web(workspace, first_day, last_day, scope: Scope) -> dict:
+    sessions = WebSession.objects.filter(scope.q("campaign_id"), first_day__range=(first_day, last_day)).aggregate(
+        sessions=Count("id"), single_page=Count("id", filter=Q(page_views=1)), pages=Sum("page_views")
+    )
+    visitors = VisitorDay.objects.filter(scope.q("campaign_id"), day__range=(first_day, last_day))
+    seen_before = VisitorDay.objects.filter(visitor_id=OuterRef("visitor_id"), day__lt=first_day)
+    return {
+        "sessions": sessions["sessions"],
+        "single_page_sessions": sessions["single_page"],
+        "session_page_views": sessions["pages"] or 0,
+        "unique_visitors": visitors.values("visitor_id").distinct().count(),
+        "new_visitors": visitors.exclude(Exists(seen_before)).values("visitor_id").distinct().count(),
+    }
+
+
+def _abm(workspace, first_day, last_day, scope: Scope) -> dict:
+    scores = engagement_scores(workspace, last_day)
+    return {
+        "target_accounts": Account.objects.filter(is_target=True).count(),
+        "engaged_target_accounts": AccountEngagementDay.objects.filter(
+            day__range=(first_day, last_day), account__is_target=True, touches__gt=0
+        )
+        .values("account_id")
+        .distinct()
+        .count(),
+        "mqas": sum(1 for score in scores.values() if score >= float(workspace.mqa_threshold)),
+        "converted_target_accounts": Deal.objects.filter(
+            status=DealStatus.WON, closed_on__lte=last_day, account__is_target=True
+        )
+        .values("account_id")
+        .distinct()
+        .count(),
+    }
+
+
+_GROUP_QUERIES = {
+    _C: _components,
+    _CONV: _conversions,
+    _WON: _won_deals,
+    _OPEN: _open_deals,
+    _REC: _recurring,
+    _MAIL: _email_unique,
+    _WEB: _web,
+    _ABM: _abm,
+}
+
+
+def _assemble(workspace: Workspace, raw: dict, first_day: date, last_day: date, narrowed: bool) -> dict[str, object]:
+    """Every KPI from the summed components and counts; groups not queried give garbage that is dropped."""
+    g = raw.get
+    zero = Decimal(0)
+    spend, leads = g("spend", zero), g("leads", 0)
+    won_revenue, deals_won, deals_lost = g("won_revenue", zero), g("deals_won", 0), g("deals_lost", 0)
+    emails_sent, bounces = g("emails_sent", 0), g("email_bounces", 0)
+    delivered = emails_sent - bounces
+    unique_opens, unique_clicks = g("unique_opens", 0), g("unique_clicks", 0)
+    sessions, unique_visitors, new_visitors = g("sessions", 0), g("unique_visitors", 0), g("new_visitors", 0)
+    returning = unique_visitors - new_visitors
+    win_rate = formulas.win_rate(deals_won, deals_lost)
+    avg_deal_size = formulas.money_ratio(won_revenue, deals_won)
+    values: dict[str, object] = {
+        "spend": spend,
+        "impressions": g("impressions", 0),
+        "clicks": g("clicks", 0),
+        "leads": leads,
+        "mqls": g("mqls", 0),
+        "sqls": g("sqls", 0),
+        "sqos": g("sqos", 0),
+        "deals_created": g("deals_created", 0),
+        "deals_won": deals_won,
+        "deals_lost": deals_lost,
+        "won_revenue": won_revenue,
+        "repeat_customer_revenue": g("repeat_customer_revenue", zero),
+        "new_customers": g("new_customers", 0),
+        "cpl": formulas.money_ratio(spend, leads),
+        "cost_per_mql": formulas.money_ratio(spend, g("mqls", 0)),
+        "cost_per_sqo": formulas.money_ratio(spend, g("sqos", 0)),
+        "cac": formulas.money_ratio(spend, g("new_customers", 0)),
+        "cpc": formulas.money_ratio(spend, g("clicks", 0)),
+        "ad_ctr": formulas.ratio(g("clicks", 0), g("impressions", 0)),
+        "mql_rate": formulas.ratio(g("cohort_mqls", 0), leads),
+        "sql_rate": formulas.ratio(g("cohort_sqls", 0), leads),
+        "sqo_rate": formulas.ratio(g("cohort_sqos", 0), leads),
+        "lead_to_customer_rate": formulas.ratio(g("converted_leads", 0), leads),
+        "revenue_per_lead": formulas.money_ratio(won_revenue, leads),
+        "roi": formulas.roi(won_revenue, spend),
+        "avg_deal_size": avg_deal_size,
+        "win_rate": win_rate,
+        "avg_sales_cycle_days": g("avg_sales_cycle_days"),
+        "open_deals": g("open_deals", 0),
+        "pipeline_velocity": formulas.pipeline_velocity(
+            g("open_deals", 0), win_rate, avg_deal_size, g("avg_sales_cycle_days")
+        ),
+        "mrr": g("mrr", zero),
+        "new_mrr": g("new_mrr", zero),
+        "churned_mrr": g("churned_mrr", zero),
+        "emails_sent": emails_sent,
+        "email_bounces": bounces,
+        "emails_delivered": delivered,
+        "unique_opens": unique_opens,
+        "unique_clicks": unique_clicks,
+        "open_rate": formulas.ratio(unique_opens, delivered),
+        "email_ctr": formulas.ratio(unique_clicks, delivered),
+        "click_to_open_rate": formulas.ratio(unique_clicks, unique_opens),
+        "bounce_rate": formulas.ratio(bounces, emails_sent),
+        "unsubscribe_rate": formulas.ratio(g("email_unsubscribes", 0), delivered),
+        "inbox_placement_rate": formulas.ratio(delivered - g("email_spam", 0), emails_sent),
+        "page_views": g("page_views", 0),
+        "sessions": sessions,
+        "bounce_rate_web": formulas.ratio(g("single_page_sessions", 0), sessions),
+        "pages_per_session": formulas.ratio(g("session_page_views", 0), sessions),
+        "unique_visitors": unique_visitors,
+        "new_visitors": new_visitors,
+        "returning_visitors": returning,
+        "returning_visitor_rate": formulas.ratio(returning, unique_visitors),
+        "content_downloads": g("content_downloads", 0),
+        "download_rate": formulas.ratio(g("content_downloads", 0), unique_visitors),
+        "social_engagements": g("social_engagements", 0),
+        "social_engagement_rate": formulas.ratio(
+            g("social_channel_engagements", 0), g("social_channel_impressions", 0)
+        ),
+    }
+    if narrowed:
+        values.update(dict.fromkeys(ACCOUNT_LEVEL_METRICS))
+    else:
+        active, active_at_start = g("active_customers", 0), g("active_at_start", 0)
+        churn_rate = formulas.ratio(g("churned_customers", 0), active_at_start)
+        arpa = formulas.money_ratio(g("mrr", zero), active)
+        target_accounts = g("target_accounts", 0)
+        values.update(
+            {
+                "active_customers": active,
+                "customer_churn_rate": churn_rate,
+                "retention_rate": formulas.retention_rate(churn_rate),
+                "arpa": arpa,
+                "clv": formulas.clv(arpa, workspace.gross_margin, churn_rate, (last_day - first_day).days + 1),
+                "target_accounts": target_accounts,
+                "engaged_target_accounts": g("engaged_target_accounts", 0),
+                "account_engagement_rate": formulas.ratio(g("engaged_target_accounts", 0), target_accounts),
+                "mqas": g("mqas", 0),
+                "target_accounts_won": g("target_accounts_won", 0),
+                "target_account_conversion_rate": formulas.ratio(g("converted_target_accounts", 0), target_accounts),
+                "abm_velocity_days": g("abm_velocity_days"),
+                "non_target_velocity_days": g("non_target_velocity_days"),
+            }
+        )
+    for name in MONEY_METRICS:
+        values[name] = formulas.to_cents(values[name])
+    return values
+
+
+def end_of_day(workspace: Workspace, day: date) -> datetime:
+    """Midnight (UTC-aware) at the start of the day after `day`, in the workspace's time zone."""
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=workspace.tz).astimezone(UTC)
+
+
+def engagement_scores(workspace: Workspace, at: date) -> dict[int, float]:
+    """score(a, end of `at`) of every target account with engagement in the window (others score 0).
+
+    The window's whole days come from the per-day decayed sums; only the day
+    the window starts in is read from the touchpoints (DESIGN.md: decay is
+    separable).
+    """
+    with workspace_scope(workspace):
+        state = KpiState.objects.first()
+        if state is None or state.decay_reference is None:
+            return {}
+        moment = end_of_day(workspace, at)
+        window_start = moment - timedelta(days=workspace.engagement_window_days)
+        boundary_day = window_start.astimezone(workspace.tz).date()
+        half_life = workspace.half_life_days
+        reference = state.decay_reference
+        totals: dict[int, float] = {}
+        partial_sums = (
+            AccountEngagementDay.objects.filter(day__gt=boundary_day, day__lte=at, account__is_target=True)
+            .values("account_id")
+            .annotate(total=Sum("decayed_weight"))
+            .values_list("account_id", "total")
+        )
+        for account_id, total in partial_sums:
+            totals[account_id] = totals.get(account_id, 0.0) + total
+        boundary = (
+            Touchpoint.objects.filter(
+                kind__in=ENGAGEMENT_KINDS,
+                occurred_on=boundary_day,
+                occurred_at__gte=window_start,
+                occurred_at__lt=moment,
+            )
+            .annotate(engaged_account=effective_account())
+            .filter(engaged_account__in=Account.objects.filter(is_target=True).values("id"))
+            .order_by()
+            .values("engaged_account")
+            .annotate(total=Sum(decayed_weight(engagement_weights(workspace), reference, half_life)))
+            .values_list("engaged_account", "total")
+        )
+        for account_id, total in boundary:
+            totals[account_id] = totals.get(account_id, 0.0) + total
+        moment_days = moment.timestamp() / formulas.SECONDS_PER_DAY
+        factor = 0.5 ** ((moment_days - reference) / half_life)
+        return {account_id: total * factor for account_id, total in totals.items()}
+
+
+def account_scores(workspace: Workspace, at: date) -> list[dict[str, object]]:
+    """Engagement score and MQA flag of every target account at the end of `at`."""
+    scores = engagement_scores(workspace, at)
+    threshold = float(workspace.mqa_threshold)
+    with workspace_scope(workspace):
+        targets = Account.objects.filter(is_target=True).order_by("external_id").values_list("id", "external_id")
+        rows = []
+        for account_id, external_id in targets.iterator(chunk_size=2000):
+            score = scores.get(account_id, 0.0)
+            rows.append({"account": external_id, "score": score, "is_mqa": score >= threshold})
+    return rows
+
+
+def attribution_for_period(
+    workspace: Workspace, first_day: date, last_day: date, model: str
+) -> list[dict[str, object]]:
+    """Won revenue of the period credited to campaigns by `model` (always workspace-wide).
+
+    Streams the journeys account by account, in time order.
+    """
+    if model not in formulas.ATTRIBUTION_MODELS:
+        raise ValueError(f"unknown attribution model {model!r}")
+    with workspace_scope(workspace):
+        won = Deal.objects.filter(status=DealStatus.WON, closed_on__range=(first_day, last_day))
+        deals_by_account: dict[int, list[dict]] = {}
+        for deal in won.order_by("account_id", "closed_at", "external_id").values(
+            "account_id", "amount", "closed_at", "source_campaign__external_id"
+        ):
+            deals_by_account.setdefault(deal["account_id"], []).append(deal)
+        # Revenue in Decimal (amount × credit), so a half cent stays a half cent until the final rounding.
+        revenue: dict[str, Decimal] = {}
+        credit: dict[str, float] = {}
+
+        def add(deal: dict, credits: dict[str, float]) -> None:
+            for campaign, share in credits.items():
+                revenue[campaign] = revenue.get(campaign, Decimal(0)) + deal["amount"] * Decimal(repr(share))
+                credit[campaign] = credit.get(campaign, 0.0) + share
+
+        touches = (
+            Touchpoint.objects.filter(kind__in=ENGAGEMENT_KINDS, campaign__isnull=False)
+            .annotate(engaged_account=effective_account())
+            .filter(engaged_account__in=won.values("account_id"))
+            .order_by("engaged_account", "occurred_at", F("external_id").asc(nulls_last=True), "id")
+            .values_list("engaged_account", "occurred_at", "campaign__external_id")
+        )
+        seen_accounts = set()
+        for account_id, account_touches in itertools.groupby(touches.iterator(chunk_size=5000), key=lambda t: t[0]):
+            seen_accounts.add(account_id)
+            account_touches = [(moment, campaign) for _, moment, campaign in account_touches]
+            for deal in deals_by_account.get(account_id, []):
+                journey = [
+                    (campaign, (deal["closed_at"] - moment).total_seconds() / formulas.SECONDS_PER_DAY)
+                    for moment, campaign in account_touches
+                    if moment <= deal["closed_at"]
+                ]
+                add(
+                    deal,
+                    formulas.attribution_credits(model, journey, deal["source_campaign__external_id"] or UNATTRIBUTED),
+                )
+        for account_id, deals in deals_by_account.items():
+            if account_id not in seen_accounts:
+                for deal in deals:
+                    add(deal, {deal["source_campaign__external_id"] or UNATTRIBUTED: 1.0})
+    campaigns = sorted(revenue, key=lambda name: (name == UNATTRIBUTED, name))
+    return [
+        {"campaign": name, "revenue": formulas.to_cents(revenue[name]), "deals": credit[name]} for name in campaigns
+    ]
+
+
+def period_starts(first_day: date, last_day: date, grain: str) -> list[tuple[date, date, date]]:
+    """(period_start, clipped first day, clipped last day) of each day/week (Monday)/month period."""
+    if grain not in GRAINS:
+        raise ValueError(f"unknown grain {grain!r}")
+    periods = []
+    day = first_day
+    while day <= last_day:
+        if grain == "day":
+            start, end = day, day
+        elif grain == "week":
+            start = day - timedelta(days=day.weekday())
+            end = start + timedelta(days=6)
+        else:
+            start = day.replace(day=1)
+            end = (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        periods.append((start, day, min(end, last_day)))
+        day = min(end, last_day) + timedelta(days=1)
+    return periods
+
+
+def kpi_timeseries(
+    workspace: Workspace,
+    metric: str,
+    first_day: date,
+    last_day: date,
+    grain: str,
+    campaign: Campaign | None = None,
+    channel: str | None = None,
+) -> list[dict[str, object]]:
+    """One point per period: the KPI over that period clipped to first_day..last_day."""
+    if metric not in METRIC_GROUPS:
+        raise ValueError(f"unknown metric {metric!r}")
+    periods = period_starts(first_day, last_day, grain)
+    if METRIC_GROUPS[metric] == {_C}:
+        return _component_timeseries(workspace, metric, periods, grain, campaign, channel)
+    return [
+        {
+            "period_start": start,
+            "value": kpis_for_period(workspace, first, last, campaign=campaign, channel=channel, metrics=[metric])[
+                metric
+            ],
+        }
+        for start, first, last in periods
+    ]
+
+
+def _component_timeseries(workspace, metric, periods, grain, campaign, channel) -> list[dict[str, object]]:
+    """A KPI made of daily components only: one GROUP BY period query, whatever the number of periods."""
+    scope = Scope(campaign_id=campaign.pk if campaign is not None else None, channel=channel)
+    social = Q(campaign__channel__in=SOCIAL_CHANNELS)
+    truncate = {"day": F("day"), "week": TruncWeek("day"), "month": TruncMonth("day")}[grain]
+    with workspace_scope(workspace):
+        rows = (
+            DailyComponents.objects.filter(scope.q("campaign_id"), day__range=(periods[0][1], periods[-1][2]))
+            .annotate(period=truncate)
+            .order_by()
+            .values("period")
+            .annotate(
+                **{f"total_{name}": Sum(name) for name in COMPONENT_FIELDS},
+                total_social_channel_engagements=Sum("social_engagements", filter=social),
+                total_social_channel_impressions=Sum("impressions", filter=social),
+            )
+        )
+        by_period = {
+            _as_date(row.pop("period")): {
+                name.removeprefix("total_"): value if value is not None else 0 for name, value in row.items()
+            }
+            for row in rows
+        }
+    return [
+        {
+            "period_start": start,
+            "value": _assemble(workspace, by_period.get(start, {}), first, last, scope.narrowed)[metric],
+        }
+        for start, first, last in periods
+    ]
+
+
+def _as_date(value) -> date:
+    return value.date() if isinstance(value, datetime) else value

@@ -1,0 +1,151 @@
+/* Draws every <figure data-chart-url> with Chart.js 4 from its JSON view
+   ({labels, datasets} from django-chartjs, each dataset with its unit and axis),
+   and writes the same numbers as a table behind the chart. No framework. */
+(function () {
+  "use strict";
+
+  var NULL = "\u2014";
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+  function formatter(unit, currency, compact) {
+    if (unit === "money") {
+      var options = { style: "currency", currency: currency || "USD" };
+      if (compact) { options.notation = "compact"; options.maximumFractionDigits = 1; }
+      var money;
+      try { money = new Intl.NumberFormat("en", options); } catch (e) { money = new Intl.NumberFormat("en"); }
+      return function (v) { return money.format(v); };
+    }
+    if (unit === "rate" && compact) { return function (v) { return Math.round(v * 100) + " %"; }; }
+    if (unit === "rate") { return function (v) { return (v * 100).toFixed(1) + " %"; }; }
+    if (unit === "days") { return function (v) { return v.toFixed(compact ? 0 : 1) + " d"; }; }
+    var number = new Intl.NumberFormat("en", { maximumFractionDigits: unit === "count" ? 0 : 2 });
+    return function (v) { return number.format(v); };
+  }
+
+  function formatLabel(label, grain) {
+    var match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(label);
+    if (!match) { return label; }
+    var day = String(Number(match[3])), month = MONTHS[Number(match[2]) - 1];
+    if (grain === "month") { return month + " " + match[1]; }
+    if (grain === "week") { return "w/c " + day + " " + month; }
+    return day + " " + month;
+  }
+
+  function buildTable(figure, json, formats) {
+    var wrap = figure.querySelector(".chart-data .table-wrap");
+    if (!wrap) { return; }
+    var table = document.createElement("table");
+    var caption = document.createElement("caption");
+    caption.className = "visually-hidden";
+    caption.textContent = json.title + " (" + json.from + " to " + json.to + ")";
+    table.appendChild(caption);
+    var head = table.createTHead().insertRow();
+    var first = document.createElement("th");
+    first.scope = "col";
+    first.textContent = json.grain ? "Period" : "";
+    head.appendChild(first);
+    json.datasets.forEach(function (d) {
+      var th = document.createElement("th");
+      th.scope = "col";
+      th.textContent = d.label;
+      head.appendChild(th);
+    });
+    var body = table.createTBody();
+    json.labels.forEach(function (label, i) {
+      var row = body.insertRow();
+      var th = document.createElement("th");
+      th.scope = "row";
+      th.textContent = formatLabel(label, json.grain);
+      row.appendChild(th);
+      json.datasets.forEach(function (d, j) {
+        var v = d.data[i];
+        row.insertCell().textContent = v === null || v === undefined ? NULL : formats[j](v);
+      });
+    });
+    wrap.textContent = "";
+    wrap.appendChild(table);
+  }
+
+  function draw(figure) {
+    var canvas = figure.querySelector("canvas");
+    var status = figure.querySelector(".chart-status");
+    figure.dataset.state = "loading";
+    fetch(figure.dataset.chartUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.json();
+      })
+      .then(function (json) {
+        var formats = json.datasets.map(function (d) { return formatter(d.unit, json.currency, false); });
+        var points = 0, nonZero = 0;
+        json.datasets.forEach(function (d) {
+          d.data.forEach(function (v) { if (v !== null && v !== undefined) { points += 1; if (v !== 0) { nonZero += 1; } } });
+        });
+        var axisUnit = {};
+        json.datasets.forEach(function (d) { if (!axisUnit[d.yAxisID]) { axisUnit[d.yAxisID] = d.unit; } });
+        var horizontal = figure.hasAttribute("data-horizontal");
+        function valueTicks(unit) {
+          var f = formatter(unit, json.currency, true);
+          return { callback: function (v) { return f(v); } };
+        }
+        var categoryAxis = { grid: { display: false }, ticks: { autoSkip: !horizontal, maxRotation: 0,
+          callback: function (value) { return formatLabel(this.getLabelForValue(value), json.grain); } } };
+        var scales = {};
+        if (horizontal) {
+          // Bars along x: the value axes are x (bottom) and x1 (top), categories on y.
+          json.datasets.forEach(function (d) { d.xAxisID = d.yAxisID === "y1" ? "x1" : "x"; delete d.yAxisID; });
+          scales.y = categoryAxis;
+          scales.x = { beginAtZero: true, ticks: valueTicks(axisUnit.y) };
+          if (axisUnit.y1) { scales.x1 = { position: "top", beginAtZero: true, grid: { drawOnChartArea: false }, ticks: valueTicks(axisUnit.y1) }; }
+        } else {
+          scales.x = categoryAxis;
+          scales.y = { beginAtZero: true, ticks: valueTicks(axisUnit.y) };
+          if (axisUnit.y1) { scales.y1 = { position: "right", beginAtZero: true, grid: { drawOnChartArea: false }, ticks: valueTicks(axisUnit.y1) }; }
+        }
+        new window.Chart(canvas, {
+          type: "bar",
+          data: { labels: json.labels, datasets: json.datasets },
+          options: {
+            indexAxis: horizontal ? "y" : "x",
+            responsive: true,
+            maintainAspectRatio: false,
+            animation: false,
+            interaction: { mode: "index", intersect: false },
+            scales: scales,
+            plugins: {
+              legend: { position: "bottom", labels: { boxWidth: 12 } },
+              tooltip: { callbacks: {
+                title: function (items) { return items.length ? formatLabel(items[0].label, json.grain) : ""; },
+                label: function (ctx) {
+                  var v = ctx.raw;
+                  return ctx.dataset.label + ": " + (v === null || v === undefined ? NULL : formats[ctx.datasetIndex](v));
+                }
+              } }
+            }
+          }
+        });
+        buildTable(figure, json, formats);
+        canvas.dataset.points = String(points);
+        canvas.setAttribute("aria-label", json.title + ": " + json.description + " " + json.labels.length +
+          " periods; the numbers are in the data table below.");
+        if (!nonZero) {
+          figure.classList.add("is-empty");
+          status.textContent = "No activity in this range.";
+        }
+        figure.dataset.state = "ready";
+      })
+      .catch(function (error) {
+        figure.dataset.state = "error";
+        status.textContent = "The chart could not be loaded (" + error.message + "). Reload the page to try again.";
+      });
+  }
+
+  function start() {
+    if (!window.Chart) { return; }
+    window.Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+    window.Chart.defaults.color = "#5f6b7a";
+    Array.prototype.forEach.call(document.querySelectorAll("figure[data-chart-url]"), draw);
+  }
+
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
+})();

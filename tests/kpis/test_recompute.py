@@ -1,0 +1,250 @@
+"""Recompute reliability: idempotence, partial = full, coalescing, no lost writes, settings and time zones."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from accounts.tenancy import workspace_scope
+from campaigns.changes import record_change
+from campaigns.models import DataChange, DealStatus, Lead
+from kpis import services, tasks
+from kpis.models import AccountEngagementDay, DailyComponents, KpiState, VisitorDay, WebSession
+from kpis.selectors import account_scores, kpis_for_period
+from kpis.services import kpis_settings_changed, recompute_pending_changes, recompute_rollups
+from tests.data_factories import (
+    AccountFactory,
+    CampaignFactory,
+    DealFactory,
+    LeadFactory,
+    SpendEntryFactory,
+    TouchpointFactory,
+)
+from tests.kpis.conftest import ny
+
+pytestmark = pytest.mark.django_db
+
+ROLLUPS = (DailyComponents, VisitorDay, WebSession, AccountEngagementDay)
+JAN = (date(2026, 1, 1), date(2026, 1, 31))
+
+
+def rollup_rows(workspace) -> dict:
+    """Every rollup row of the workspace, without ids, in a stable order."""
+    with workspace_scope(workspace):
+        rows = {}
+        for model in ROLLUPS:
+            fields = [f.attname for f in model._meta.concrete_fields if f.attname != "id"]
+            rows[model.__name__] = sorted(model.objects.values_list(*fields), key=repr)
+        return rows
+
+
+def seed(workspace, day=5):
+    campaign = CampaignFactory(workspace=workspace)
+    account = AccountFactory(workspace=workspace, is_target=True)
+    lead = LeadFactory(workspace=workspace, account=account, source_campaign=campaign,
+                       created_at=datetime(2026, 1, day, 12, tzinfo=UTC))  # fmt: skip
+    SpendEntryFactory(workspace=workspace, campaign=campaign, date=date(2026, 1, day), cost=Decimal("12.34"))
+    DealFactory(workspace=workspace, account=account, lead=lead, status=DealStatus.WON, source_campaign=campaign,
+                created_at=datetime(2026, 1, day, tzinfo=UTC), closed_at=datetime(2026, 1, day + 3, tzinfo=UTC))  # fmt: skip
+    for minute, session in ((0, "s1"), (50, "s1"), (70, "s2")):
+        TouchpointFactory(workspace=workspace, kind="page_view", visitor_id="v1", session_id=session, campaign=campaign,
+                          lead=lead, occurred_at=datetime(2026, 1, day, 23, tzinfo=UTC) + timedelta(minutes=minute))  # fmt: skip
+    TouchpointFactory(
+        workspace=workspace, kind="meeting", account=account, occurred_at=datetime(2026, 1, day, 9, tzinfo=UTC)
+    )
+    return campaign, account, lead
+
+
+def test_recompute_twice_gives_identical_rows(workspace):
+    seed(workspace)
+    recompute_rollups(workspace.pk)
+    first = rollup_rows(workspace)
+    assert all(first.values())  # every rollup has rows
+    recompute_rollups(workspace.pk)
+    assert rollup_rows(workspace) == first
+    recompute_rollups(workspace.pk, *JAN)
+    recompute_rollups(workspace.pk, *JAN)
+    assert rollup_rows(workspace) == first
+
+
+def test_a_partial_recompute_equals_a_full_one(workspace):
+    campaign, _account, lead = seed(workspace)
+    recompute_rollups(workspace.pk)
+    # new data on Jan 6 (UTC), including a page view continuing the Jan 5 session s1
+    TouchpointFactory(workspace=workspace, kind="page_view", visitor_id="v2", session_id="s1", campaign=campaign,
+                      occurred_at=datetime(2026, 1, 6, 8, tzinfo=UTC))  # fmt: skip
+    TouchpointFactory(
+        workspace=workspace, kind="form_submit", lead=lead, occurred_at=datetime(2026, 1, 6, 9, tzinfo=UTC)
+    )
+    LeadFactory(workspace=workspace, source_campaign=campaign, created_at=datetime(2026, 1, 6, tzinfo=UTC))
+    recompute_rollups(workspace.pk, date(2026, 1, 6), date(2026, 1, 6))
+    partial = rollup_rows(workspace)
+    recompute_rollups(workspace.pk)
+    assert partial == rollup_rows(workspace)
+    with workspace_scope(workspace):
+        assert WebSession.objects.get(session_id="s1").page_views == 3
+
+
+def test_the_other_workspace_is_left_alone(workspace, other_workspace):
+    seed(workspace)
+    seed(other_workspace)
+    recompute_rollups(other_workspace.pk)
+    theirs = rollup_rows(other_workspace)
+    recompute_rollups(workspace.pk)
+    recompute_rollups(workspace.pk, *JAN)
+    assert rollup_rows(other_workspace) == theirs
+    assert kpis_for_period(workspace, *JAN)["spend"] == Decimal("12.34")
+
+
+def test_pending_changes_are_consumed_once(workspace):
+    seed(workspace)
+    recompute_rollups(workspace.pk)
+    LeadFactory(workspace=workspace, created_at=datetime(2026, 1, 20, 12, tzinfo=UTC))
+    record_change(workspace=workspace, days=[date(2026, 1, 20)])
+    record_change(workspace=workspace, days=[date(2026, 1, 22), date(2026, 1, 21)])
+    result = recompute_pending_changes(workspace.pk)
+    assert result.ranges == ((date(2026, 1, 20), date(2026, 1, 22)),)  # merged into one range
+    assert kpis_for_period(workspace, *JAN)["leads"] == 2
+    with workspace_scope(workspace):
+        assert not DataChange.objects.exists()
+    assert recompute_pending_changes(workspace.pk) is None  # nothing left to do
+
+
+def test_a_burst_of_pushes_queues_one_recompute(workspace, django_capture_on_commit_callbacks):
+    with mock.patch.object(tasks.recompute_workspace_task, "apply_async") as queued:
+        with django_capture_on_commit_callbacks(execute=True):
+            for day in range(1, 6):
+                record_change(workspace=workspace, days=[date(2026, 1, day)])
+        assert queued.call_count == 1
+        assert queued.call_args.kwargs["countdown"] == tasks.COALESCE_SECONDS
+        # the queued task runs: it clears the flag, so the next push queues again
+        tasks.recompute_workspace_task.run(workspace.pk)
+        with django_capture_on_commit_callbacks(execute=True):
+            record_change(workspace=workspace, days=[date(2026, 1, 9)])
+        assert queued.call_count == 2
+    with workspace_scope(workspace):
+        assert DataChange.objects.count() == 1  # the 5 of the burst were consumed by the one run
+
+
+def test_a_write_during_a_recompute_is_left_for_the_next_one(workspace, django_capture_on_commit_callbacks):
+    seed(workspace)
+    recompute_rollups(workspace.pk)
+    record_change(workspace=workspace, days=[date(2026, 1, 5)])
+    late_ids = []
+
+    def write_meanwhile(workspace_id, change_ids):
+        # another request writes a lead for Jan 25 and records it, after the task read the pending rows
+        LeadFactory(workspace=workspace, created_at=datetime(2026, 1, 25, 12, tzinfo=UTC))
+        record_change(workspace=workspace, days=[date(2026, 1, 25)])
+        with workspace_scope(workspace):
+            late_ids.append(DataChange.objects.latest("id").pk)
+
+    with (
+        mock.patch.object(services, "_after_changes_read", write_meanwhile),
+        mock.patch.object(tasks.recompute_workspace_task, "apply_async") as queued,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        tasks.recompute_workspace_task.run(workspace.pk)
+    with workspace_scope(workspace):
+        assert list(DataChange.objects.values_list("id", flat=True)) == late_ids  # not consumed
+    assert queued.call_count == 1  # its listener queued the next recompute
+    assert kpis_for_period(workspace, date(2026, 1, 25), date(2026, 1, 25))["leads"] == 0  # not rebuilt yet
+    tasks.recompute_workspace_task.run(workspace.pk)
+    assert kpis_for_period(workspace, date(2026, 1, 25), date(2026, 1, 25))["leads"] == 1
+
+
+def test_ingestion_triggers_a_recompute_through_the_listener(workspace, django_capture_on_commit_callbacks):
+    campaign = CampaignFactory(workspace=workspace)
+    with django_capture_on_commit_callbacks(execute=True):
+        LeadFactory(workspace=workspace, source_campaign=campaign, created_at=datetime(2026, 1, 3, tzinfo=UTC))
+        record_change(workspace=workspace, days=[date(2026, 1, 3)])
+    # tasks are eager in tests: the recompute ran after commit
+    assert kpis_for_period(workspace, *JAN)["leads"] == 1
+    with workspace_scope(workspace):
+        assert KpiState.objects.get().as_of is not None
+
+
+def test_settings_change_recomputes_the_scores(workspace, django_capture_on_commit_callbacks):
+    account = AccountFactory(workspace=workspace, is_target=True)
+    TouchpointFactory(
+        workspace=workspace, kind="meeting", account=account, occurred_at=datetime(2026, 1, 10, tzinfo=UTC)
+    )
+    recompute_rollups(workspace.pk)
+    # end of Jan 10 (UTC workspace): the meeting is 1 day old
+    assert account_scores(workspace, date(2026, 1, 10))[0]["score"] == pytest.approx(15 * 0.5 ** (1 / 30))
+    workspace.engagement_weights = {"meeting": 40}
+    workspace.half_life_days = 1
+    workspace.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        kpis_settings_changed(workspace)
+    # 40 × 0.5^(1/1) = 20: now an MQA at the threshold
+    [row] = account_scores(workspace, date(2026, 1, 10))
+    assert row["score"] == pytest.approx(20.0)
+    assert row["is_mqa"] is True
+
+
+def test_time_zone_change_rewrites_local_dates(workspace, django_capture_on_commit_callbacks):
+    workspace.time_zone = "America/New_York"
+    workspace.save()
+    LeadFactory(workspace=workspace, created_at=ny(2026, 1, 15, 23, 30))  # 04:30 UTC on the 16th
+    recompute_rollups(workspace.pk)
+    assert kpis_for_period(workspace, date(2026, 1, 15), date(2026, 1, 15))["leads"] == 1
+    workspace.time_zone = "UTC"
+    workspace.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        kpis_settings_changed(workspace)
+    with workspace_scope(workspace):
+        assert Lead.objects.get().created_on == date(2026, 1, 16)
+        assert KpiState.objects.get().time_zone == "UTC"
+    assert kpis_for_period(workspace, date(2026, 1, 15), date(2026, 1, 15))["leads"] == 0
+    assert kpis_for_period(workspace, date(2026, 1, 16), date(2026, 1, 16))["leads"] == 1
+
+
+def test_local_dates_refresh_works_in_batches(workspace, monkeypatch):
+    monkeypatch.setattr(services, "LOCAL_DATE_BATCH", 2)
+    for hour in range(5):
+        LeadFactory(workspace=workspace, created_at=datetime(2026, 1, 16, hour, 30, tzinfo=UTC))
+    workspace.time_zone = "America/New_York"
+    workspace.save()
+    assert services.workspace_local_dates_refresh(workspace) == 5
+    # 00:30–04:30 UTC on the 16th are the evening of the 15th in New York
+    assert kpis_for_period(workspace, date(2026, 1, 15), date(2026, 1, 15))["leads"] == 5
+
+
+def test_recompute_kpis_command(workspace, other_workspace, capsys):
+    seed(workspace)
+    call_command("recompute_kpis", "--workspace", "acme")
+    assert kpis_for_period(workspace, *JAN)["leads"] == 1
+    with workspace_scope(other_workspace):
+        assert not KpiState.objects.exists()
+    call_command("recompute_kpis")
+    with workspace_scope(other_workspace):
+        assert KpiState.objects.get().as_of is not None
+    assert "2 workspace(s) recomputed" in capsys.readouterr().out
+    with pytest.raises(CommandError):
+        call_command("recompute_kpis", "--workspace", "nope")
+
+
+def test_the_periodic_full_recompute(workspace, other_workspace):
+    entry = settings.CELERY_BEAT_SCHEDULE["kpis-recompute-all-workspaces"]
+    assert entry["task"] == tasks.recompute_all_workspaces_task.name == "kpis.recompute_all_workspaces"
+    seed(workspace)
+    tasks.recompute_all_workspaces_task.delay()  # eager in tests
+    assert kpis_for_period(workspace, *JAN)["spend"] == Decimal("12.34")
+    with workspace_scope(other_workspace):
+        assert KpiState.objects.get().as_of is not None
+
+
+def test_tasks_are_named_and_survive_a_lost_worker():
+    for task in (tasks.recompute_workspace_task, tasks.recompute_workspace_full_task):
+        assert task.name.startswith("kpis.")
+        assert task.acks_late and task.reject_on_worker_lost
+        assert task.max_retries and task.retry_backoff
+    # a task for a workspace that is gone returns quietly
+    tasks.recompute_workspace_task.run(10**9)
+    tasks.recompute_workspace_full_task.run(10**9)

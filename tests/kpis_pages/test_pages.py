@@ -1,0 +1,167 @@
+"""Every dashboard page renders for a member of the workspace and is a 404 for anyone else."""
+
+from __future__ import annotations
+
+import pytest
+
+from kpis.charts import CHARTS
+from tests.factories import WorkspaceFactory
+
+PAGES = [
+    "/w/acme/",
+    "/w/acme/report/",
+    "/w/acme/campaigns/",
+    "/w/acme/abm/",
+    "/w/acme/attribution/",
+    "/w/acme/attribution/?model=time_decay",
+    "/w/acme/targets/",
+    "/w/acme/records/leads/",
+    "/w/acme/records/leads/?stage=sqo",
+    "/w/acme/records/deals/?status=open",
+    "/w/acme/records/spend/",
+    *(f"/w/acme/charts/{name}/" for name in CHARTS),
+]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_page_renders_for_a_member_and_is_404_for_another_agency(seeded, member_client, other_client, url):
+    assert member_client.get(url).status_code == 200
+    assert other_client.get(url).status_code == 404
+
+
+def test_campaign_page_renders_and_is_404_elsewhere(seeded, member_client, other_client, other_workspace):
+    from accounts.tenancy import workspace_scope
+    from campaigns.models import Campaign
+
+    with workspace_scope(seeded):
+        campaign = Campaign.objects.order_by("external_id").first()
+    url = f"/w/acme/campaigns/{campaign.external_id}/"
+    response = member_client.get(url)
+    assert response.status_code == 200
+    assert campaign.name in response.content.decode()
+    assert other_client.get(url).status_code == 404
+    # Another workspace's campaign is a 404, exactly as a missing one.
+    with workspace_scope(other_workspace):
+        Campaign.objects.create(external_id="theirs", name="Theirs", channel="email")
+    assert member_client.get("/w/acme/campaigns/theirs/").status_code == 404
+    assert member_client.get("/w/acme/campaigns/missing/").status_code == 404
+
+
+def test_pages_render_with_a_slash_in_a_campaign_id(workspace, member_client):
+    from accounts.tenancy import workspace_scope
+    from campaigns.models import Campaign
+
+    with workspace_scope(workspace):
+        Campaign.objects.create(external_id="google/ads/42", name="Ads 42", channel="paid_search")
+    assert member_client.get("/w/acme/campaigns/google/ads/42/").status_code == 200
+    assert member_client.get("/w/acme/?campaign=google/ads/42").status_code == 200
+
+
+def test_new_workspace_shows_how_to_connect_data(workspace, member_client):
+    html = member_client.get("/w/acme/").content.decode()
+    assert "No data yet" in html
+    assert "create an API key" in html
+    assert "/w/acme/api-keys/" in html
+
+
+@pytest.mark.parametrize("url", PAGES[2:])
+def test_other_pages_render_on_an_empty_workspace(workspace, member_client, url):
+    assert member_client.get(url).status_code == 200
+
+
+def test_a_client_viewer_sees_their_workspace_only(seeded, make_user, client_for):
+    sibling = WorkspaceFactory(agency=seeded.agency, name="Sibling", slug="sibling")
+    viewer = make_user(seeded, role="viewer")
+    client = client_for(viewer)
+    assert client.get("/w/acme/").status_code == 200
+    assert client.get("/w/sibling/").status_code == 404
+    assert client.get("/w/sibling/charts/spend-leads/").status_code == 404
+    overview = client.get("/").content.decode()
+    assert 'data-workspace="acme"' in overview
+    assert "sibling" not in overview
+    assert sibling.name not in overview
+
+
+def test_agency_overview_lists_every_reachable_workspace_with_headline_kpis(seeded, member_client):
+    WorkspaceFactory(agency=seeded.agency, name="Second client", slug="second")
+    html = member_client.get("/").content.decode()
+    assert 'data-workspace="acme"' in html and 'data-workspace="second"' in html
+    for kpi in ("spend", "leads", "cpl", "open_deals", "won_revenue", "roi"):
+        assert f'data-kpi="{kpi}"' in html
+    assert "<polyline" in html  # the sparkline
+
+
+@pytest.mark.parametrize(
+    "sort", ["name", "spend", "leads", "cpl", "open_deals", "won_revenue", "roi", "health", "bogus"]
+)
+def test_agency_overview_sorts(seeded, member_client, sort):
+    WorkspaceFactory(agency=seeded.agency, name="Aardvark", slug="aardvark")
+    html = member_client.get(f"/?sort={sort}").content.decode()
+    first, second = html.index('data-workspace="acme"'), html.index('data-workspace="aardvark"')
+    if sort in ("name", "bogus"):
+        assert second < first
+    elif sort in ("spend", "leads", "won_revenue", "open_deals"):
+        assert first < second  # the empty workspace (0) comes last
+
+
+def test_range_and_filters_live_in_the_url(seeded, member_client):
+    html = member_client.get(
+        "/w/acme/?range=custom&from=2026-01-01&to=2026-01-31&grain=week&channel=email"
+    ).content.decode()
+    assert "1 Jan – 31 Jan 2026" in html
+    assert "range=custom&amp;from=2026-01-01&amp;to=2026-01-31&amp;grain=week&amp;channel=email" in html
+    assert 'value="week" selected' in html
+
+
+def test_bad_range_input_falls_back_with_a_message(seeded, member_client):
+    response = member_client.get("/w/acme/?range=custom&from=nope&to=2026-01-31&campaign=missing&grain=hour")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Choose both dates" in html
+    assert "No such campaign" in html
+    assert "Unknown grain" in html
+
+
+def test_chart_json_has_no_view_key_and_chartjs_shape(seeded, member_client):
+    payload = member_client.get("/w/acme/charts/spend-leads/?range=last_30&grain=week").json()
+    assert "view" not in payload
+    assert set(payload) >= {"labels", "datasets"}
+    assert [d["label"] for d in payload["datasets"]] == ["Spend", "Leads"]
+    assert all(len(d["data"]) == len(payload["labels"]) for d in payload["datasets"])
+    assert payload["datasets"][0]["unit"] == "money"
+
+
+def test_kpi_cards_explain_their_formula(seeded, member_client):
+    html = member_client.get("/w/acme/").content.decode()
+    assert "How is this calculated?" in html
+    assert "spend ÷ leads" in html  # CPL, from KPI_SPEC.md
+    assert "(won revenue − spend) ÷ spend" in html  # ROI
+
+
+def test_count_cards_link_to_their_records(seeded, member_client, last_30):
+    first, last = last_30
+    html = member_client.get("/w/acme/").content.decode()
+    assert f"/w/acme/records/leads/?from={first}&amp;to={last}&amp;stage=created" in html
+    assert f"/w/acme/records/deals/?from={first}&amp;to={last}&amp;status=open" in html
+
+
+def test_print_report_has_every_kpi(seeded, member_client):
+    from kpis.presentation import KPIS
+
+    html = member_client.get("/w/acme/report/").content.decode()
+    for name in KPIS:
+        assert f'data-kpi="{name}"' in html
+    assert "data-print" in html
+
+
+def test_only_vendored_chartjs_4_is_used(seeded, member_client):
+    html = member_client.get("/w/acme/").content.decode()
+    assert "/static/vendor/chart.js/chart.umd.min.js" in html
+    assert "cdn" not in html.lower()
+
+
+def test_presentation_covers_every_kpi_of_the_engine():
+    from kpis import selectors
+    from kpis.presentation import KPIS
+
+    assert set(KPIS) == set(selectors.KPI_NAMES)
