@@ -85,7 +85,15 @@ class WorkspaceSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Workspace
-        fields = ["name", "currency", "time_zone", "gross_margin", "engagement_window_days", "half_life_days", "mqa_threshold"]
+        fields = [
+            "name",
+            "currency",
+            "time_zone",
+            "gross_margin",
+            "engagement_window_days",
+            "half_life_days",
+            "mqa_threshold",
+        ]
         labels = {
             "engagement_window_days": "Engagement window (days)",
             "half_life_days": "Half-life (days)",

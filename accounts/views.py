@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
@@ -96,24 +97,6 @@ class WorkspaceCreateView(LoginRequiredMixin, FormView):
         return redirect("workspace-home", workspace_slug=workspace.slug)
 
 
-class WorkspaceHomeView(WorkspaceViewMixin, TemplateView):
-    template_name = "accounts/workspace_home.html"
-
-    def get_context_data(self, **kwargs):
-        from campaigns.models import Account, Campaign, Deal, Lead, Touchpoint
-
-        context = super().get_context_data(**kwargs)
-        context["counts"] = [
-            ("Campaigns", Campaign.objects.count()),
-            ("Accounts", Account.objects.count()),
-            ("Leads", Lead.objects.count()),
-            ("Deals", Deal.objects.count()),
-            ("Touchpoints", Touchpoint.objects.count()),
-        ]
-        context["has_data"] = any(n for _label, n in context["counts"])
-        return context
-
-
 class WorkspaceSettingsView(WorkspaceViewMixin, FormView):
     template_name = "accounts/workspace_settings.html"
     form_class = WorkspaceSettingsForm
@@ -124,7 +107,12 @@ class WorkspaceSettingsView(WorkspaceViewMixin, FormView):
         return {**super().get_form_kwargs(), "instance": self.workspace}
 
     def form_valid(self, form):
-        form.save()
+        from kpis.services import kpis_settings_changed
+
+        with transaction.atomic():
+            form.save()
+            if set(form.changed_data) - {"name", "currency"}:
+                kpis_settings_changed(self.workspace)
         messages.success(self.request, "Settings saved.")
         return redirect("workspace-settings", workspace_slug=self.workspace.slug)
 

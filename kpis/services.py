@@ -104,7 +104,8 @@ def workspace_kpis_rebuild(workspace_id: int) -> None:
         return
     with workspace_scope(workspace):
         computed_in = KpiState.objects.values_list("time_zone", flat=True).first()
-    if computed_in and computed_in != workspace.time_zone:
+    # No state yet: the rows' dates may predate a time-zone change, so re-date them too.
+    if computed_in != workspace.time_zone:
         workspace_local_dates_refresh(workspace, recompute=False)
     with workspace_scope(workspace), transaction.atomic():
         state = _locked_state(workspace)

@@ -276,3 +276,34 @@ def test_csrf_is_enforced_on_forms(agency_owner, workspace):
     client = Client(enforce_csrf_checks=True)
     client.force_login(agency_owner)
     assert client.post(f"/w/{workspace.slug}/api-keys/", {"name": "x"}).status_code == 403
+
+
+def test_changing_the_time_zone_redates_records_and_recomputes(
+    member_client, workspace, django_capture_on_commit_callbacks
+):
+    from datetime import UTC, date, datetime
+
+    from accounts.models import DEFAULT_ENGAGEMENT_WEIGHTS
+    from accounts.tenancy import workspace_scope
+    from campaigns.models import Lead
+    from kpis.selectors import kpis_for_period
+    from tests.data_factories import LeadFactory
+
+    # 04:30 UTC on 6 January is still 5 January in New York.
+    LeadFactory(workspace=workspace, external_id="l1", created_at=datetime(2026, 1, 6, 4, 30, tzinfo=UTC))
+    data = {
+        "name": workspace.name,
+        "currency": "USD",
+        "time_zone": "America/New_York",
+        "gross_margin": "1",
+        "engagement_window_days": 90,
+        "half_life_days": 30,
+        "mqa_threshold": "20",
+        **{f"weight_{kind}": weight for kind, weight in DEFAULT_ENGAGEMENT_WEIGHTS.items()},
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        assert member_client.post(f"/w/{workspace.slug}/settings/", data).status_code == 302
+    workspace.refresh_from_db()
+    with workspace_scope(workspace):
+        assert Lead.objects.get().created_on == date(2026, 1, 5)
+        assert kpis_for_period(workspace, date(2026, 1, 5), date(2026, 1, 5))["leads"] == 1
