@@ -46,13 +46,15 @@ _bypass: ContextVar[bool] = ContextVar("rls_bypass", default=False)
 
 
 @contextmanager
-def rls_bypass() -> Iterator[None]:
+def rls_bypass(active: bool = True) -> Iterator[None]:
     """Let the block's queries through the row-level security policies.
 
     For deliberate cross-workspace code only (maintenance, lookups that find
     the workspace); `.unscoped()` querysets already bypass for their query.
+    `rls_bypass(False)` does the opposite: no bypass for the block, whatever
+    the caller had (each request and task starts that way).
     """
-    token = _bypass.set(True)
+    token = _bypass.set(active)
     try:
         yield
     finally:

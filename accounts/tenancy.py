@@ -58,15 +58,14 @@ def no_workspace_scope() -> Iterator[None]:
 
     Used around each request and each task, so a scope can neither leak in nor out.
     """
-    from accounts.rls import _bypass
+    from accounts.rls import rls_bypass
 
-    workspace_token = _current_workspace.set(None)
-    bypass_token = _bypass.set(False)
+    token = _current_workspace.set(None)
     try:
-        yield
+        with rls_bypass(False):
+            yield
     finally:
-        _bypass.reset(bypass_token)
-        _current_workspace.reset(workspace_token)
+        _current_workspace.reset(token)
 
 
 class WorkspaceScopedQuerySet(models.QuerySet):
