@@ -21,7 +21,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from accounts.models import Workspace
-from accounts.tenancy import workspace_scope
+from accounts.tenancy import current_workspace, workspace_scope
 from campaigns import validation
 from campaigns.changes import record_change
 from campaigns.models import Account, Campaign, Deal, Lead, SpendEntry, Touchpoint
@@ -144,16 +144,27 @@ TOUCHPOINTS = Resource(
 RESOURCES: dict[str, Resource] = {r.name: r for r in (CAMPAIGNS, SPEND, ACCOUNTS, LEADS, DEALS, TOUCHPOINTS)}
 
 
+def _ids_by_external_id(model: type[models.Model], wanted: set[str]) -> dict[str, int]:
+    """{external_id: pk} of the current workspace's rows among `wanted`."""
+    if connection.vendor != "postgresql":
+        return dict(model.objects.filter(external_id__in=wanted).values_list("external_id", "pk"))
+    # One array parameter bound on the server instead of up to 1,000 quoted literals.
+    workspace = current_workspace()
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.binding_cursor() as cursor:
+        cursor.execute(
+            f"SELECT external_id, id FROM {table} WHERE workspace_id = %b AND external_id = ANY(%b)",  # noqa: S608
+            [workspace.pk, list(wanted)],
+        )
+        return dict(cursor.fetchall())
+
+
 def _resolve_references(resource: Resource, rows: list[dict[str, Any]], errors: list[RowError]) -> list[dict[str, Any]]:
     """Model field values of each row: references turned into ids, one query per referenced table."""
     ids: dict[str, dict[str, int]] = {}
     for target in {spec.ref for spec in resource.spec.refs}:
         wanted = {row[spec.name] for spec in resource.spec.refs if spec.ref == target for row in rows} - {None}
-        ids[target] = (
-            dict(_REF_MODELS[target].objects.filter(external_id__in=wanted).values_list("external_id", "pk"))
-            if wanted
-            else {}
-        )
+        ids[target] = _ids_by_external_id(_REF_MODELS[target], wanted) if wanted else {}
     refs = [(spec.name, spec.ref, ids[spec.ref]) for spec in resource.spec.refs]
     values = []
     for index, row in enumerate(rows):
@@ -244,9 +255,8 @@ def _upsert(resource: Resource, workspace: Workspace, items: Sequence[Any]) -> U
                 if errors:
                     errors.sort(key=lambda e: -1 if e.index is None else e.index)
                     raise BatchInvalid(errors)
-                existing = _existing(resource, set(keyed))
+                existing = _write(resource, workspace, values, set(keyed))
                 days = _affected_days(resource, values, existing)
-                _write(resource, workspace, values, keyed)
                 record_change(workspace=workspace, days=days)
         except IntegrityError as exc:
             raise WriteConflict(str(exc)) from exc
@@ -270,10 +280,13 @@ def _affected_days(
     return days
 
 
-def _write(resource: Resource, workspace: Workspace, values: list[dict[str, Any]], keyed: dict[Any, int]) -> None:
+def _write(
+    resource: Resource, workspace: Workspace, values: list[dict[str, Any]], keys: set[Any]
+) -> dict[Any, dict[str, Any]]:
+    """Upsert the rows; returns what `_existing` would have said before the write."""
     if connection.vendor == "postgresql":
-        _write_postgresql(resource, workspace, values)
-        return
+        return _write_postgresql(resource, workspace, values)
+    existing = _existing(resource, keys)
     model = resource.model
     objects = [model(workspace=workspace, **row) for row in values]
     with_key = [obj for obj, row in zip(objects, values, strict=True) if _row_key(resource, row) is not None]
@@ -287,17 +300,22 @@ def _write(resource: Resource, workspace: Workspace, values: list[dict[str, Any]
         )
     if without_key:
         model.objects.bulk_create(without_key)
+    return existing
 
 
-def _write_postgresql(resource: Resource, workspace: Workspace, values: list[dict[str, Any]]) -> None:
-    """One INSERT … SELECT FROM unnest(<one array per column>) ON CONFLICT DO UPDATE.
+def _write_postgresql(
+    resource: Resource, workspace: Workspace, values: list[dict[str, Any]]
+) -> dict[Any, dict[str, Any]]:
+    """One statement: the rows as arrays (unnest), their pre-image, and INSERT … ON CONFLICT DO UPDATE.
 
-    Same effect as bulk_create(update_conflicts=True), but a dozen array parameters
-    instead of one parameter per value, and no model instances: about twice as fast
-    for 1,000 rows. A NULL key (a touchpoint without external_id) never conflicts,
-    so it is simply inserted.
+    The `old` CTE reads the rows the keys already name, with the snapshot the
+    statement started with, so before the upsert changes them. Parameters are
+    bound on the server, one array per column: about three times faster for
+    1,000 rows than bulk_create and a separate read. A NULL key (a touchpoint
+    without external_id) never conflicts, so it is simply inserted.
     """
     model = resource.model
+    qn = connection.ops.quote_name
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     now = timezone.now()
     arrays = []
@@ -308,19 +326,30 @@ def _write_postgresql(resource: Resource, workspace: Workspace, values: list[dic
             arrays.append([now] * len(values))
         else:
             arrays.append([row[f.attname] for row in values])
-    qn = connection.ops.quote_name
     columns = ", ".join(qn(f.column) for f in fields)
-    casts = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
-    conflict = ", ".join(qn(model._meta.get_field(name).column) for name in ("workspace", *resource.key_fields))
-    updates = ", ".join(
-        f"{qn(f.column)} = EXCLUDED.{qn(f.column)}" for f in fields if f.name in set(resource.update_fields())
-    )
+    casts = ", ".join(f"%b::{f.db_type(connection)}[]" for f in fields)
+    key_columns = [model._meta.get_field(name).column for name in ("workspace", *resource.key_fields)]
+    update_names = set(resource.update_fields())
+    updates = ", ".join(f"{qn(f.column)} = EXCLUDED.{qn(f.column)}" for f in fields if f.name in update_names)
+    read = (*resource.key, *resource.day_columns, *resource.watched)
+    column_of = {f.attname: f.column for f in fields}
+    read_columns = ", ".join(f"t.{qn(column_of[name])}" for name in read)
+    matches = " AND ".join(f"t.{qn(c)} = i.{qn(c)}" for c in key_columns)
+    table = qn(model._meta.db_table)
     sql = (
-        f"INSERT INTO {qn(model._meta.db_table)} ({columns}) SELECT * FROM unnest({casts}) "  # noqa: S608
-        f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+        f"WITH i ({columns}) AS (SELECT * FROM unnest({casts})), "  # noqa: S608 - identifiers are ours
+        f"old AS (SELECT {read_columns} FROM {table} t JOIN i ON {matches}), "
+        f"written AS (INSERT INTO {table} ({columns}) SELECT * FROM i "
+        f"ON CONFLICT ({', '.join(qn(c) for c in key_columns)}) DO UPDATE SET {updates}) "
+        "SELECT * FROM old"
     )
-    with connection.cursor() as cursor:
+    with connection.binding_cursor() as cursor:
         cursor.execute(sql, arrays)
+        found = {}
+        for record in cursor.fetchall():
+            current = dict(zip(read, record, strict=True))
+            found[_row_key(resource, current)] = current
+    return found
 
 
 # The public writes, one per resource.

@@ -17,7 +17,10 @@ vanish before the statement.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+import psycopg
 from django.db import transaction
 from django.db.backends.postgresql import base, operations
 
@@ -79,6 +82,23 @@ class DatabaseWrapper(base.DatabaseWrapper):
         with transaction.atomic(using=self.alias):
             self._ensure_setting(wanted)
             return execute(sql, params, many, context)
+
+    @contextmanager
+    def binding_cursor(self) -> Iterator[psycopg.Cursor]:
+        """A psycopg cursor with server-side parameter binding, inside the current transaction.
+
+        Django's cursors quote every parameter into the SQL text on the client;
+        for a batch write of a dozen arrays of 1,000 values that costs more than
+        the statement itself. This one sends them as binary parameters. Its
+        statements skip Django's execute wrappers, so the row-level security
+        settings are applied here first.
+        """
+        if not self.in_atomic_block:
+            raise RuntimeError("binding_cursor() is for use inside atomic()")
+        self.ensure_connection()
+        self._ensure_setting(_wanted())
+        with self.wrap_database_errors, psycopg.Cursor(self.connection) as cursor:
+            yield cursor
 
     def _ensure_setting(self, wanted: tuple[str, str]) -> None:
         if self._rls_applied != wanted:
