@@ -79,6 +79,8 @@ class Resource:
     watched: tuple[str, ...] = ()
     # Whether a write changes KPIs on every date (e.g. a campaign moved to another channel).
     affects_all_days: AllDays = _never
+    # Days of other rows a write changes the KPIs of, from the new and old rows (e.g. a deal's lead).
+    related_days: Callable[[list[Mapping[str, Any]]], set[date]] | None = None
 
     @property
     def key_fields(self) -> tuple[str, ...]:
@@ -111,7 +113,8 @@ ACCOUNTS = Resource(
     key=("external_id",),
     watched=("is_target",),
     # The ABM KPIs are workspace-wide and depend on the target list at every date.
-    affects_all_days=lambda old, new: new["is_target"] if old is None else old["is_target"] != new["is_target"],
+    # (A new account has no touchpoints yet: nothing to recompute for it.)
+    affects_all_days=lambda old, new: old is not None and old["is_target"] != new["is_target"],
 )
 LEADS = Resource(
     "leads",
@@ -124,6 +127,16 @@ LEADS = Resource(
     # A touchpoint's account falls back to its lead's: moving a lead moves its touchpoints.
     affects_all_days=lambda old, new: old is not None and old["account_id"] != new["account_id"],
 )
+
+
+def _lead_created_days(rows: list[Mapping[str, Any]]) -> set[date]:
+    """A won deal converts its lead: the lead's creation day counts it (lead_to_customer_rate)."""
+    lead_ids = {row["lead_id"] for row in rows} - {None}
+    if not lead_ids:
+        return set()
+    return set(Lead.objects.filter(id__in=lead_ids).values_list("created_on", flat=True))
+
+
 DEALS = Resource(
     "deals",
     validation.DEAL,
@@ -131,6 +144,8 @@ DEALS = Resource(
     key=("external_id",),
     local_dates={"created_at": "created_on", "closed_at": "closed_on", "churned_at": "churned_on"},
     day_columns=("created_on", "closed_on", "churned_on"),
+    watched=("lead_id",),
+    related_days=_lead_created_days,
 )
 TOUCHPOINTS = Resource(
     "touchpoints",
@@ -276,6 +291,8 @@ def _affected_days(
         days.update(row[c] for c in columns)
         if old is not None:
             days.update(old[c] for c in columns)
+    if resource.related_days is not None:
+        days.update(resource.related_days([*values, *existing.values()]))
     days.discard(None)
     return days
 
@@ -429,6 +446,11 @@ def object_delete(*, workspace: Workspace, resource: Resource, instance: models.
         days: set[date | None] = {None}
     else:
         days = {getattr(instance, c) for c in resource.day_columns} - {None}
+        if resource.related_days is not None:
+            with workspace_scope(workspace):
+                days |= resource.related_days(
+                    [{f.attname: getattr(instance, f.attname) for f in resource.model._meta.concrete_fields}]
+                )
     with workspace_scope(workspace):
         try:
             with transaction.atomic():

@@ -1,21 +1,30 @@
 """Rollup tables of the KPI engine (DESIGN.md, KPI engine).
 
-Everything here is derived from the campaigns tables by `kpis.services` and can
+Everything here is derived from the campaigns tables by `kpis.rollups` and can
 be rebuilt from them at any time; nothing is edited by hand.
 
-- `DailyComponents`: the additive components, one row per (day, campaign,
-  source). Each source table (spend, leads, deals, touchpoints…) is rolled up
-  by one GROUP BY into rows of its own, so a recompute is a handful of
-  INSERT … SELECT statements and any date range is a plain SUM.
-- `VisitorDay`: one row per (local day, visitor, campaign) with a page view,
-  for distinct and new visitors.
+- `DailyComponents`: the additive components per (local day, campaign), so any
+  date range narrowed to a campaign or channel is a plain SUM.
+- `WorkspaceDay`: the same components summed over campaigns, one row per day:
+  a workspace-wide range reads one row a day.
 - `WebSession`: one row per session with the day and campaign of its first
-  page view and its page count, so "sessions belonging to P" is a range count.
-- `AccountEngagementDay`: per (account, local day) the engagement touches and
-  their decayed weight, 2^((s − R)/h) summed, R being `KpiState.decay_reference`
-  (exponential decay is separable, see `kpis.formulas`).
+  page view and its page count (its components go into the two above).
+- `VisitorDay`: one row per (visitor, local day) with a page view, and the
+  visitor's previous such day: distinct and new visitors of any range become
+  range counts (`previous_day` null or before the range).
+- `AccountDay`: per (target account, local day) its engagement touches and
+  their decayed weight, 2^((s − R)/h) summed, R being
+  `KpiState.decay_reference` (exponential decay is separable, see
+  `kpis.formulas`).
+- `AccountFacts`: per account with a won deal: its first touch ever and its
+  first won deal, which new customers, repeat revenue, sales cycles and ABM
+  velocity are read from.
 - `KpiState`: one row per workspace: when the rollups were computed (`as_of`)
   and the settings they were computed with.
+
+Rollup rows are written in bulk and only by the rebuild: their foreign keys
+carry no database constraint and no single-column index (every index leads
+with the workspace), which would cost on every row inserted and buy nothing.
 """
 
 from __future__ import annotations
@@ -25,30 +34,29 @@ from django.db import models
 from accounts.tenancy import WorkspaceOwned
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
+UNCHECKED = {"db_constraint": False, "db_index": False, "related_name": "+"}
 
 
-class ComponentSource(models.TextChoices):
-    SPEND = "spend"
-    LEAD_CREATED = "lead_created"
-    LEAD_MQL = "lead_mql"
-    LEAD_SQL = "lead_sql"
-    LEAD_SQO = "lead_sqo"
-    DEAL_CREATED = "deal_created"
-    DEAL_CLOSED = "deal_closed"
-    DEAL_CHURNED = "deal_churned"
-    TOUCHPOINT = "touchpoint"
+class Rollup(WorkspaceOwned):
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, **UNCHECKED)
+
+    class Meta:
+        abstract = True
 
 
-class DailyComponents(WorkspaceOwned):
-    """Additive KPI components of one source for one (local day, campaign).
+def _campaign() -> models.ForeignKey:
+    # A deleted campaign marks every date changed, and the rebuild that follows drops its rows.
+    return models.ForeignKey("campaigns.Campaign", null=True, on_delete=models.DO_NOTHING, **UNCHECKED)
 
-    `campaign` is the entity's own campaign link (KPI_SPEC.md, Conventions);
-    null when it has none.
-    """
 
-    day = models.DateField()
-    campaign = models.ForeignKey("campaigns.Campaign", null=True, on_delete=models.CASCADE, related_name="+")
-    source = models.CharField(max_length=16, choices=ComponentSource.choices)
+def _account(related_name: str = "+") -> models.ForeignKey:
+    return models.ForeignKey(
+        "campaigns.Account", on_delete=models.DO_NOTHING, **{**UNCHECKED, "related_name": related_name}
+    )
+
+
+class Components(Rollup):
+    """The additive KPI components; `campaign` is each entity's own campaign link (KPI_SPEC.md)."""
 
     spend = models.DecimalField(default=0, **MONEY)
     impressions = models.BigIntegerField(default=0)
@@ -61,6 +69,8 @@ class DailyComponents(WorkspaceOwned):
     cohort_mqls = models.IntegerField(default=0)
     cohort_sqls = models.IntegerField(default=0)
     cohort_sqos = models.IntegerField(default=0)
+    # … and those that are the lead of a won deal (lead_to_customer_rate).
+    cohort_customers = models.IntegerField(default=0)
     deals_created = models.IntegerField(default=0)
     deals_won = models.IntegerField(default=0)
     deals_lost = models.IntegerField(default=0)
@@ -74,85 +84,101 @@ class DailyComponents(WorkspaceOwned):
     page_views = models.IntegerField(default=0)
     content_downloads = models.IntegerField(default=0)
     social_engagements = models.IntegerField(default=0)
+    # Social engagements and impressions of campaigns of the social channels only.
+    social_channel_engagements = models.IntegerField(default=0)
+    social_channel_impressions = models.BigIntegerField(default=0)
+    # Sessions by their first page view's day and campaign; their page views wherever they fall.
+    sessions = models.IntegerField(default=0)
+    single_page_sessions = models.IntegerField(default=0)
+    session_page_views = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class DailyComponents(Components):
+    day = models.DateField()
+    campaign = _campaign()
 
     class Meta:
         verbose_name_plural = "daily components"
         indexes = [models.Index(fields=["workspace", "day", "campaign"], name="kpis_components_day")]
 
 
-COMPONENT_FIELDS = [
-    "spend",
-    "impressions",
-    "clicks",
-    "leads",
-    "mqls",
-    "sqls",
-    "sqos",
-    "cohort_mqls",
-    "cohort_sqls",
-    "cohort_sqos",
-    "deals_created",
-    "deals_won",
-    "deals_lost",
-    "won_revenue",
-    "new_mrr",
-    "churned_mrr",
-    "emails_sent",
-    "email_bounces",
-    "email_spam",
-    "email_unsubscribes",
-    "page_views",
-    "content_downloads",
-    "social_engagements",
-]
-
-
-class VisitorDay(WorkspaceOwned):
-    """A visitor seen (a page view) on a local day, through a campaign (or none)."""
-
+class WorkspaceDay(Components):
     day = models.DateField()
-    visitor_id = models.CharField(max_length=255)
-    campaign = models.ForeignKey("campaigns.Campaign", null=True, on_delete=models.CASCADE, related_name="+")
-    page_views = models.IntegerField()
 
     class Meta:
-        indexes = [
-            models.Index(fields=["workspace", "day", "visitor_id"], name="kpis_visitorday_day"),
-            models.Index(fields=["workspace", "visitor_id", "day"], name="kpis_visitorday_visitor"),
-        ]
+        constraints = [models.UniqueConstraint(fields=["workspace", "day"], name="kpis_workspaceday_key")]
 
 
-class WebSession(WorkspaceOwned):
+COMPONENT_FIELDS = [f.name for f in WorkspaceDay._meta.local_fields if f.name not in ("id", "workspace", "day")]
+
+
+class WebSession(Rollup):
     """A web session: the page views sharing a session_id, dated by the first one."""
 
+    # Keyed by what identifies it: one index fewer to maintain than a surrogate id would cost.
+    pk = models.CompositePrimaryKey("workspace", "session_id")
     session_id = models.CharField(max_length=255)
     first_day = models.DateField()
-    campaign = models.ForeignKey("campaigns.Campaign", null=True, on_delete=models.CASCADE, related_name="+")
+    campaign = _campaign()
     page_views = models.IntegerField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["workspace", "session_id"], name="kpis_websession_key")]
         indexes = [models.Index(fields=["workspace", "first_day"], name="kpis_websession_day")]
 
 
-class AccountEngagementDay(WorkspaceOwned):
-    """Engagement touchpoints of an account on one local day.
+class VisitorDay(Rollup):
+    """A visitor seen (a page view) on a local day, and the last day before it they were seen."""
+
+    pk = models.CompositePrimaryKey("workspace", "visitor_id", "day")
+    visitor_id = models.CharField(max_length=255)
+    day = models.DateField()
+    previous_day = models.DateField(null=True)
+
+    class Meta:
+        # Covers the range counts: (day, previous_day) without visiting the table.
+        indexes = [models.Index(fields=["workspace", "day", "previous_day"], name="kpis_visitorday_day")]
+
+
+class AccountDay(Rollup):
+    """The engagement touchpoints of a target account on one local day.
 
     `decayed_weight` = Σ weight(kind) × 2^((occurred_at − R) / half_life) in
     days, R = KpiState.decay_reference; a score at t is that sum over the
-    window's days times 0.5^((t − R) / half_life).
+    window's days times 0.5^((t − R) / half_life). Only target accounts have
+    rows (a change of the target list recomputes every date).
     """
 
-    account = models.ForeignKey("campaigns.Account", on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
+    account = _account()
     touches = models.IntegerField()
     decayed_weight = models.FloatField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["workspace", "account", "day"], name="kpis_account_engagement_key")
-        ]
-        indexes = [models.Index(fields=["workspace", "day"], name="kpis_account_engagement_day")]
+        constraints = [models.UniqueConstraint(fields=["workspace", "day", "account"], name="kpis_accountday_key")]
+
+
+class AccountFacts(Rollup):
+    """An account's first touch (KPI_SPEC.md, first_touch_at) and first won deal; accounts with a won deal only."""
+
+    account = _account(related_name="kpi_facts")
+    first_touch_at = models.DateTimeField()
+    first_won_deal = models.ForeignKey("campaigns.Deal", on_delete=models.DO_NOTHING, **UNCHECKED)
+    first_won_at = models.DateTimeField()
+    first_won_on = models.DateField()
+    first_won_campaign = _campaign()
+    # A copy of the account's flag: a change of the target list recomputes every date.
+    is_target = models.BooleanField()
+
+    class Meta:
+        verbose_name_plural = "account facts"
+        constraints = [models.UniqueConstraint(fields=["workspace", "account"], name="kpis_accountfacts_key")]
+        indexes = [models.Index(fields=["workspace", "first_won_on"], name="kpis_accountfacts_won")]
+
+
+ROLLUPS = (DailyComponents, WorkspaceDay, WebSession, VisitorDay, AccountDay, AccountFacts)
 
 
 class KpiState(WorkspaceOwned):
@@ -161,7 +187,7 @@ class KpiState(WorkspaceOwned):
     as_of = models.DateTimeField(null=True, blank=True)
     # Days since 1970-01-01 (UTC) the decayed weights are measured from.
     decay_reference = models.FloatField(null=True, blank=True)
-    # The half-life and weights `AccountEngagementDay` was computed with.
+    # The half-life and weights `AccountDay` was computed with.
     settings_fingerprint = models.CharField(max_length=64, blank=True)
     # The time zone the local-date columns were last computed in.
     time_zone = models.CharField(max_length=64, blank=True)

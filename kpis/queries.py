@@ -1,9 +1,8 @@
-"""SQL building blocks shared by the rollup services and the KPI selectors."""
+"""ORM expressions the KPI selectors and pages share (the rollups' own SQL is in `kpis.rollups`)."""
 
 from __future__ import annotations
 
-from django.db import connection
-from django.db.models import Case, F, FloatField, Func, Q, QuerySet, Value, When
+from django.db.models import Case, F, FloatField, Func, Value, When
 from django.db.models.functions import Coalesce, Greatest, Least, Power
 
 from campaigns.models import ENGAGEMENT_KINDS
@@ -51,40 +50,3 @@ def decayed_weight(weights: dict[str, float], reference_days: float, half_life_d
 def effective_account() -> Coalesce:
     """A touchpoint's account is its account, else its lead's account (KPI_SPEC.md)."""
     return Coalesce(F("account_id"), F("lead__account_id"))
-
-
-def day_range(field: str, first_day, last_day) -> Q:
-    """`field` within first_day..last_day inclusive; everything when the range is open."""
-    if first_day is None or last_day is None:
-        return Q()
-    return Q(**{f"{field}__range": (first_day, last_day)})
-
-
-def insert_select(
-    table: str,
-    workspace_id: int,
-    queryset: QuerySet,
-    columns: dict[str, str],
-    constants: dict[str, object] | None = None,
-) -> int:
-    """INSERT INTO table SELECT … from a grouped queryset, in the database.
-
-    `columns` maps target columns to annotation aliases of `queryset`;
-    `constants` gives the other columns a fixed value. Nothing passes through
-    Python.
-    """
-    inner_sql, inner_params = queryset.query.sql_with_params()
-    names = ["workspace_id"]
-    select = ["%s"]
-    params: list = [workspace_id]
-    for column, alias in columns.items():
-        names.append(connection.ops.quote_name(column))
-        select.append(connection.ops.quote_name(alias))
-    for column, value in (constants or {}).items():
-        names.append(connection.ops.quote_name(column))
-        select.append("%s")
-        params.append(value)
-    sql = f"INSERT INTO {connection.ops.quote_name(table)} ({', '.join(names)}) SELECT {', '.join(select)} FROM ({inner_sql}) src"  # noqa: S608 - identifiers are ours, values are parameters
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *inner_params])
-        return cursor.rowcount

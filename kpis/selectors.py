@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
+from django.db import connection
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 
 from accounts.models import Workspace
-from accounts.tenancy import workspace_scope
+from accounts.tenancy import require_workspace, workspace_scope
 from campaigns.models import (
     ENGAGEMENT_KINDS,
     Account,
@@ -27,13 +28,21 @@ from campaigns.models import (
     Channel,
     Deal,
     DealStatus,
-    Lead,
     Touchpoint,
     TouchpointKind,
 )
 from kpis import formulas
-from kpis.models import COMPONENT_FIELDS, AccountEngagementDay, DailyComponents, KpiState, VisitorDay, WebSession
+from kpis.models import (
+    COMPONENT_FIELDS,
+    AccountDay,
+    AccountFacts,
+    DailyComponents,
+    KpiState,
+    VisitorDay,
+    WorkspaceDay,
+)
 from kpis.queries import decayed_weight, effective_account
+from kpis.rollups import epoch_days
 from kpis.services import engagement_weights
 
 MONEY_METRICS = frozenset(
@@ -108,9 +117,8 @@ ACCOUNT_LEVEL_METRICS = frozenset(
 )
 
 # Every KPI name, in KPI_SPEC.md's order, with the query groups it needs.
-_C, _CONV, _WON, _OPEN, _REC, _MAIL, _WEB, _ABM = (
+_C, _WON, _OPEN, _REC, _MAIL, _WEB, _ABM = (
     "components",
-    "conversions",
     "won_deals",
     "open_deals",
     "recurring",
@@ -143,7 +151,7 @@ METRIC_GROUPS: dict[str, frozenset[str]] = {
         ("mql_rate", [_C]),
         ("sql_rate", [_C]),
         ("sqo_rate", [_C]),
-        ("lead_to_customer_rate", [_C, _CONV]),
+        ("lead_to_customer_rate", [_C]),
         ("revenue_per_lead", [_C]),
         ("roi", [_C]),
         ("avg_deal_size", [_C]),
@@ -171,9 +179,9 @@ METRIC_GROUPS: dict[str, frozenset[str]] = {
         ("unsubscribe_rate", [_C]),
         ("inbox_placement_rate", [_C]),
         ("page_views", [_C]),
-        ("sessions", [_WEB]),
-        ("bounce_rate_web", [_WEB]),
-        ("pages_per_session", [_WEB]),
+        ("sessions", [_C]),
+        ("bounce_rate_web", [_C]),
+        ("pages_per_session", [_C]),
         ("unique_visitors", [_WEB]),
         ("new_visitors", [_WEB]),
         ("returning_visitors", [_WEB]),
@@ -208,6 +216,15 @@ class Scope:
     @property
     def narrowed(self) -> bool:
         return self.campaign_id is not None or self.channel is not None
+
+    def sql(self, column: str) -> tuple[str, list]:
+        """The same narrowing as an `AND …` clause on `column` with its parameters."""
+        if self.campaign_id is not None:
+            return f" AND {column} = %s", [self.campaign_id]
+        if self.channel is not None:
+            campaigns = f"SELECT id FROM {Campaign._meta.db_table} WHERE workspace_id = %s AND channel = %s"  # noqa: S608
+            return f" AND {column} IN ({campaigns})", [require_workspace().pk, self.channel]
+        return "", []
 
     def q(self, field: str) -> Q:
         """Rows whose campaign link `field` is in scope (rows without one drop out)."""
@@ -250,98 +267,65 @@ def kpis_for_period(
     return {name: values.get(name) for name in names}
 
 
+def _component_rows(scope: Scope):
+    """The rollup rows to sum: one a day for the workspace, one per (day, campaign) when narrowed."""
+    if scope.narrowed:
+        return DailyComponents.objects.filter(scope.q("campaign_id"))
+    return WorkspaceDay.objects.all()
+
+
+def _component_sums() -> dict[str, Sum]:
+    return {f"total_{name}": Sum(name) for name in COMPONENT_FIELDS}
+
+
+def _totals(row: dict) -> dict:
+    return {name.removeprefix("total_"): value if value is not None else 0 for name, value in row.items()}
+
+
 def _components(workspace, first_day, last_day, scope: Scope) -> dict:
-    social = Q(campaign__channel__in=SOCIAL_CHANNELS)
-    sums = DailyComponents.objects.filter(scope.q("campaign_id"), day__range=(first_day, last_day)).aggregate(
-        **{f"total_{name}": Sum(name) for name in COMPONENT_FIELDS},
-        total_social_channel_engagements=Sum("social_engagements", filter=social),
-        total_social_channel_impressions=Sum("impressions", filter=social),
-    )
-    return {name.removeprefix("total_"): value if value is not None else 0 for name, value in sums.items()}
-
-
-def _conversions(workspace, first_day, last_day, scope: Scope) -> dict:
-    won_deal_of_lead = Deal.objects.filter(lead_id=OuterRef("pk"), status=DealStatus.WON)
-    converted = Lead.objects.filter(scope.q("source_campaign_id"), created_on__range=(first_day, last_day)).filter(
-        Exists(won_deal_of_lead)
-    )
-    return {"converted_leads": converted.count()}
-
-
-def _first_touch_subqueries() -> dict[str, Subquery]:
-    """The four candidates of first_touch_at(account) for a deal's account (KPI_SPEC.md)."""
-    account = OuterRef("account_id")
-    return {
-        "touch_direct": Subquery(
-            Touchpoint.objects.filter(account_id=account).order_by("occurred_at").values("occurred_at")[:1]
-        ),
-        "touch_via_lead": Subquery(
-            Touchpoint.objects.filter(account__isnull=True, lead__account_id=account)
-            .order_by("occurred_at")
-            .values("occurred_at")[:1]
-        ),
-        "first_lead": Subquery(Lead.objects.filter(account_id=account).order_by("created_at").values("created_at")[:1]),
-        "first_deal": Subquery(Deal.objects.filter(account_id=account).order_by("created_at").values("created_at")[:1]),
-    }
-
-
-def _earlier_won_deal() -> Exists:
-    """The deal's account had a won deal before it (ties in time broken by external_id)."""
-    return Exists(
-        Deal.objects.filter(account_id=OuterRef("account_id"), status=DealStatus.WON).filter(
-            Q(closed_at__lt=OuterRef("closed_at"))
-            | Q(closed_at=OuterRef("closed_at"), external_id__lt=OuterRef("external_id"))
-        )
-    )
+    return _totals(_component_rows(scope).filter(day__range=(first_day, last_day)).aggregate(**_component_sums()))
 
 
 def _won_deals(workspace, first_day, last_day, scope: Scope) -> dict:
-    rows = (
-        Deal.objects.filter(
-            scope.q("source_campaign_id"), status=DealStatus.WON, closed_on__range=(first_day, last_day)
-        )
-        .annotate(is_repeat=_earlier_won_deal(), **_first_touch_subqueries())
-        .values(
-            "amount",
-            "closed_at",
-            "is_repeat",
-            "account__is_target",
-            "touch_direct",
-            "touch_via_lead",
-            "first_lead",
-            "first_deal",
-        )
+    """Deals won in P beside their account's facts (first touch, first won deal: `kpis.models.AccountFacts`).
+
+    One join of two small sets, in SQL: the deal is its account's first won
+    deal (a new customer) or a repeat one; its cycle starts at the account's first touch.
+    """
+    cycle = f"({epoch_days('d.closed_at')} - {epoch_days('f.first_touch_at')})"
+    first, repeat = "d.id = f.first_won_deal_id", "d.id <> f.first_won_deal_id"
+    scope_sql, scope_params = scope.sql("d.source_campaign_id")
+    sql = (
+        f"SELECT SUM(CASE WHEN {repeat} THEN d.amount ELSE 0 END), SUM(CASE WHEN {first} THEN 1 ELSE 0 END),"  # noqa: S608
+        f" AVG({cycle}), SUM(CASE WHEN {first} AND f.is_target THEN 1 ELSE 0 END),"
+        f" AVG(CASE WHEN {first} AND f.is_target THEN {cycle} END),"
+        f" AVG(CASE WHEN {first} AND NOT f.is_target THEN {cycle} END)"
+        f" FROM {Deal._meta.db_table} d JOIN {AccountFacts._meta.db_table} f"
+        " ON f.workspace_id = d.workspace_id AND f.account_id = d.account_id"
+        f" WHERE d.workspace_id = %s AND d.status = %s AND d.closed_on BETWEEN %s AND %s{scope_sql}"
     )
-    repeat_revenue = Decimal(0)
-    new_customers = target_won = 0
-    cycles: list[float] = []
-    target_cycles: list[float] = []
-    non_target_cycles: list[float] = []
-    for row in rows:
-        first_touch = min(
-            moment
-            for moment in (row["touch_direct"], row["touch_via_lead"], row["first_lead"], row["first_deal"])
-            if moment is not None
-        )
-        cycle = (row["closed_at"] - first_touch).total_seconds() / formulas.SECONDS_PER_DAY
-        cycles.append(cycle)
-        if row["is_repeat"]:
-            repeat_revenue += row["amount"]
-            continue
-        new_customers += 1
-        if row["account__is_target"]:
-            target_won += 1
-            target_cycles.append(cycle)
-        else:
-            non_target_cycles.append(cycle)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [workspace.pk, DealStatus.WON, first_day, last_day, *scope_params])
+        repeat_revenue, new_customers, cycle_days, target_won, abm_days, non_target_days = cursor.fetchone()
     return {
-        "repeat_customer_revenue": repeat_revenue,
-        "new_customers": new_customers,
-        "avg_sales_cycle_days": formulas.mean(cycles),
-        "target_accounts_won": target_won,
-        "abm_velocity_days": formulas.mean(target_cycles),
-        "non_target_velocity_days": formulas.mean(non_target_cycles),
+        "repeat_customer_revenue": _as_decimal(repeat_revenue),
+        "new_customers": int(new_customers or 0),
+        "avg_sales_cycle_days": _as_float(cycle_days),
+        "target_accounts_won": int(target_won or 0),
+        "abm_velocity_days": _as_float(abm_days),
+        "non_target_velocity_days": _as_float(non_target_days),
     }
+
+
+def _as_decimal(value) -> Decimal:
+    """A SUM of money as Decimal (SQLite answers a float)."""
+    if value is None:
+        return Decimal(0)
+    return Decimal(repr(value)).quantize(Decimal("0.01")) if isinstance(value, float) else Decimal(value)
+
+
+def _as_float(value) -> float | None:
+    return None if value is None else float(value)
 
 
 def _open_deals(workspace, first_day, last_day, scope: Scope) -> dict:
@@ -359,25 +343,31 @@ def _active_deals(before: date, inclusive: bool) -> Q:
 
 
 def _recurring(workspace, first_day, last_day, scope: Scope) -> dict:
-    active_at_end = _active_deals(last_day, inclusive=True)
-    result: dict[str, object] = {
-        "mrr": Deal.objects.filter(active_at_end, scope.q("source_campaign_id")).aggregate(total=Sum("mrr"))["total"]
-        or Decimal(0)
-    }
+    """MRR at the end of P and, per account, whether it was a customer at the start and at the end of P."""
+    at_end = _active_deals(last_day, inclusive=True)
     if scope.narrowed:
-        return result
-    result["active_customers"] = Deal.objects.filter(active_at_end).values("account_id").distinct().count()
-    still_active = Deal.objects.filter(active_at_end, account_id=OuterRef("pk"))
-    churn = (
-        Account.objects.filter(
-            pk__in=Deal.objects.filter(_active_deals(first_day, inclusive=False)).values("account_id")
-        )
-        .annotate(still_active=Exists(still_active))
-        .aggregate(active_at_start=Count("id"), churned=Count("id", filter=Q(still_active=False)))
+        mrr = Deal.objects.filter(at_end, scope.q("source_campaign_id")).aggregate(total=Sum("mrr"))["total"]
+        return {"mrr": mrr or Decimal(0)}
+    active_at_end = "(churned_on IS NULL OR churned_on > %(last)s)"  # closed_on <= last: the WHERE says so
+    active_at_start = "closed_on < %(first)s AND (churned_on IS NULL OR churned_on >= %(first)s)"
+    sql = (
+        "SELECT SUM(account_mrr), SUM(at_end), SUM(at_start), SUM(CASE WHEN at_start = 1 AND at_end = 0 THEN 1 ELSE 0 END)"  # noqa: S608
+        f" FROM (SELECT SUM(CASE WHEN {active_at_end} THEN mrr ELSE 0 END) AS account_mrr,"
+        f" MAX(CASE WHEN {active_at_end} THEN 1 ELSE 0 END) AS at_end,"
+        f" MAX(CASE WHEN {active_at_start} THEN 1 ELSE 0 END) AS at_start"
+        f" FROM {Deal._meta.db_table} WHERE workspace_id = %(ws)s AND status = %(won)s AND closed_on <= %(last)s"
+        " GROUP BY account_id) customers"
     )
-    result["active_at_start"] = churn["active_at_start"]
-    result["churned_customers"] = churn["churned"]
-    return result
+    params = {"ws": workspace.pk, "won": DealStatus.WON, "first": first_day, "last": last_day}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        mrr, active, at_start, churned = cursor.fetchone()
+    return {
+        "mrr": _as_decimal(mrr),
+        "active_customers": int(active or 0),
+        "active_at_start": int(at_start or 0),
+        "churned_customers": int(churned or 0),
+    }
 
 
 def _email_unique(workspace, first_day, last_day, scope: Scope) -> dict:
@@ -395,43 +385,46 @@ def _email_unique(workspace, first_day, last_day, scope: Scope) -> dict:
 
 
 def _web(workspace, first_day, last_day, scope: Scope) -> dict:
-    sessions = WebSession.objects.filter(scope.q("campaign_id"), first_day__range=(first_day, last_day)).aggregate(
-        sessions=Count("id"), single_page=Count("id", filter=Q(page_views=1)), pages=Sum("page_views")
+    """Distinct and new visitors: range counts over `VisitorDay` (previous_day says who was seen before)."""
+    in_period = VisitorDay.objects.filter(day__range=(first_day, last_day))
+    first_ever = in_period.filter(previous_day__isnull=True)
+    if not scope.narrowed:
+        counts = in_period.aggregate(
+            unique=Count("day", filter=Q(previous_day__isnull=True) | Q(previous_day__lt=first_day)),
+            new=Count("day", filter=Q(previous_day__isnull=True)),
+        )
+        return {"unique_visitors": counts["unique"], "new_visitors": counts["new"]}
+    counts = (
+        Touchpoint.objects.filter(
+            scope.q("campaign_id"), kind=TouchpointKind.PAGE_VIEW, occurred_on__range=(first_day, last_day)
+        )
+        .exclude(visitor_id="")
+        .aggregate(
+            unique=Count("visitor_id", distinct=True),
+            new=Count("visitor_id", distinct=True, filter=Q(visitor_id__in=first_ever.values("visitor_id"))),
+        )
     )
-    visitors = VisitorDay.objects.filter(scope.q("campaign_id"), day__range=(first_day, last_day))
-    seen_before = VisitorDay.objects.filter(visitor_id=OuterRef("visitor_id"), day__lt=first_day)
-    return {
-        "sessions": sessions["sessions"],
-        "single_page_sessions": sessions["single_page"],
-        "session_page_views": sessions["pages"] or 0,
-        "unique_visitors": visitors.values("visitor_id").distinct().count(),
-        "new_visitors": visitors.exclude(Exists(seen_before)).values("visitor_id").distinct().count(),
-    }
+    return {"unique_visitors": counts["unique"], "new_visitors": counts["new"]}
 
 
 def _abm(workspace, first_day, last_day, scope: Scope) -> dict:
     scores = engagement_scores(workspace, last_day)
+    threshold = float(workspace.mqa_threshold)
     return {
         "target_accounts": Account.objects.filter(is_target=True).count(),
-        "engaged_target_accounts": AccountEngagementDay.objects.filter(
-            day__range=(first_day, last_day), account__is_target=True, touches__gt=0
-        )
+        "engaged_target_accounts": AccountDay.objects.filter(day__range=(first_day, last_day))
         .values("account_id")
         .distinct()
         .count(),
-        "mqas": sum(1 for score in scores.values() if score >= float(workspace.mqa_threshold)),
-        "converted_target_accounts": Deal.objects.filter(
-            status=DealStatus.WON, closed_on__lte=last_day, account__is_target=True
-        )
-        .values("account_id")
-        .distinct()
-        .count(),
+        "mqas": sum(1 for score in scores.values() if score >= threshold),
+        "converted_target_accounts": AccountFacts.objects.filter(
+            account__is_target=True, first_won_on__lte=last_day
+        ).count(),
     }
 
 
 _GROUP_QUERIES = {
     _C: _components,
-    _CONV: _conversions,
     _WON: _won_deals,
     _OPEN: _open_deals,
     _REC: _recurring,
@@ -477,7 +470,7 @@ def _assemble(workspace: Workspace, raw: dict, first_day: date, last_day: date, 
         "mql_rate": formulas.ratio(g("cohort_mqls", 0), leads),
         "sql_rate": formulas.ratio(g("cohort_sqls", 0), leads),
         "sqo_rate": formulas.ratio(g("cohort_sqos", 0), leads),
-        "lead_to_customer_rate": formulas.ratio(g("converted_leads", 0), leads),
+        "lead_to_customer_rate": formulas.ratio(g("cohort_customers", 0), leads),
         "revenue_per_lead": formulas.money_ratio(won_revenue, leads),
         "roi": formulas.roi(won_revenue, spend),
         "avg_deal_size": avg_deal_size,
@@ -553,47 +546,51 @@ def end_of_day(workspace: Workspace, day: date) -> datetime:
 def engagement_scores(workspace: Workspace, at: date) -> dict[int, float]:
     """score(a, end of `at`) of every target account with engagement in the window (others score 0).
 
-    The window's whole days come from the per-day decayed sums; only the day
-    the window starts in is read from the touchpoints (DESIGN.md: decay is
-    separable).
+    The window's whole days come from the per-day decayed sums (DESIGN.md:
+    decay is separable). The window starts at a local midnight unless daylight
+    saving changed within it; then the day it starts in is taken whole less
+    its touches before the start, or left out plus its touches after the
+    start, whichever reads fewer raw touchpoints (an hour's worth).
     """
     with workspace_scope(workspace):
         state = KpiState.objects.first()
         if state is None or state.decay_reference is None:
             return {}
+        tz = workspace.tz
         moment = end_of_day(workspace, at)
         window_start = moment - timedelta(days=workspace.engagement_window_days)
-        boundary_day = window_start.astimezone(workspace.tz).date()
-        half_life = workspace.half_life_days
-        reference = state.decay_reference
-        totals: dict[int, float] = {}
-        partial_sums = (
-            AccountEngagementDay.objects.filter(day__gt=boundary_day, day__lte=at, account__is_target=True)
+        boundary_day = window_start.astimezone(tz).date()
+        day_start = datetime.combine(boundary_day, time.min, tzinfo=tz).astimezone(UTC)
+        day_end = min(end_of_day(workspace, boundary_day), moment)
+        if window_start - day_start <= day_end - window_start:
+            whole_from, raw, sign = boundary_day, (day_start, window_start), -1.0
+        else:
+            whole_from, raw, sign = boundary_day + timedelta(days=1), (window_start, day_end), 1.0
+        totals: dict[int, float] = dict(
+            AccountDay.objects.filter(day__gte=whole_from, day__lte=at)
             .values("account_id")
             .annotate(total=Sum("decayed_weight"))
             .values_list("account_id", "total")
         )
-        for account_id, total in partial_sums:
-            totals[account_id] = totals.get(account_id, 0.0) + total
-        boundary = (
-            Touchpoint.objects.filter(
-                kind__in=ENGAGEMENT_KINDS,
-                occurred_on=boundary_day,
-                occurred_at__gte=window_start,
-                occurred_at__lt=moment,
-            )
-            .annotate(engaged_account=effective_account())
-            .filter(engaged_account__in=Account.objects.filter(is_target=True).values("id"))
-            .order_by()
-            .values("engaged_account")
-            .annotate(total=Sum(decayed_weight(engagement_weights(workspace), reference, half_life)))
-            .values_list("engaged_account", "total")
-        )
-        for account_id, total in boundary:
-            totals[account_id] = totals.get(account_id, 0.0) + total
+        if raw[0] < raw[1]:
+            for account_id, total in _target_decayed_sums(workspace, state.decay_reference, *raw):
+                totals[account_id] = totals.get(account_id, 0.0) + sign * total
         moment_days = moment.timestamp() / formulas.SECONDS_PER_DAY
-        factor = 0.5 ** ((moment_days - reference) / half_life)
-        return {account_id: total * factor for account_id, total in totals.items()}
+        factor = 0.5 ** ((moment_days - state.decay_reference) / workspace.half_life_days)
+        return {account_id: max(total * factor, 0.0) for account_id, total in totals.items()}
+
+
+def _target_decayed_sums(workspace: Workspace, reference: float, since: datetime, until: datetime):
+    """(target account, Σ decayed weight) of the engagement touchpoints with since ≤ occurred_at < until."""
+    return (
+        Touchpoint.objects.filter(kind__in=ENGAGEMENT_KINDS, occurred_at__gte=since, occurred_at__lt=until)
+        .annotate(engaged_account=effective_account())
+        .filter(engaged_account__in=Account.objects.filter(is_target=True).values("id"))
+        .order_by()
+        .values("engaged_account")
+        .annotate(total=Sum(decayed_weight(engagement_weights(workspace), reference, workspace.half_life_days)))
+        .values_list("engaged_account", "total")
+    )
 
 
 def account_scores(workspace: Workspace, at: date) -> list[dict[str, object]]:
@@ -714,26 +711,17 @@ def kpi_timeseries(
 def _component_timeseries(workspace, metric, periods, grain, campaign, channel) -> list[dict[str, object]]:
     """A KPI made of daily components only: one GROUP BY period query, whatever the number of periods."""
     scope = Scope(campaign_id=campaign.pk if campaign is not None else None, channel=channel)
-    social = Q(campaign__channel__in=SOCIAL_CHANNELS)
     truncate = {"day": F("day"), "week": TruncWeek("day"), "month": TruncMonth("day")}[grain]
     with workspace_scope(workspace):
         rows = (
-            DailyComponents.objects.filter(scope.q("campaign_id"), day__range=(periods[0][1], periods[-1][2]))
+            _component_rows(scope)
+            .filter(day__range=(periods[0][1], periods[-1][2]))
             .annotate(period=truncate)
             .order_by()
             .values("period")
-            .annotate(
-                **{f"total_{name}": Sum(name) for name in COMPONENT_FIELDS},
-                total_social_channel_engagements=Sum("social_engagements", filter=social),
-                total_social_channel_impressions=Sum("impressions", filter=social),
-            )
+            .annotate(**_component_sums())
         )
-        by_period = {
-            _as_date(row.pop("period")): {
-                name.removeprefix("total_"): value if value is not None else 0 for name, value in row.items()
-            }
-            for row in rows
-        }
+        by_period = {_as_date(row.pop("period")): _totals(row) for row in rows}
     return [
         {
             "period_start": start,

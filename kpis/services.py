@@ -11,11 +11,11 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from django.db import transaction
-from django.db.models import Count, DecimalField, Exists, F, Max, Min, OuterRef, Q, Sum, Value, Window
-from django.db.models.functions import Coalesce, FirstValue, RowNumber, TruncDate
+from django.db import connection, transaction
+from django.db.models import Max, Min
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import DEFAULT_ENGAGEMENT_WEIGHTS, Workspace
@@ -24,22 +24,11 @@ from campaigns.models import (
     ENGAGEMENT_KINDS,
     DataChange,
     Deal,
-    DealStatus,
     Lead,
-    SpendEntry,
     Touchpoint,
-    TouchpointKind,
 )
-from kpis.models import (
-    COMPONENT_FIELDS,
-    AccountEngagementDay,
-    ComponentSource,
-    DailyComponents,
-    KpiState,
-    VisitorDay,
-    WebSession,
-)
-from kpis.queries import day_range, decayed_weight, effective_account, insert_select
+from kpis import rollups
+from kpis.models import KpiState
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +38,7 @@ EPOCH = date(1970, 1, 1)
 MAX_HALF_LIVES_FROM_REFERENCE = 900
 LOCAL_DATE_BATCH = 5000
 CHANGE_DELETE_BATCH = 500
+REBUILD_WORK_MEM = "128MB"
 
 LOCAL_DATE_COLUMNS = {
     Lead: {"created_on": "created_at", "mql_on": "mql_at", "sql_on": "sql_at", "sqo_on": "sqo_at"},
@@ -220,18 +210,24 @@ def _rebuild(workspace: Workspace, state: KpiState, ranges: list[tuple[date, dat
         or state.settings_fingerprint != fingerprint
         or any(_far_from_reference(state.decay_reference, r, workspace.half_life_days) for r in ranges)
     )
+    _tune_transaction()
     if full:
         state.decay_reference = _decay_reference()
-        for model in (DailyComponents, VisitorDay, WebSession, AccountEngagementDay):
-            model.objects.all().delete()
-        _rebuild_range(workspace, state, None, None)
+        _rebuild_span(workspace, state, rollups.Span())
     else:
         for first_day, last_day in ranges:
-            _rebuild_range(workspace, state, first_day, last_day)
+            _rebuild_span(workspace, state, rollups.Span(first_day, last_day))
     state.settings_fingerprint = fingerprint
     state.as_of = timezone.now()
     state.save()
     return RecomputeResult(full=full, ranges=() if full else tuple(ranges))
+
+
+def _tune_transaction() -> None:
+    """Room for the rebuild's hash aggregates in memory (PostgreSQL; this transaction only)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [REBUILD_WORK_MEM])
 
 
 def _far_from_reference(reference: float, day_range_: tuple[date, date], half_life_days: int) -> bool:
@@ -249,205 +245,21 @@ def _decay_reference() -> float:
     return float((_epoch_days(bounds["low"]) + _epoch_days(bounds["high"])) // 2)
 
 
-def _rebuild_range(workspace: Workspace, state: KpiState, first_day: date | None, last_day: date | None) -> None:
-    if first_day is not None:
-        DailyComponents.objects.filter(day__range=(first_day, last_day)).delete()
-        VisitorDay.objects.filter(day__range=(first_day, last_day)).delete()
-        AccountEngagementDay.objects.filter(day__range=(first_day, last_day)).delete()
-    _insert_components(workspace, first_day, last_day)
-    _insert_visitor_days(workspace, first_day, last_day)
-    _rebuild_web_sessions(workspace, first_day, last_day)
-    _insert_account_engagement(workspace, state, first_day, last_day)
-
-
-def _money_sum(field: str, condition: Q | None = None) -> Coalesce:
-    return Coalesce(Sum(field, filter=condition), Value(0), output_field=DecimalField(max_digits=18, decimal_places=2))
-
-
-def _insert_components(workspace: Workspace, first_day: date | None, last_day: date | None) -> None:
-    won = Q(status=DealStatus.WON)
-    kind_count = {
-        "emails_sent": TouchpointKind.EMAIL_SENT,
-        "email_bounces": TouchpointKind.EMAIL_BOUNCE,
-        "email_spam": TouchpointKind.EMAIL_SPAM,
-        "email_unsubscribes": TouchpointKind.EMAIL_UNSUBSCRIBE,
-        "page_views": TouchpointKind.PAGE_VIEW,
-        "content_downloads": TouchpointKind.CONTENT_DOWNLOAD,
-        "social_engagements": TouchpointKind.SOCIAL_ENGAGEMENT,
-    }
-    # (source, queryset filtered to the range, day field, campaign field, {component: aggregate})
-    sources = [
-        (
-            ComponentSource.SPEND,
-            SpendEntry.objects.filter(day_range("date", first_day, last_day)),
-            "date",
-            "campaign_id",
-            {
-                "spend": _money_sum("cost"),
-                "impressions": Coalesce(Sum("impressions"), Value(0)),
-                "clicks": Coalesce(Sum("clicks"), Value(0)),
-            },
-        ),
-        (
-            ComponentSource.LEAD_CREATED,
-            Lead.objects.filter(day_range("created_on", first_day, last_day)),
-            "created_on",
-            "source_campaign_id",
-            {
-                "leads": Count("id"),
-                "cohort_mqls": Count("id", filter=Q(mql_at__isnull=False)),
-                "cohort_sqls": Count("id", filter=Q(sql_at__isnull=False)),
-                "cohort_sqos": Count("id", filter=Q(sqo_at__isnull=False)),
-            },
-        ),
-        *[
-            (
-                source,
-                Lead.objects.filter(day_range(f"{stage}_on", first_day, last_day), **{f"{stage}_on__isnull": False}),
-                f"{stage}_on",
-                "source_campaign_id",
-                {f"{stage}s": Count("id")},
-            )
-            for source, stage in (
-                (ComponentSource.LEAD_MQL, "mql"),
-                (ComponentSource.LEAD_SQL, "sql"),
-                (ComponentSource.LEAD_SQO, "sqo"),
-            )
-        ],
-        (
-            ComponentSource.DEAL_CREATED,
-            Deal.objects.filter(day_range("created_on", first_day, last_day)),
-            "created_on",
-            "source_campaign_id",
-            {"deals_created": Count("id")},
-        ),
-        (
-            ComponentSource.DEAL_CLOSED,
-            Deal.objects.filter(
-                day_range("closed_on", first_day, last_day),
-                status__in=[DealStatus.WON, DealStatus.LOST],
-                closed_on__isnull=False,
-            ),
-            "closed_on",
-            "source_campaign_id",
-            {
-                "deals_won": Count("id", filter=won),
-                "deals_lost": Count("id", filter=Q(status=DealStatus.LOST)),
-                "won_revenue": _money_sum("amount", won),
-                "new_mrr": _money_sum("mrr", won),
-            },
-        ),
-        (
-            ComponentSource.DEAL_CHURNED,
-            Deal.objects.filter(day_range("churned_on", first_day, last_day), won, churned_on__isnull=False),
-            "churned_on",
-            "source_campaign_id",
-            {"churned_mrr": _money_sum("mrr")},
-        ),
-        (
-            ComponentSource.TOUCHPOINT,
-            Touchpoint.objects.filter(
-                day_range("occurred_on", first_day, last_day), kind__in=list(kind_count.values())
-            ),
-            "occurred_on",
-            "campaign_id",
-            {name: Count("id", filter=Q(kind=kind)) for name, kind in kind_count.items()},
-        ),
-    ]
-    for source, queryset, day_field, campaign_field, aggregates in sources:
-        grouped = (
-            queryset.order_by()
-            .values(r_day=F(day_field), r_campaign=F(campaign_field))
-            .annotate(**{f"r_{name}": aggregate for name, aggregate in aggregates.items()})
-        )
-        columns = {"day": "r_day", "campaign_id": "r_campaign", **{name: f"r_{name}" for name in aggregates}}
-        constants = {"source": source.value, **{name: 0 for name in COMPONENT_FIELDS if name not in aggregates}}
-        insert_select(DailyComponents._meta.db_table, workspace.pk, grouped, columns, constants)
-
-
-def _page_views():
-    return Touchpoint.objects.filter(kind=TouchpointKind.PAGE_VIEW)
-
-
-def _insert_visitor_days(workspace: Workspace, first_day: date | None, last_day: date | None) -> None:
-    grouped = (
-        _page_views()
-        .filter(day_range("occurred_on", first_day, last_day))
-        .exclude(visitor_id="")
-        .order_by()
-        .values(r_day=F("occurred_on"), r_visitor=F("visitor_id"), r_campaign=F("campaign_id"))
-        .annotate(r_pages=Count("id"))
+def _rebuild_span(workspace: Workspace, state: KpiState, span: rollups.Span) -> None:
+    """Every rollup of the span, in the order `kpis.rollups` explains."""
+    session_days = rollups.build_sessions(workspace.pk, span)
+    rollups.build_components(workspace.pk, span)
+    if not span.everything:
+        outside = sorted(day for day in session_days if not span.first <= day <= span.last)
+        for first_day, last_day in _merge_ranges([(day, day) for day in outside]):
+            rollups.build_components(workspace.pk, rollups.Span(first_day, last_day))
+    rollups.build_visitor_days(workspace.pk, span)
+    rollups.build_account_days(
+        workspace.pk, span, engagement_weights(workspace), state.decay_reference, workspace.half_life_days
     )
-    insert_select(
-        VisitorDay._meta.db_table,
-        workspace.pk,
-        grouped,
-        {"day": "r_day", "visitor_id": "r_visitor", "campaign_id": "r_campaign", "page_views": "r_pages"},
-    )
-
-
-def _rebuild_web_sessions(workspace: Workspace, first_day: date | None, last_day: date | None) -> None:
-    """Sessions touched by the range are rebuilt from all their page views.
-
-    A session belongs to the day of its first page view but counts its later
-    ones too, so a page view on day d can change a session that started
-    before d; those sessions are found through their page views in the range.
-    """
-    page_views = _page_views().exclude(session_id="")
-    if first_day is None:
-        sessions = page_views
+    if span.everything:
+        rollups.build_account_facts(workspace.pk, span)
     else:
-        in_range = page_views.filter(occurred_on__range=(first_day, last_day)).values("session_id")
-        WebSession.objects.filter(Q(first_day__range=(first_day, last_day)) | Q(session_id__in=in_range)).delete()
-        # After the delete: the sessions with a page view in the range, and
-        # those that started in it but now only have page views after it.
-        orphaned = page_views.filter(occurred_on__gt=last_day).exclude(
-            Exists(WebSession.objects.filter(session_id=OuterRef("session_id")))
-        )
-        sessions = page_views.filter(Q(session_id__in=in_range) | Q(session_id__in=orphaned.values("session_id")))
-    # One pass with window functions (a correlated "first page view" subquery
-    # per session is quadratic where the planner picks the wrong index).
-    by_session = {"partition_by": F("session_id")}
-    first_first = [F("occurred_at").asc(), F("external_id").asc(nulls_last=True), F("id").asc()]
-    grouped = (
-        sessions.order_by()
-        .annotate(
-            r_session=F("session_id"),
-            r_first_day=Window(Min("occurred_on"), **by_session),
-            r_pages=Window(Count("id"), **by_session),
-            r_campaign=Window(FirstValue("campaign_id"), order_by=first_first, **by_session),
-            r_rank=Window(RowNumber(), order_by=first_first, **by_session),
-        )
-        .filter(r_rank=1)
-        .values("r_session", "r_first_day", "r_pages", "r_campaign")
-    )
-    insert_select(
-        WebSession._meta.db_table,
-        workspace.pk,
-        grouped,
-        {"session_id": "r_session", "first_day": "r_first_day", "campaign_id": "r_campaign", "page_views": "r_pages"},
-    )
-
-
-def _insert_account_engagement(
-    workspace: Workspace, state: KpiState, first_day: date | None, last_day: date | None
-) -> None:
-    grouped = (
-        Touchpoint.objects.filter(day_range("occurred_on", first_day, last_day), kind__in=ENGAGEMENT_KINDS)
-        .annotate(engaged_account=effective_account())
-        .filter(engaged_account__isnull=False)
-        .order_by()
-        .values(r_account=F("engaged_account"), r_day=F("occurred_on"))
-        .annotate(
-            r_touches=Count("id"),
-            r_decayed=Sum(
-                decayed_weight(engagement_weights(workspace), state.decay_reference, workspace.half_life_days)
-            ),
-        )
-    )
-    insert_select(
-        AccountEngagementDay._meta.db_table,
-        workspace.pk,
-        grouped,
-        {"account_id": "r_account", "day": "r_day", "touches": "r_touches", "decayed_weight": "r_decayed"},
-    )
+        touched_from = datetime.combine(span.first, time.min, tzinfo=workspace.tz)
+        touched_until = datetime.combine(span.last + timedelta(days=1), time.min, tzinfo=workspace.tz)
+        rollups.build_account_facts(workspace.pk, span, touched_from.astimezone(UTC), touched_until.astimezone(UTC))

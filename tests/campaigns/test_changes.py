@@ -127,9 +127,23 @@ def test_changes_that_reroute_other_rows_mark_every_date(refs, api_client, post)
     post(api_client, "campaigns", {"external_id": "c", "name": "C", "channel": "seo"})
     assert _change_count(refs) == before + 1
     assert _last_change(refs) == (None, None)  # every date: channel narrowing moves all its rows
+    # A new target account has no touchpoints yet: nothing to recompute.
     post(api_client, "accounts", {"external_id": "a", "name": "A", "is_target": True})
+    assert _change_count(refs) == before + 1
+    # Leaving (or joining) the target list moves the account's engagement in or out of every date.
+    post(api_client, "accounts", {"external_id": "a", "name": "A", "is_target": False})
     assert _change_count(refs) == before + 2
     assert _last_change(refs) == (None, None)
+
+
+def test_a_deal_marks_its_leads_creation_day(refs, api_client, post):
+    """Winning a deal converts its lead: the lead's cohort day (lead_to_customer_rate) changes."""
+    lead = {"external_id": "l-conv", "created_at": "2024-03-10T12:00:00Z"}
+    assert post(api_client, "leads", lead).status_code == 200
+    deal = {"external_id": "d-conv", "account": "base-account", "lead": "l-conv", "amount": 5,
+            "status": "won", "created_at": "2024-06-01T12:00:00Z", "closed_at": "2024-06-05T12:00:00Z"}  # fmt: skip
+    assert post(api_client, "deals", deal).status_code == 200
+    assert _last_change(refs) == (date(2024, 3, 10), date(2024, 6, 5))
 
 
 def test_a_refused_request_records_nothing(refs, api_client, post):

@@ -14,7 +14,7 @@ from accounts.tenancy import workspace_scope
 from campaigns.changes import record_change
 from campaigns.models import DataChange, DealStatus, Lead
 from kpis import services, tasks
-from kpis.models import AccountEngagementDay, DailyComponents, KpiState, VisitorDay, WebSession
+from kpis.models import ROLLUPS, KpiState, WebSession
 from kpis.selectors import account_scores, kpis_for_period
 from kpis.services import kpis_settings_changed, recompute_pending_changes, recompute_rollups
 from tests.data_factories import (
@@ -29,7 +29,6 @@ from tests.kpis.conftest import ny
 
 pytestmark = pytest.mark.django_db
 
-ROLLUPS = (DailyComponents, VisitorDay, WebSession, AccountEngagementDay)
 JAN = (date(2026, 1, 1), date(2026, 1, 31))
 
 

@@ -5,9 +5,9 @@ Real worker process, real broker, real PostgreSQL (CI's PostgreSQL run).
 The task is stopped half-way deterministically, from the test's side and with
 no test hook in the code: a second connection inserts, without committing, the
 `WebSession` row of a new session ("late") that the rebuild is about to insert. By then
-the worker's transaction has taken the KpiState lock, deleted every rollup row
-and inserted the daily components and visitor days; its INSERT into
-`kpis_websession` waits on the unique key for our transaction. While it waits,
+the worker's transaction has taken the KpiState lock and deleted the web
+sessions (the rebuild's first step); its INSERT into `kpis_websession` waits on
+the primary key for our transaction. While it waits,
 the worker's pool child is SIGKILLed. `acks_late` + `reject_on_worker_lost`
 make the parent requeue the message; its new pool child takes it and waits for
 the KpiState lock, still held by the orphaned backend of the dead child. Our
@@ -162,12 +162,12 @@ def test_worker_killed_half_way_then_restarted_leaves_the_rollups_of_a_full_reco
 
         recompute_workspace_full_task.delay(workspace.pk)
 
-        # Half-way: rollups deleted, components and visitor days inserted, web sessions waiting on us.
+        # Half-way: web sessions deleted, their INSERT waiting on us.
         orphan_pid = None
 
         def half_way() -> bool:
             nonlocal orphan_pid
-            orphan_pid = _blocked_by(monitor, side_pid, f'INSERT INTO "{WebSession._meta.db_table}"')
+            orphan_pid = _blocked_by(monitor, side_pid, f"INSERT INTO {WebSession._meta.db_table} ")
             return orphan_pid is not None
 
         assert wait_for(half_way, timeout=WAIT), "the task never reached the web sessions: " + _worker_state(worker)

@@ -1,0 +1,436 @@
+"""Building the rollups of `kpis.models` from the campaigns tables, one local-date range at a time.
+
+Plain SQL run in the database: every build is a DELETE of the range and an
+INSERT … SELECT with GROUP BY over indexed local-date columns, on PostgreSQL
+and SQLite alike; nothing but a few dates comes back to Python. A `Span` of
+None..None is every date (the full rebuild). Each statement filters on the
+workspace itself (row-level security checks it again on PostgreSQL).
+
+The order matters within a span: sessions first (a page view can change a
+session that started on an earlier day, whose components then change too),
+then the components of the span and of those days, visitors, account days,
+and the account facts last (they read the account days).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import connection
+
+from campaigns.models import (
+    ENGAGEMENT_KINDS,
+    Account,
+    Campaign,
+    Channel,
+    Deal,
+    DealStatus,
+    Lead,
+    SpendEntry,
+    Touchpoint,
+    TouchpointKind,
+)
+from kpis.models import (
+    COMPONENT_FIELDS,
+    AccountDay,
+    AccountFacts,
+    DailyComponents,
+    VisitorDay,
+    WebSession,
+    WorkspaceDay,
+)
+from kpis.queries import MAX_DECAY_EXPONENT
+
+T = {
+    "touchpoint": Touchpoint._meta.db_table,
+    "lead": Lead._meta.db_table,
+    "deal": Deal._meta.db_table,
+    "spend": SpendEntry._meta.db_table,
+    "account": Account._meta.db_table,
+    "campaign": Campaign._meta.db_table,
+    "components": DailyComponents._meta.db_table,
+    "workspace_day": WorkspaceDay._meta.db_table,
+    "session": WebSession._meta.db_table,
+    "visitor_day": VisitorDay._meta.db_table,
+    "account_day": AccountDay._meta.db_table,
+    "facts": AccountFacts._meta.db_table,
+}
+
+
+@dataclass(frozen=True)
+class Span:
+    """Local dates first..last inclusive; both None for every date."""
+
+    first: date | None = None
+    last: date | None = None
+
+    @property
+    def everything(self) -> bool:
+        return self.first is None
+
+    def where(self, column: str) -> str:
+        """An `AND column BETWEEN first AND last` clause, or nothing for every date."""
+        return "" if self.everything else f" AND {column} BETWEEN %(first)s AND %(last)s"
+
+    def params(self, workspace_id: int, **extra: object) -> dict[str, object]:
+        return {"ws": workspace_id, "first": self.first, "last": self.last, **extra}
+
+
+def _run(sql: str, params: dict[str, object]) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
+
+
+def _quoted(values: Iterable[str]) -> str:
+    """A SQL list of our own constants (kinds, channels), never of user input."""
+    return ", ".join(f"'{value}'" for value in sorted(values))
+
+
+def epoch_days(column: str) -> str:
+    """A timestamp column as days (float) since 1970-01-01 UTC."""
+    if connection.vendor == "postgresql":
+        return f"(CAST(EXTRACT(EPOCH FROM {column}) AS DOUBLE PRECISION) / 86400.0)"
+    return f"(julianday({column}) - 2440587.5)"
+
+
+def _clamp(expression: str, bound: float) -> str:
+    low, high = ("GREATEST", "LEAST") if connection.vendor == "postgresql" else ("MAX", "MIN")
+    return f"{high}({low}({expression}, {-bound}), {bound})"
+
+
+# ---------------------------------------------------------------- web sessions
+
+
+_SESSION_PAGE_VIEWS = (
+    f"SELECT session_id FROM {T['touchpoint']} WHERE workspace_id = %(ws)s"
+    f" AND kind = '{TouchpointKind.PAGE_VIEW}' AND session_id <> ''"
+)
+
+
+def build_sessions(workspace_id: int, span: Span) -> set[date]:
+    """Rebuild the sessions with a page view in the span (all of them for every date).
+
+    A session counts all its page views and belongs to the day of the first,
+    so a page view on day d can change a session that started before d. Returns
+    the first days of the sessions removed and written, whose components change.
+    """
+    params = span.params(workspace_id)
+    if span.everything:
+        _run(f"DELETE FROM {T['session']} WHERE workspace_id = %(ws)s", params)
+        _insert_sessions("", params)
+        return set()
+    in_span = f"{_SESSION_PAGE_VIEWS}{span.where('occurred_on')}"
+    touched = f"(first_day BETWEEN %(first)s AND %(last)s OR session_id IN ({in_span}))"
+    days = {
+        row[0]
+        for row in _run(
+            f"DELETE FROM {T['session']} WHERE workspace_id = %(ws)s AND {touched} RETURNING first_day", params
+        )
+    }
+    # The sessions with a page view in the span, and those that started in it
+    # but now only have page views after it (their first one was moved or deleted).
+    orphaned = (
+        f"{_SESSION_PAGE_VIEWS} AND occurred_on > %(last)s AND NOT EXISTS (SELECT 1 FROM {T['session']} s"
+        f" WHERE s.workspace_id = %(ws)s AND s.session_id = {T['touchpoint']}.session_id)"
+    )
+    days.update(
+        row[0]
+        for row in _insert_sessions(
+            f" AND (session_id IN ({in_span}) OR session_id IN ({orphaned}))", params, returning=True
+        )
+    )
+    return days
+
+
+def _insert_sessions(condition: str, params: dict[str, object], *, returning: bool = False) -> list[tuple]:
+    # One pass with window functions: each session's first page view (ties by
+    # external_id, rows without one last), its day and its page count.
+    first_first = "occurred_at, external_id IS NULL, external_id, id"
+    sql = (
+        f"INSERT INTO {T['session']} (workspace_id, session_id, first_day, campaign_id, page_views)"
+        " SELECT %(ws)s, session_id, first_day, campaign_id, page_views FROM ("
+        " SELECT session_id, campaign_id,"
+        " MIN(occurred_on) OVER (PARTITION BY session_id) AS first_day,"
+        " COUNT(*) OVER (PARTITION BY session_id) AS page_views,"
+        f" ROW_NUMBER() OVER (PARTITION BY session_id ORDER BY {first_first}) AS position"
+        f" FROM {T['touchpoint']} WHERE workspace_id = %(ws)s AND kind = '{TouchpointKind.PAGE_VIEW}'"
+        f" AND session_id <> ''{condition}"
+        ") page_views WHERE position = 1"
+    )
+    return _run(sql + (" RETURNING first_day" if returning else ""), params)
+
+
+# ---------------------------------------------------------------- additive components
+
+
+def _social(campaign_alias: str, expression: str) -> str:
+    channels = _quoted([Channel.ORGANIC_SOCIAL, Channel.PAID_SOCIAL])
+    return f"SUM(CASE WHEN {campaign_alias}.channel IN ({channels}) THEN {expression} ELSE 0 END)"
+
+
+def _count_if(condition: str) -> str:
+    return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+
+
+def _component_sources(span: Span) -> list[tuple[str, str, str, dict[str, str]]]:
+    """(FROM … WHERE, day expression, campaign expression, {component: aggregate}) per source."""
+    won, lost = f"status = '{DealStatus.WON}'", f"status = '{DealStatus.LOST}'"
+    kinds = {
+        "emails_sent": TouchpointKind.EMAIL_SENT,
+        "email_bounces": TouchpointKind.EMAIL_BOUNCE,
+        "email_spam": TouchpointKind.EMAIL_SPAM,
+        "email_unsubscribes": TouchpointKind.EMAIL_UNSUBSCRIBE,
+        "page_views": TouchpointKind.PAGE_VIEW,
+        "content_downloads": TouchpointKind.CONTENT_DOWNLOAD,
+        "social_engagements": TouchpointKind.SOCIAL_ENGAGEMENT,
+    }
+    social = f"t.kind = '{TouchpointKind.SOCIAL_ENGAGEMENT}'"
+    lead = f"{T['lead']} WHERE workspace_id = %(ws)s"
+    deal = f"{T['deal']} WHERE workspace_id = %(ws)s"
+    return [
+        (
+            f"{T['spend']} s LEFT JOIN {T['campaign']} c ON c.id = s.campaign_id"
+            f" WHERE s.workspace_id = %(ws)s{span.where('s.date')}",
+            "s.date",
+            "s.campaign_id",
+            {
+                "spend": "SUM(s.cost)",
+                "impressions": "SUM(s.impressions)",
+                "clicks": "SUM(s.clicks)",
+                "social_channel_impressions": _social("c", "s.impressions"),
+            },
+        ),
+        (
+            f"{T['lead']} l LEFT JOIN (SELECT DISTINCT lead_id FROM {T['deal']} WHERE workspace_id = %(ws)s"
+            f" AND {won}) converted ON converted.lead_id = l.id WHERE l.workspace_id = %(ws)s"
+            f"{span.where('l.created_on')}",
+            "l.created_on",
+            "l.source_campaign_id",
+            {
+                "leads": "COUNT(*)",
+                "cohort_mqls": _count_if("l.mql_at IS NOT NULL"),
+                "cohort_sqls": _count_if("l.sql_at IS NOT NULL"),
+                "cohort_sqos": _count_if("l.sqo_at IS NOT NULL"),
+                "cohort_customers": _count_if("converted.lead_id IS NOT NULL"),
+            },
+        ),
+        *[
+            (
+                f"{lead} AND {stage}_on IS NOT NULL{span.where(f'{stage}_on')}",
+                f"{stage}_on",
+                "source_campaign_id",
+                {f"{stage}s": "COUNT(*)"},
+            )
+            for stage in ("mql", "sql", "sqo")
+        ],
+        (f"{deal}{span.where('created_on')}", "created_on", "source_campaign_id", {"deals_created": "COUNT(*)"}),
+        (
+            f"{deal} AND status IN ('{DealStatus.WON}', '{DealStatus.LOST}') AND closed_on IS NOT NULL"
+            f"{span.where('closed_on')}",
+            "closed_on",
+            "source_campaign_id",
+            {
+                "deals_won": _count_if(won),
+                "deals_lost": _count_if(lost),
+                "won_revenue": f"SUM(CASE WHEN {won} THEN amount ELSE 0 END)",
+                "new_mrr": f"SUM(CASE WHEN {won} THEN mrr ELSE 0 END)",
+            },
+        ),
+        (
+            f"{deal} AND {won} AND churned_on IS NOT NULL{span.where('churned_on')}",
+            "churned_on",
+            "source_campaign_id",
+            {"churned_mrr": "SUM(mrr)"},
+        ),
+        (
+            f"{T['touchpoint']} t LEFT JOIN {T['campaign']} c ON c.id = t.campaign_id WHERE t.workspace_id = %(ws)s"
+            f" AND t.kind IN ({_quoted(kinds.values())}){span.where('t.occurred_on')}",
+            "t.occurred_on",
+            "t.campaign_id",
+            {
+                **{name: _count_if(f"t.kind = '{kind}'") for name, kind in kinds.items()},
+                "social_channel_engagements": _social("c", f"CASE WHEN {social} THEN 1 ELSE 0 END"),
+            },
+        ),
+        (
+            f"{T['session']} WHERE workspace_id = %(ws)s{span.where('first_day')}",
+            "first_day",
+            "campaign_id",
+            {
+                "sessions": "COUNT(*)",
+                "single_page_sessions": _count_if("page_views = 1"),
+                "session_page_views": "SUM(page_views)",
+            },
+        ),
+    ]
+
+
+def build_components(workspace_id: int, span: Span) -> None:
+    """Rebuild the daily components per campaign, then the workspace's daily totals, of the span."""
+    params = span.params(workspace_id)
+    columns = ", ".join(COMPONENT_FIELDS)
+    parts = []
+    for source, day, campaign, aggregates in _component_sources(span):
+        values = ", ".join(f"{aggregates.get(name, '0')} AS {name}" for name in COMPONENT_FIELDS)
+        parts.append(
+            f"SELECT {day} AS day, {campaign} AS campaign_id, {values} FROM {source} GROUP BY {day}, {campaign}"
+        )
+    sums = ", ".join(f"SUM({name})" for name in COMPONENT_FIELDS)
+    _run(f"DELETE FROM {T['components']} WHERE workspace_id = %(ws)s{span.where('day')}", params)
+    _run(
+        f"INSERT INTO {T['components']} (workspace_id, day, campaign_id, {columns})"
+        f" SELECT %(ws)s, day, campaign_id, {sums} FROM ({' UNION ALL '.join(parts)}) parts GROUP BY day, campaign_id",
+        params,
+    )
+    _run(f"DELETE FROM {T['workspace_day']} WHERE workspace_id = %(ws)s{span.where('day')}", params)
+    _run(
+        f"INSERT INTO {T['workspace_day']} (workspace_id, day, {columns})"
+        f" SELECT %(ws)s, day, {sums} FROM {T['components']} WHERE workspace_id = %(ws)s{span.where('day')}"
+        " GROUP BY day",
+        params,
+    )
+
+
+# ---------------------------------------------------------------- visitors
+
+
+def build_visitor_days(workspace_id: int, span: Span) -> None:
+    """Rebuild the (visitor, day) rows of the span, and the previous_day of the first row after it."""
+    params = span.params(workspace_id)
+    seen = (
+        f"SELECT DISTINCT visitor_id, occurred_on AS day FROM {T['touchpoint']} WHERE workspace_id = %(ws)s"
+        f" AND kind = '{TouchpointKind.PAGE_VIEW}' AND visitor_id <> ''{span.where('occurred_on')}"
+    )
+    ordered = (
+        f"SELECT visitor_id, day, LAG(day) OVER (PARTITION BY visitor_id ORDER BY day) AS lag_day FROM ({seen}) seen"
+    )
+    insert = f"INSERT INTO {T['visitor_day']} (workspace_id, visitor_id, day, previous_day)"
+    _run(f"DELETE FROM {T['visitor_day']} WHERE workspace_id = %(ws)s{span.where('day')}", params)
+    if span.everything:
+        _run(f"{insert} SELECT %(ws)s, visitor_id, day, lag_day FROM ({ordered}) v", params)
+        return
+    before = (
+        f"(SELECT MAX(p.day) FROM {T['visitor_day']} p WHERE p.workspace_id = %(ws)s"
+        " AND p.visitor_id = v.visitor_id AND p.day < %(first)s)"
+    )
+    _run(f"{insert} SELECT %(ws)s, visitor_id, day, COALESCE(lag_day, {before}) FROM ({ordered}) v", params)
+    # The first row after the span of each visitor seen in it (before or now) points back into it.
+    table = T["visitor_day"]
+    _run(
+        f"UPDATE {table} SET previous_day = (SELECT MAX(p.day) FROM {table} p"
+        f" WHERE p.workspace_id = {table}.workspace_id AND p.visitor_id = {table}.visitor_id AND p.day < {table}.day)"
+        " WHERE workspace_id = %(ws)s AND day > %(last)s AND (previous_day BETWEEN %(first)s AND %(last)s"
+        " OR ((previous_day IS NULL OR previous_day < %(first)s) AND visitor_id IN"
+        f" (SELECT visitor_id FROM {table} WHERE workspace_id = %(ws)s AND day BETWEEN %(first)s AND %(last)s)))",
+        params,
+    )
+
+
+# ---------------------------------------------------------------- accounts
+
+
+def build_account_days(
+    workspace_id: int, span: Span, weights: dict[str, float], reference_days: float, half_life_days: float
+) -> None:
+    """Rebuild the per-(target account, day) engagement touches and decayed weights of the span.
+
+    A touchpoint's account is its account, else its lead's account (KPI_SPEC.md).
+    Only target accounts have rows: the ABM KPIs are the only readers.
+    """
+    engagement = _quoted(ENGAGEMENT_KINDS)
+    weight = "CASE t.kind " + " ".join(f"WHEN '{kind}' THEN %(w_{kind})s" for kind in sorted(ENGAGEMENT_KINDS))
+    exponent = _clamp(f"({epoch_days('t.occurred_at')} - %(reference)s) / %(half_life)s", MAX_DECAY_EXPONENT)
+    params = span.params(
+        workspace_id,
+        reference=float(reference_days),
+        half_life=float(half_life_days),
+        **{f"w_{kind}": float(weights.get(kind, 0)) for kind in ENGAGEMENT_KINDS},
+    )
+    _run(f"DELETE FROM {T['account_day']} WHERE workspace_id = %(ws)s{span.where('day')}", params)
+    _run(
+        f"INSERT INTO {T['account_day']} (workspace_id, day, account_id, touches, decayed_weight)"
+        f" SELECT %(ws)s, t.occurred_on, a.id, COUNT(*), SUM({weight} ELSE 0 END"
+        f" * POWER(CAST(2 AS DOUBLE PRECISION), {exponent}))"
+        f" FROM {T['touchpoint']} t LEFT JOIN {T['lead']} l ON l.id = t.lead_id"
+        f" JOIN {T['account']} a ON a.id = COALESCE(t.account_id, l.account_id) AND a.is_target"
+        f" WHERE t.workspace_id = %(ws)s AND t.kind IN ({engagement}){span.where('t.occurred_on')}"
+        " GROUP BY t.occurred_on, a.id",
+        params,
+    )
+
+
+def build_account_facts(
+    workspace_id: int, span: Span, touched_from: object = None, touched_until: object = None
+) -> None:
+    """Rebuild the first touch and first won deal of the accounts the span can have changed.
+
+    Those are the accounts with a touchpoint, lead or deal dated in the span,
+    and those whose first touch (at touched_from ≤ t < touched_until, the span
+    in UTC) or first won deal was in it (a row since moved or deleted); then
+    every account with a won deal and no facts gets them, from indexed
+    per-account minimums.
+    """
+    params = span.params(
+        workspace_id,
+        touched_from=connection.ops.adapt_datetimefield_value(touched_from),
+        touched_until=connection.ops.adapt_datetimefield_value(touched_until),
+    )
+    if span.everything:
+        _run(f"DELETE FROM {T['facts']} WHERE workspace_id = %(ws)s", params)
+    else:
+        in_span = " BETWEEN %(first)s AND %(last)s"
+        touchpoints = (
+            f"SELECT {{}} FROM {T['touchpoint']} t{{}} WHERE t.workspace_id = %(ws)s AND t.occurred_on{in_span}"
+        )
+        accounts = [
+            touchpoints.format("t.account_id", ""),
+            touchpoints.format("l.account_id", f" JOIN {T['lead']} l ON l.id = t.lead_id"),
+            f"SELECT account_id FROM {T['lead']} WHERE workspace_id = %(ws)s AND created_on{in_span}",
+            f"SELECT account_id FROM {T['deal']} WHERE workspace_id = %(ws)s"
+            f" AND (created_on{in_span} OR closed_on{in_span})",
+        ]
+        dated = (
+            "(first_touch_at >= %(touched_from)s AND first_touch_at < %(touched_until)s)"
+            f" OR first_won_on{in_span} OR {' OR '.join(f'account_id IN ({query})' for query in accounts)}"
+        )
+        _run(f"DELETE FROM {T['facts']} WHERE workspace_id = %(ws)s AND ({dated})", params)
+    missing = (
+        f"SELECT DISTINCT account_id FROM {T['deal']} d WHERE d.workspace_id = %(ws)s AND d.status = '{DealStatus.WON}'"
+        f" AND NOT EXISTS (SELECT 1 FROM {T['facts']} f WHERE f.workspace_id = %(ws)s AND f.account_id = d.account_id)"
+    )
+    first_won = (
+        "SELECT id, account_id, closed_at, closed_on, source_campaign_id,"
+        " ROW_NUMBER() OVER (PARTITION BY account_id ORDER BY closed_at, external_id) AS position"
+        f" FROM {T['deal']} WHERE workspace_id = %(ws)s AND status = '{DealStatus.WON}'"
+        " AND account_id IN (SELECT account_id FROM missing)"
+    )
+    _run(
+        f"WITH missing AS ({missing}) INSERT INTO {T['facts']} (workspace_id, account_id, first_touch_at,"
+        " first_won_deal_id, first_won_at, first_won_on, first_won_campaign_id, is_target)"
+        f" SELECT %(ws)s, w.account_id, {_first_touch('w.account_id')}, w.id, w.closed_at, w.closed_on,"
+        f" w.source_campaign_id, a.is_target FROM ({first_won}) w JOIN {T['account']} a ON a.id = w.account_id"
+        " WHERE w.position = 1",
+        params,
+    )
+
+
+def _first_touch(account: str) -> str:
+    """first_touch_at(account) of KPI_SPEC.md: the earliest touchpoint (its own or its leads'), lead or deal.
+
+    Four minimums, each one read from an index; the account has a deal, so
+    the last is never null (SQLite's MIN() of several values is null if any is).
+    """
+    ws = "workspace_id = %(ws)s"
+    direct = f"(SELECT MIN(occurred_at) FROM {T['touchpoint']} WHERE {ws} AND account_id = {account})"
+    via_lead = (
+        f"(SELECT MIN(t.occurred_at) FROM {T['lead']} l JOIN {T['touchpoint']} t ON t.workspace_id = %(ws)s"
+        f" AND t.lead_id = l.id AND t.account_id IS NULL WHERE l.workspace_id = %(ws)s AND l.account_id = {account})"
+    )
+    lead = f"(SELECT MIN(created_at) FROM {T['lead']} WHERE {ws} AND account_id = {account})"
+    deal = f"(SELECT MIN(created_at) FROM {T['deal']} WHERE {ws} AND account_id = {account})"
+    if connection.vendor == "postgresql":
+        return f"LEAST({direct}, {via_lead}, {lead}, {deal})"
+    return f"MIN(COALESCE({direct}, {deal}), COALESCE({via_lead}, {deal}), COALESCE({lead}, {deal}), {deal})"
