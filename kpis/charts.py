@@ -24,6 +24,7 @@ from campaigns.models import Campaign
 from kpis import presentation as p
 from kpis import selectors
 from kpis.formulas import ATTRIBUTION_MODELS
+from kpis.series import kpis_for_periods
 from kpis.views import MODEL_LABELS, DashboardState, csv_response, export_name
 
 PALETTE = ["#3b5bdb", "#f08c00", "#2b8a3e", "#c2255c", "#1098ad", "#7048e8", "#868e96"]
@@ -127,15 +128,13 @@ class ChartView(WorkspaceViewMixin, BaseLineChartView):
     def timeseries(self, metrics) -> tuple[list[str], dict[str, list]]:
         """Each metric per grain period, from the same selector and clipping as the timeseries API."""
         self.grain = p.chart_grain(self.state.period, self.state.grain)
-        labels: list[str] = []
-        values: dict[str, list] = {m: [] for m in metrics}
         period = self.state.period
-        for start, first, last in selectors.period_starts(period.first, period.last, self.grain):
-            point = selectors.kpis_for_period(self.workspace, first, last, metrics=metrics, **self.state.scope)
-            labels.append(start.isoformat())
-            for metric in metrics:
-                values[metric].append(point[metric])
-        return labels, values
+        periods = selectors.period_starts(period.first, period.last, self.grain)
+        points = kpis_for_periods(
+            self.workspace, [(first, last) for _, first, last in periods], metrics=metrics, **self.state.scope
+        )
+        labels = [start.isoformat() for start, _, _ in periods]
+        return labels, {metric: [point[metric] for point in points] for metric in metrics}
 
     def totals(self, metrics, **scope) -> dict:
         period = self.state.period

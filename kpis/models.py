@@ -74,6 +74,9 @@ class Components(Rollup):
     deals_created = models.IntegerField(default=0)
     deals_won = models.IntegerField(default=0)
     deals_lost = models.IntegerField(default=0)
+    # Won or lost deals leaving the pipeline, on the later of their creation and close days:
+    # open deals at the end of day L = Σ (deals_created − deals_closed_out) over the days up to L.
+    deals_closed_out = models.IntegerField(default=0)
     won_revenue = models.DecimalField(default=0, **MONEY)
     new_mrr = models.DecimalField(default=0, **MONEY)
     churned_mrr = models.DecimalField(default=0, **MONEY)
@@ -102,7 +105,11 @@ class DailyComponents(Components):
 
     class Meta:
         verbose_name_plural = "daily components"
-        indexes = [models.Index(fields=["workspace", "day", "campaign"], name="kpis_components_day")]
+        indexes = [
+            models.Index(fields=["workspace", "day", "campaign"], name="kpis_components_day"),
+            # Narrowed to a campaign: its running balances (MRR, open deals) read every day up to L.
+            models.Index(fields=["workspace", "campaign", "day"], name="kpis_components_campaign"),
+        ]
 
 
 class WorkspaceDay(Components):

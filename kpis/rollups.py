@@ -188,6 +188,8 @@ def _component_sources(span: Span) -> list[tuple[str, str, str, dict[str, str]]]
         "social_engagements": TouchpointKind.SOCIAL_ENGAGEMENT,
     }
     social = f"t.kind = '{TouchpointKind.SOCIAL_ENGAGEMENT}'"
+    # A deal closed before it was created (bad data) leaves the pipeline the day it enters it.
+    closed_out = "(CASE WHEN closed_on > created_on THEN closed_on ELSE created_on END)"
     lead = f"{T['lead']} WHERE workspace_id = %(ws)s"
     deal = f"{T['deal']} WHERE workspace_id = %(ws)s"
     return [
@@ -238,6 +240,13 @@ def _component_sources(span: Span) -> list[tuple[str, str, str, dict[str, str]]]
                 "won_revenue": f"SUM(CASE WHEN {won} THEN amount ELSE 0 END)",
                 "new_mrr": f"SUM(CASE WHEN {won} THEN mrr ELSE 0 END)",
             },
+        ),
+        (
+            f"{deal} AND status IN ('{DealStatus.WON}', '{DealStatus.LOST}') AND closed_on IS NOT NULL"
+            f"{span.where(closed_out)}",
+            closed_out,
+            "source_campaign_id",
+            {"deals_closed_out": "COUNT(*)"},
         ),
         (
             f"{deal} AND {won} AND churned_on IS NOT NULL{span.where('churned_on')}",

@@ -17,7 +17,6 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import TruncMonth, TruncWeek
 
 from accounts.models import Workspace
 from accounts.tenancy import require_workspace, workspace_scope
@@ -117,10 +116,10 @@ ACCOUNT_LEVEL_METRICS = frozenset(
 )
 
 # Every KPI name, in KPI_SPEC.md's order, with the query groups it needs.
-_C, _WON, _OPEN, _REC, _MAIL, _WEB, _ABM = (
+_C, _WON, _BAL, _REC, _MAIL, _WEB, _ABM = (
     "components",
     "won_deals",
-    "open_deals",
+    "balances",
     "recurring",
     "email_unique",
     "web",
@@ -157,16 +156,16 @@ METRIC_GROUPS: dict[str, frozenset[str]] = {
         ("avg_deal_size", [_C]),
         ("win_rate", [_C]),
         ("avg_sales_cycle_days", [_WON]),
-        ("open_deals", [_OPEN]),
-        ("pipeline_velocity", [_C, _WON, _OPEN]),
-        ("mrr", [_REC]),
+        ("open_deals", [_BAL]),
+        ("pipeline_velocity", [_C, _WON, _BAL]),
+        ("mrr", [_BAL]),
         ("new_mrr", [_C]),
         ("churned_mrr", [_C]),
         ("active_customers", [_REC]),
         ("customer_churn_rate", [_REC]),
         ("retention_rate", [_REC]),
-        ("arpa", [_REC]),
-        ("clv", [_REC]),
+        ("arpa", [_BAL, _REC]),
+        ("clv", [_BAL, _REC]),
         ("emails_sent", [_C]),
         ("email_bounces", [_C]),
         ("emails_delivered", [_C]),
@@ -258,7 +257,7 @@ def kpis_for_period(
     scope = Scope(campaign_id=campaign.pk if campaign is not None else None, channel=channel)
     groups = set().union(*(METRIC_GROUPS[name] for name in names)) if names else set()
     if scope.narrowed:
-        groups.discard(_ABM)
+        groups -= {_ABM, _REC}  # account-level: null when narrowed
     with workspace_scope(workspace):
         raw: dict[str, object] = {}
         for group in sorted(groups):
@@ -286,35 +285,62 @@ def _components(workspace, first_day, last_day, scope: Scope) -> dict:
     return _totals(_component_rows(scope).filter(day__range=(first_day, last_day)).aggregate(**_component_sums()))
 
 
-def _won_deals(workspace, first_day, last_day, scope: Scope) -> dict:
-    """Deals won in P beside their account's facts (first touch, first won deal: `kpis.models.AccountFacts`).
+WON_SUMS = (
+    "repeat_customer_revenue",
+    "new_customers",
+    "cycle_sum",
+    "cycle_count",
+    "target_accounts_won",
+    "abm_sum",
+    "abm_count",
+    "non_target_sum",
+    "non_target_count",
+)
+
+
+def won_deal_sums(workspace, first_day: date, last_day: date, scope: Scope, *, by_day: bool = False) -> list[tuple]:
+    """Sums over the deals won in the range, beside their account's facts (`kpis.models.AccountFacts`).
 
     One join of two small sets, in SQL: the deal is its account's first won
-    deal (a new customer) or a repeat one; its cycle starts at the account's first touch.
+    deal (a new customer) or a repeat one; its cycle starts at the account's
+    first touch. Rows of WON_SUMS, one for the range or (day, *WON_SUMS) per close day.
     """
     cycle = f"({epoch_days('d.closed_at')} - {epoch_days('f.first_touch_at')})"
     first, repeat = "d.id = f.first_won_deal_id", "d.id <> f.first_won_deal_id"
+    target, other = f"{first} AND f.is_target", f"{first} AND NOT f.is_target"
     scope_sql, scope_params = scope.sql("d.source_campaign_id")
+    day = "d.closed_on, " if by_day else ""
     sql = (
-        f"SELECT SUM(CASE WHEN {repeat} THEN d.amount ELSE 0 END), SUM(CASE WHEN {first} THEN 1 ELSE 0 END),"  # noqa: S608
-        f" AVG({cycle}), SUM(CASE WHEN {first} AND f.is_target THEN 1 ELSE 0 END),"
-        f" AVG(CASE WHEN {first} AND f.is_target THEN {cycle} END),"
-        f" AVG(CASE WHEN {first} AND NOT f.is_target THEN {cycle} END)"
+        f"SELECT {day}SUM(CASE WHEN {repeat} THEN d.amount ELSE 0 END), SUM(CASE WHEN {first} THEN 1 ELSE 0 END),"  # noqa: S608
+        f" SUM({cycle}), COUNT(*), SUM(CASE WHEN {target} THEN 1 ELSE 0 END),"
+        f" SUM(CASE WHEN {target} THEN {cycle} ELSE 0 END), SUM(CASE WHEN {target} THEN 1 ELSE 0 END),"
+        f" SUM(CASE WHEN {other} THEN {cycle} ELSE 0 END), SUM(CASE WHEN {other} THEN 1 ELSE 0 END)"
         f" FROM {Deal._meta.db_table} d JOIN {AccountFacts._meta.db_table} f"
         " ON f.workspace_id = d.workspace_id AND f.account_id = d.account_id"
         f" WHERE d.workspace_id = %s AND d.status = %s AND d.closed_on BETWEEN %s AND %s{scope_sql}"
+        + (" GROUP BY d.closed_on" if by_day else "")
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [workspace.pk, DealStatus.WON, first_day, last_day, *scope_params])
-        repeat_revenue, new_customers, cycle_days, target_won, abm_days, non_target_days = cursor.fetchone()
+        return cursor.fetchall()
+
+
+def won_deal_values(sums: dict[str, object]) -> dict[str, object]:
+    """The KPI inputs from summed WON_SUMS (means from sums and counts)."""
+    g = sums.get
     return {
-        "repeat_customer_revenue": _as_decimal(repeat_revenue),
-        "new_customers": int(new_customers or 0),
-        "avg_sales_cycle_days": _as_float(cycle_days),
-        "target_accounts_won": int(target_won or 0),
-        "abm_velocity_days": _as_float(abm_days),
-        "non_target_velocity_days": _as_float(non_target_days),
+        "repeat_customer_revenue": _as_decimal(g("repeat_customer_revenue")),
+        "new_customers": int(g("new_customers") or 0),
+        "avg_sales_cycle_days": formulas.ratio(g("cycle_sum"), g("cycle_count")),
+        "target_accounts_won": int(g("target_accounts_won") or 0),
+        "abm_velocity_days": formulas.ratio(g("abm_sum"), g("abm_count")),
+        "non_target_velocity_days": formulas.ratio(g("non_target_sum"), g("non_target_count")),
     }
+
+
+def _won_deals(workspace, first_day, last_day, scope: Scope) -> dict:
+    (row,) = won_deal_sums(workspace, first_day, last_day, scope)
+    return won_deal_values(dict(zip(WON_SUMS, row, strict=True)))
 
 
 def _as_decimal(value) -> Decimal:
@@ -324,36 +350,23 @@ def _as_decimal(value) -> Decimal:
     return Decimal(repr(value)).quantize(Decimal("0.01")) if isinstance(value, float) else Decimal(value)
 
 
-def _as_float(value) -> float | None:
-    return None if value is None else float(value)
-
-
-def _open_deals(workspace, first_day, last_day, scope: Scope) -> dict:
-    open_at_end = Deal.objects.filter(scope.q("source_campaign_id"), created_on__lte=last_day).filter(
-        Q(closed_at__isnull=True) | Q(closed_on__gt=last_day)
+def _balances(workspace, first_day, last_day, scope: Scope) -> dict:
+    """Open deals and MRR at the end of P: running sums of their daily changes up to `last_day`."""
+    totals = (
+        _component_rows(scope)
+        .filter(day__lte=last_day)
+        .aggregate(open_deals=Sum(F("deals_created") - F("deals_closed_out")), mrr=Sum(F("new_mrr") - F("churned_mrr")))
     )
-    return {"open_deals": open_at_end.count()}
-
-
-def _active_deals(before: date, inclusive: bool) -> Q:
-    """Won deals making their account a customer at midnight starting `before` (+1 day if inclusive)."""
-    if inclusive:
-        return Q(status=DealStatus.WON, closed_on__lte=before) & (Q(churned_on__isnull=True) | Q(churned_on__gt=before))
-    return Q(status=DealStatus.WON, closed_on__lt=before) & (Q(churned_on__isnull=True) | Q(churned_on__gte=before))
+    return {"open_deals": totals["open_deals"] or 0, "mrr": _as_decimal(totals["mrr"])}
 
 
 def _recurring(workspace, first_day, last_day, scope: Scope) -> dict:
-    """MRR at the end of P and, per account, whether it was a customer at the start and at the end of P."""
-    at_end = _active_deals(last_day, inclusive=True)
-    if scope.narrowed:
-        mrr = Deal.objects.filter(at_end, scope.q("source_campaign_id")).aggregate(total=Sum("mrr"))["total"]
-        return {"mrr": mrr or Decimal(0)}
+    """Per account, whether it was a customer at the start and at the end of P (workspace-wide)."""
     active_at_end = "(churned_on IS NULL OR churned_on > %(last)s)"  # closed_on <= last: the WHERE says so
     active_at_start = "closed_on < %(first)s AND (churned_on IS NULL OR churned_on >= %(first)s)"
     sql = (
-        "SELECT SUM(account_mrr), SUM(at_end), SUM(at_start), SUM(CASE WHEN at_start = 1 AND at_end = 0 THEN 1 ELSE 0 END)"  # noqa: S608
-        f" FROM (SELECT SUM(CASE WHEN {active_at_end} THEN mrr ELSE 0 END) AS account_mrr,"
-        f" MAX(CASE WHEN {active_at_end} THEN 1 ELSE 0 END) AS at_end,"
+        "SELECT SUM(at_end), SUM(at_start), SUM(CASE WHEN at_start = 1 AND at_end = 0 THEN 1 ELSE 0 END)"  # noqa: S608
+        f" FROM (SELECT MAX(CASE WHEN {active_at_end} THEN 1 ELSE 0 END) AS at_end,"
         f" MAX(CASE WHEN {active_at_start} THEN 1 ELSE 0 END) AS at_start"
         f" FROM {Deal._meta.db_table} WHERE workspace_id = %(ws)s AND status = %(won)s AND closed_on <= %(last)s"
         " GROUP BY account_id) customers"
@@ -361,9 +374,8 @@ def _recurring(workspace, first_day, last_day, scope: Scope) -> dict:
     params = {"ws": workspace.pk, "won": DealStatus.WON, "first": first_day, "last": last_day}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        mrr, active, at_start, churned = cursor.fetchone()
+        active, at_start, churned = cursor.fetchone()
     return {
-        "mrr": _as_decimal(mrr),
         "active_customers": int(active or 0),
         "active_at_start": int(at_start or 0),
         "churned_customers": int(churned or 0),
@@ -426,7 +438,7 @@ def _abm(workspace, first_day, last_day, scope: Scope) -> dict:
 _GROUP_QUERIES = {
     _C: _components,
     _WON: _won_deals,
-    _OPEN: _open_deals,
+    _BAL: _balances,
     _REC: _recurring,
     _MAIL: _email_unique,
     _WEB: _web,
@@ -692,42 +704,16 @@ def kpi_timeseries(
     channel: str | None = None,
 ) -> list[dict[str, object]]:
     """One point per period: the KPI over that period clipped to first_day..last_day."""
+    from kpis.series import kpis_for_periods  # built on this module
+
     if metric not in METRIC_GROUPS:
         raise ValueError(f"unknown metric {metric!r}")
     periods = period_starts(first_day, last_day, grain)
-    if METRIC_GROUPS[metric] == {_C}:
-        return _component_timeseries(workspace, metric, periods, grain, campaign, channel)
+    values = kpis_for_periods(
+        workspace, [(first, last) for _, first, last in periods], campaign=campaign, channel=channel, metrics=[metric]
+    )
     return [
-        {
-            "period_start": start,
-            "value": kpis_for_period(workspace, first, last, campaign=campaign, channel=channel, metrics=[metric])[
-                metric
-            ],
-        }
-        for start, first, last in periods
-    ]
-
-
-def _component_timeseries(workspace, metric, periods, grain, campaign, channel) -> list[dict[str, object]]:
-    """A KPI made of daily components only: one GROUP BY period query, whatever the number of periods."""
-    scope = Scope(campaign_id=campaign.pk if campaign is not None else None, channel=channel)
-    truncate = {"day": F("day"), "week": TruncWeek("day"), "month": TruncMonth("day")}[grain]
-    with workspace_scope(workspace):
-        rows = (
-            _component_rows(scope)
-            .filter(day__range=(periods[0][1], periods[-1][2]))
-            .annotate(period=truncate)
-            .order_by()
-            .values("period")
-            .annotate(**_component_sums())
-        )
-        by_period = {_as_date(row.pop("period")): _totals(row) for row in rows}
-    return [
-        {
-            "period_start": start,
-            "value": _assemble(workspace, by_period.get(start, {}), first, last, scope.narrowed)[metric],
-        }
-        for start, first, last in periods
+        {"period_start": start, "value": value[metric]} for (start, _, _), value in zip(periods, values, strict=True)
     ]
 
 

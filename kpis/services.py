@@ -28,7 +28,7 @@ from campaigns.models import (
     Touchpoint,
 )
 from kpis import rollups
-from kpis.models import KpiState
+from kpis.models import ROLLUPS, KpiState
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +81,25 @@ def recompute_rollups(
     ranges = None if first_day is None or last_day is None else [(first_day, last_day)]
     with workspace_scope(workspace), transaction.atomic():
         state = _locked_state(workspace)
-        return _rebuild(workspace, state, ranges)
+        result = _rebuild(workspace, state, ranges)
+    if result.full:
+        rollup_statistics_refresh()
+    return result
+
+
+def rollup_statistics_refresh() -> None:
+    """ANALYZE the rollup tables after a full rebuild replaced a workspace's rows (PostgreSQL).
+
+    Autovacuum would get there within a minute; until then the planner reads
+    stale row counts and picks plans for a table a fraction of its size. Run
+    after commit: ANALYZE inside the rebuild's transaction would hold its lock
+    (and block other workspaces' rebuilds) until the end.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    tables = ", ".join(model._meta.db_table for model in ROLLUPS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")
 
 
 def workspace_kpis_rebuild(workspace_id: int) -> None:
@@ -102,6 +120,7 @@ def workspace_kpis_rebuild(workspace_id: int) -> None:
         change_ids = list(DataChange.objects.values_list("id", flat=True))
         _rebuild(workspace, state, None)
         _delete_changes(change_ids)
+    rollup_statistics_refresh()
 
 
 def recompute_pending_changes(workspace_id: int) -> RecomputeResult | None:
@@ -126,7 +145,9 @@ def recompute_pending_changes(workspace_id: int) -> RecomputeResult | None:
         _after_changes_read(workspace_id, [change_id for change_id, _, _ in changes])
         result = _rebuild(workspace, state, ranges)
         _delete_changes([change_id for change_id, _, _ in changes])
-        return result
+    if result.full:
+        rollup_statistics_refresh()
+    return result
 
 
 def _delete_changes(ids: list[int]) -> None:

@@ -42,24 +42,33 @@ def _redis_up() -> bool:
         return False
 
 
+def web_env(bench) -> dict[str, str]:
+    """The production settings on the bench database, for the web process and the worker alike."""
+    if "web_env" not in bench.state:
+        env = dict(os.environ)
+        env.update(
+            DJANGO_SETTINGS_MODULE="config.settings.production",
+            SECRET_KEY=secrets.token_urlsafe(50),
+            ALLOWED_HOSTS="127.0.0.1",
+            DATABASE_URL=bench.database_url,
+            SECURE_SSL_REDIRECT="false",
+            DEBUG="false",
+            LOG_LEVEL="WARNING",
+            API_THROTTLE_RATE="1000000/min",
+            # Change notifications are queued for a worker, as in production, not run inside the request.
+            CELERY_BROKER_URL="redis://127.0.0.1:6379/15" if _redis_up() else "",
+        )
+        env.pop("PGOPTIONS", None)  # the bench's statement timeout is for its own figures' queries
+        bench.state["web_env"] = env
+    return bench.state["web_env"]
+
+
 def start_web(bench) -> tuple[int, subprocess.Popen]:
     """One gunicorn worker on the bench database (shared by figures through bench.state)."""
     if "web" in bench.state:
         return bench.state["web"]
     port = _free_port()
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.production",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="127.0.0.1",
-        DATABASE_URL=bench.database_url,
-        SECURE_SSL_REDIRECT="false",
-        DEBUG="false",
-        LOG_LEVEL="WARNING",
-        API_THROTTLE_RATE="1000000/min",
-        # Change notifications are queued for a worker, as in production, not run inside the request.
-        CELERY_BROKER_URL="redis://127.0.0.1:6379/15" if _redis_up() else "",
-    )
+    env = web_env(bench)
     gunicorn = Path(sys.executable).parent / "gunicorn"
     process = subprocess.Popen(  # noqa: S603
         [str(gunicorn), "config.wsgi:application", "--workers", "1", "--bind", f"127.0.0.1:{port}",

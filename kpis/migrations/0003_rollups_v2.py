@@ -72,6 +72,7 @@ class Migration(migrations.Migration):
                 ('deals_created', models.IntegerField(default=0)),
                 ('deals_won', models.IntegerField(default=0)),
                 ('deals_lost', models.IntegerField(default=0)),
+                ('deals_closed_out', models.IntegerField(default=0)),
                 ('won_revenue', models.DecimalField(decimal_places=2, default=0, max_digits=18)),
                 ('new_mrr', models.DecimalField(decimal_places=2, default=0, max_digits=18)),
                 ('churned_mrr', models.DecimalField(decimal_places=2, default=0, max_digits=18)),
@@ -93,7 +94,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name_plural': 'daily components',
-                'indexes': [models.Index(fields=['workspace', 'day', 'campaign'], name='kpis_components_day')],
+                'indexes': [models.Index(fields=['workspace', 'day', 'campaign'], name='kpis_components_day'), models.Index(fields=['workspace', 'campaign', 'day'], name='kpis_components_campaign')],
             },
         ),
         migrations.CreateModel(
@@ -141,6 +142,7 @@ class Migration(migrations.Migration):
                 ('deals_created', models.IntegerField(default=0)),
                 ('deals_won', models.IntegerField(default=0)),
                 ('deals_lost', models.IntegerField(default=0)),
+                ('deals_closed_out', models.IntegerField(default=0)),
                 ('won_revenue', models.DecimalField(decimal_places=2, default=0, max_digits=18)),
                 ('new_mrr', models.DecimalField(decimal_places=2, default=0, max_digits=18)),
                 ('churned_mrr', models.DecimalField(decimal_places=2, default=0, max_digits=18)),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -382,9 +382,14 @@ def test_money_metrics_are_two_decimal_decimals(workspace, kpis):
 
 
 @pytest.mark.parametrize("grain", ["day", "week", "month"])
-@pytest.mark.parametrize("metric", ["spend", "cpl", "ad_ctr", "unique_opens", "sessions", "mqas"])
-def test_timeseries_points_equal_the_kpis_of_each_period(ny_workspace, grain, metric):
-    """Both timeseries paths (one GROUP BY for components, per period otherwise) agree with kpis_for_period."""
+@pytest.mark.parametrize(
+    "metric",
+    ["spend", "cpl", "ad_ctr", "unique_opens", "sessions", "mqas", "cac", "avg_sales_cycle_days", "mrr",
+     "open_deals", "unique_visitors", "new_visitors", "customer_churn_rate", "clv"],
+)  # fmt: skip
+@pytest.mark.parametrize("narrowed", [False, True])
+def test_timeseries_points_equal_the_kpis_of_each_period(ny_workspace, grain, metric, narrowed):
+    """Every series path (span-wide queries summed per period, or one query per period) agrees with kpis_for_period."""
     ws = ny_workspace
     campaign = CampaignFactory(workspace=ws)
     target = AccountFactory(workspace=ws, is_target=True)
@@ -395,15 +400,20 @@ def test_timeseries_points_equal_the_kpis_of_each_period(ny_workspace, grain, me
         LeadFactory(workspace=ws, source_campaign=campaign, created_at=ny(2026, 1, day, 23, 30))
         TouchpointFactory(workspace=ws, kind="email_open", campaign=campaign, lead=LeadFactory(workspace=ws),
                           occurred_at=ny(2026, 1, day, 23, 45))  # fmt: skip
-        TouchpointFactory(workspace=ws, kind="page_view", session_id=f"s{day}", occurred_at=ny(2026, 1, day, 12))
+        TouchpointFactory(workspace=ws, kind="page_view", session_id=f"s{day}", visitor_id=f"v{day % 2}",
+                          occurred_at=ny(2026, 1, day, 12))  # fmt: skip
         TouchpointFactory(workspace=ws, kind="meeting", account=target, occurred_at=ny(2026, 1, day, 8))
+        customer = AccountFactory(workspace=ws)
+        DealFactory(workspace=ws, account=customer, source_campaign=campaign, status="won", amount=D("100"),
+                    mrr=D("10"), created_at=ny(2026, 1, day, 9), closed_at=ny(2026, 1, day, 9) + timedelta(days=1),
+                    churned_at=ny(2026, 1, day, 9) + timedelta(days=day + 1))  # fmt: skip
+        DealFactory(workspace=ws, account=customer, created_at=ny(2026, 1, day, 10))
     recompute_rollups(ws.pk)
     first, last = date(2026, 1, 2), date(2026, 2, 3)
-    points = kpi_timeseries(ws, metric, first, last, grain, campaign=campaign if metric == "spend" else None)
+    scope = {"campaign": campaign} if narrowed else {}
+    points = kpi_timeseries(ws, metric, first, last, grain, **scope)
     assert len(points) == {"day": 33, "week": 6, "month": 2}[grain]
     for point, (start, period_first, period_last) in zip(points, period_starts(first, last, grain), strict=True):
         assert point["period_start"] == start
-        expected = kpis_for_period(
-            ws, period_first, period_last, campaign=campaign if metric == "spend" else None, metrics=[metric]
-        )[metric]
+        expected = kpis_for_period(ws, period_first, period_last, metrics=[metric], **scope)[metric]
         assert point["value"] == expected
