@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from django_filters import rest_framework as filters
+from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.plumbing import get_view_model
+from rest_framework.exceptions import ValidationError
 
 from campaigns.models import Account, Campaign, Channel, Deal, DealStatus, Lead, SpendEntry, Touchpoint, TouchpointKind
 
@@ -49,8 +51,31 @@ def _updated_since() -> SinceFilter:
     )
 
 
-def _reference(field: str, what: str) -> filters.CharFilter:
-    return filters.CharFilter(field_name=f"{field}__external_id", help_text=f"The external_id of the {what}.")
+class ReferenceFilter(filters.CharFilter):
+    """Rows referring to one object, by its external_id (`referenced`; `model` is the filtered one).
+
+    An external_id unknown in the key's workspace is a 400 that names it, as
+    in a POST, rather than an empty page: a typo says so, and another
+    workspace's object is as unknown as a missing one.
+    """
+
+    def __init__(self, *, param: str, model: type, what: str, **kwargs) -> None:
+        super().__init__(field_name=f"{param}__external_id", help_text=f"The external_id of the {what}.", **kwargs)
+        self.param, self.referenced, self.what = param, model, what
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        if not self.referenced.objects.filter(external_id=value).exists():  # scoped to the key's workspace
+            raise ValidationError(
+                {self.param: [f"Unknown {self.what} “{value}”: no {self.what} with this external_id in this workspace."]}
+            )
+        return super().filter(qs, value)
+
+
+def _reference(field: str, what: str) -> ReferenceFilter:
+    model = {"campaign": Campaign, "source_campaign": Campaign, "account": Account, "lead": Lead}[field]
+    return ReferenceFilter(param=field, model=model, what=what)
 
 
 def _on_or_after(field: str, what: str) -> filters.DateFilter:

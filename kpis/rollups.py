@@ -101,6 +101,87 @@ def _clamp(expression: str, bound: float) -> str:
     return f"{high}({low}({expression}, {-bound}), {bound})"
 
 
+def _same(left: str, right: str) -> str:
+    """Null-safe equality."""
+    operator = "IS NOT DISTINCT FROM" if connection.vendor == "postgresql" else "IS"
+    return f"{left} {operator} {right}"
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """A rollup table as the writer sees it: its columns and the key among them."""
+
+    table: str
+    columns: tuple[str, ...]  # without workspace_id and id
+    key: tuple[str, ...]
+    nullable_key: tuple[str, ...] = ()
+
+    def replace_all(self, workspace_id: int, select: str, params: dict[str, object]) -> None:
+        """Make the workspace's rows those of `select` (workspace_id, *columns), writing only the differences.
+
+        The full rebuild is the nightly guard against drift: it usually finds
+        next to nothing changed. The new rows go to a temporary table (no
+        index, no WAL); rows that differ are deleted, rows not there are
+        inserted, so an unchanged rollup costs one computation and two
+        hash anti-joins, and leaves no dead rows behind.
+        """
+        columns = ", ".join(self.columns)
+        rebuilt = f"rebuilt_{self.table}"
+        keys = " AND ".join(
+            f"COALESCE(n.{c}, 0) = COALESCE(t.{c}, 0)" if c in self.nullable_key else f"n.{c} = t.{c}" for c in self.key
+        )
+        values = " AND ".join(_same(f"n.{c}", f"t.{c}") for c in self.columns if c not in self.key)
+        _run(f"DROP TABLE IF EXISTS {rebuilt}", {})
+        _run(f"CREATE TEMPORARY TABLE {rebuilt} AS SELECT workspace_id, {columns} FROM {self.table} WHERE 1 = 0", {})
+        _run(f"INSERT INTO {rebuilt} (workspace_id, {columns}) {select}", params)
+        if connection.vendor == "postgresql":
+            _run(f"ANALYZE {rebuilt}", {})  # a temporary table has no statistics for the anti-joins' plans
+        ws = {"ws": workspace_id}
+        _run(
+            f"DELETE FROM {self.table} WHERE workspace_id = %(ws)s AND NOT EXISTS (SELECT 1 FROM {rebuilt} n"
+            f" WHERE {keys.replace('t.', f'{self.table}.')}"
+            + (f" AND {values.replace('t.', f'{self.table}.')}" if values else "")
+            + ")",
+            ws,
+        )
+        _run(
+            f"INSERT INTO {self.table} (workspace_id, {columns}) SELECT n.workspace_id, {', '.join(f'n.{c}' for c in self.columns)}"
+            f" FROM {rebuilt} n WHERE NOT EXISTS (SELECT 1 FROM {self.table} t WHERE t.workspace_id = %(ws)s AND {keys})",
+            ws,
+        )
+        _run(f"DROP TABLE {rebuilt}", {})
+
+    def replace_span(self, workspace_id: int, span: Span, day_column: str, select: str, params: dict) -> None:
+        """The span's rows replaced by those of `select`; every date: `replace_all`."""
+        if span.everything:
+            self.replace_all(workspace_id, select, params)
+            return
+        _run(f"DELETE FROM {self.table} WHERE workspace_id = %(ws)s{span.where(day_column)}", params)
+        _run(f"INSERT INTO {self.table} (workspace_id, {', '.join(self.columns)}) {select}", params)
+
+
+COMPONENTS = Rollup(
+    T["components"], ("day", "campaign_id", *COMPONENT_FIELDS), ("day", "campaign_id"), ("campaign_id",)
+)
+WORKSPACE_DAYS = Rollup(T["workspace_day"], ("day", *COMPONENT_FIELDS), ("day",))
+SESSIONS = Rollup(T["session"], ("session_id", "first_day", "campaign_id", "page_views"), ("session_id",))
+VISITOR_DAYS = Rollup(T["visitor_day"], ("visitor_id", "day", "previous_day"), ("visitor_id", "day"))
+ACCOUNT_DAYS = Rollup(T["account_day"], ("day", "account_id", "touches", "decayed_weight"), ("day", "account_id"))
+FACTS = Rollup(
+    T["facts"],
+    (
+        "account_id",
+        "first_touch_at",
+        "first_won_deal_id",
+        "first_won_at",
+        "first_won_on",
+        "first_won_campaign_id",
+        "is_target",
+    ),
+    ("account_id",),
+)
+
+
 # ---------------------------------------------------------------- web sessions
 
 
@@ -119,38 +200,41 @@ def build_sessions(workspace_id: int, span: Span) -> set[date]:
     """
     params = span.params(workspace_id)
     if span.everything:
-        _run(f"DELETE FROM {T['session']} WHERE workspace_id = %(ws)s", params)
-        _insert_sessions("", params)
+        SESSIONS.replace_all(workspace_id, _session_rows(""), params)
         return set()
-    in_span = f"{_SESSION_PAGE_VIEWS}{span.where('occurred_on')}"
-    touched = f"(first_day BETWEEN %(first)s AND %(last)s OR session_id IN ({in_span}))"
+    # The sessions with a page view in the span, and those that started in it (their
+    # first page view may have moved or gone since): in a temporary table, so that
+    # every statement below reaches the sessions through the (session_id) index.
+    touched = "touched_sessions"
+    _run(f"DROP TABLE IF EXISTS {touched}", {})
+    _run(
+        f"CREATE TEMPORARY TABLE {touched} AS SELECT session_id FROM {T['session']}"
+        f" WHERE workspace_id = %(ws)s{span.where('first_day')} UNION {_SESSION_PAGE_VIEWS}{span.where('occurred_on')}",
+        params,
+    )
+    if connection.vendor == "postgresql":
+        _run(f"ANALYZE {touched}", {})
+    of_touched = f" AND session_id IN (SELECT session_id FROM {touched})"
     days = {
         row[0]
         for row in _run(
-            f"DELETE FROM {T['session']} WHERE workspace_id = %(ws)s AND {touched} RETURNING first_day", params
+            f"DELETE FROM {T['session']} WHERE workspace_id = %(ws)s{of_touched} RETURNING first_day", params
         )
     }
-    # The sessions with a page view in the span, and those that started in it
-    # but now only have page views after it (their first one was moved or deleted).
-    orphaned = (
-        f"{_SESSION_PAGE_VIEWS} AND occurred_on > %(last)s AND NOT EXISTS (SELECT 1 FROM {T['session']} s"
-        f" WHERE s.workspace_id = %(ws)s AND s.session_id = {T['touchpoint']}.session_id)"
-    )
-    days.update(
-        row[0]
-        for row in _insert_sessions(
-            f" AND (session_id IN ({in_span}) OR session_id IN ({orphaned}))", params, returning=True
-        )
-    )
+    insert = f"INSERT INTO {T['session']} (workspace_id, {', '.join(SESSIONS.columns)}) "
+    days.update(row[0] for row in _run(insert + _session_rows(of_touched) + " RETURNING first_day", params))
+    _run(f"DROP TABLE {touched}", {})
     return days
 
 
-def _insert_sessions(condition: str, params: dict[str, object], *, returning: bool = False) -> list[tuple]:
-    # One pass with window functions: each session's first page view (ties by
-    # external_id, rows without one last), its day and its page count.
+def _session_rows(condition: str) -> str:
+    """(workspace_id, session_id, first_day, campaign_id, page_views) of the sessions of the page views matched.
+
+    One pass with window functions: each session's first page view (ties by
+    external_id, rows without one last), its day and its page count.
+    """
     first_first = "occurred_at, external_id IS NULL, external_id, id"
-    sql = (
-        f"INSERT INTO {T['session']} (workspace_id, session_id, first_day, campaign_id, page_views)"
+    return (
         " SELECT %(ws)s, session_id, first_day, campaign_id, page_views FROM ("
         " SELECT session_id, campaign_id,"
         " MIN(occurred_on) OVER (PARTITION BY session_id) AS first_day,"
@@ -160,15 +244,13 @@ def _insert_sessions(condition: str, params: dict[str, object], *, returning: bo
         f" AND session_id <> ''{condition}"
         ") page_views WHERE position = 1"
     )
-    return _run(sql + (" RETURNING first_day" if returning else ""), params)
 
 
 # ---------------------------------------------------------------- additive components
 
 
-def _social(campaign_alias: str, expression: str) -> str:
-    channels = _quoted([Channel.ORGANIC_SOCIAL, Channel.PAID_SOCIAL])
-    return f"SUM(CASE WHEN {campaign_alias}.channel IN ({channels}) THEN {expression} ELSE 0 END)"
+# Components counted on the social channels' campaigns only, and the component they are a share of.
+SOCIAL_SHARES = {"social_channel_engagements": "social_engagements", "social_channel_impressions": "impressions"}
 
 
 def _count_if(condition: str) -> str:
@@ -187,23 +269,16 @@ def _component_sources(span: Span) -> list[tuple[str, str, str, dict[str, str]]]
         "content_downloads": TouchpointKind.CONTENT_DOWNLOAD,
         "social_engagements": TouchpointKind.SOCIAL_ENGAGEMENT,
     }
-    social = f"t.kind = '{TouchpointKind.SOCIAL_ENGAGEMENT}'"
     # A deal closed before it was created (bad data) leaves the pipeline the day it enters it.
     closed_out = "(CASE WHEN closed_on > created_on THEN closed_on ELSE created_on END)"
     lead = f"{T['lead']} WHERE workspace_id = %(ws)s"
     deal = f"{T['deal']} WHERE workspace_id = %(ws)s"
     return [
         (
-            f"{T['spend']} s LEFT JOIN {T['campaign']} c ON c.id = s.campaign_id"
-            f" WHERE s.workspace_id = %(ws)s{span.where('s.date')}",
-            "s.date",
-            "s.campaign_id",
-            {
-                "spend": "SUM(s.cost)",
-                "impressions": "SUM(s.impressions)",
-                "clicks": "SUM(s.clicks)",
-                "social_channel_impressions": _social("c", "s.impressions"),
-            },
+            f"{T['spend']} WHERE workspace_id = %(ws)s{span.where('date')}",
+            "date",
+            "campaign_id",
+            {"spend": "SUM(cost)", "impressions": "SUM(impressions)", "clicks": "SUM(clicks)"},
         ),
         (
             f"{T['lead']} l LEFT JOIN (SELECT DISTINCT lead_id FROM {T['deal']} WHERE workspace_id = %(ws)s"
@@ -255,14 +330,11 @@ def _component_sources(span: Span) -> list[tuple[str, str, str, dict[str, str]]]
             {"churned_mrr": "SUM(mrr)"},
         ),
         (
-            f"{T['touchpoint']} t LEFT JOIN {T['campaign']} c ON c.id = t.campaign_id WHERE t.workspace_id = %(ws)s"
-            f" AND t.kind IN ({_quoted(kinds.values())}){span.where('t.occurred_on')}",
-            "t.occurred_on",
-            "t.campaign_id",
-            {
-                **{name: _count_if(f"t.kind = '{kind}'") for name, kind in kinds.items()},
-                "social_channel_engagements": _social("c", f"CASE WHEN {social} THEN 1 ELSE 0 END"),
-            },
+            f"{T['touchpoint']} WHERE workspace_id = %(ws)s"
+            f" AND kind IN ({_quoted(kinds.values())}){span.where('occurred_on')}",
+            "occurred_on",
+            "campaign_id",
+            {name: _count_if(f"kind = '{kind}'") for name, kind in kinds.items()},
         ),
         (
             f"{T['session']} WHERE workspace_id = %(ws)s{span.where('first_day')}",
@@ -280,25 +352,31 @@ def _component_sources(span: Span) -> list[tuple[str, str, str, dict[str, str]]]
 def build_components(workspace_id: int, span: Span) -> None:
     """Rebuild the daily components per campaign, then the workspace's daily totals, of the span."""
     params = span.params(workspace_id)
-    columns = ", ".join(COMPONENT_FIELDS)
     parts = []
     for source, day, campaign, aggregates in _component_sources(span):
         values = ", ".join(f"{aggregates.get(name, '0')} AS {name}" for name in COMPONENT_FIELDS)
         parts.append(
             f"SELECT {day} AS day, {campaign} AS campaign_id, {values} FROM {source} GROUP BY {day}, {campaign}"
         )
-    sums = ", ".join(f"SUM({name})" for name in COMPONENT_FIELDS)
-    _run(f"DELETE FROM {T['components']} WHERE workspace_id = %(ws)s{span.where('day')}", params)
-    _run(
-        f"INSERT INTO {T['components']} (workspace_id, day, campaign_id, {columns})"
-        f" SELECT %(ws)s, day, campaign_id, {sums} FROM ({' UNION ALL '.join(parts)}) parts GROUP BY day, campaign_id",
-        params,
+    # The social channels' share is taken per (day, campaign), after grouping: a join of the groups, not of the rows.
+    social = _quoted([Channel.ORGANIC_SOCIAL, Channel.PAID_SOCIAL])
+    sums = ", ".join(
+        f"SUM(CASE WHEN c.channel IN ({social}) THEN parts.{SOCIAL_SHARES[name]} ELSE 0 END)"
+        if name in SOCIAL_SHARES
+        else f"SUM(parts.{name})"
+        for name in COMPONENT_FIELDS
     )
-    _run(f"DELETE FROM {T['workspace_day']} WHERE workspace_id = %(ws)s{span.where('day')}", params)
-    _run(
-        f"INSERT INTO {T['workspace_day']} (workspace_id, day, {columns})"
-        f" SELECT %(ws)s, day, {sums} FROM {T['components']} WHERE workspace_id = %(ws)s{span.where('day')}"
-        " GROUP BY day",
+    select = (
+        f"SELECT %(ws)s, parts.day, parts.campaign_id, {sums} FROM ({' UNION ALL '.join(parts)}) parts"
+        f" LEFT JOIN {T['campaign']} c ON c.id = parts.campaign_id GROUP BY parts.day, parts.campaign_id"
+    )
+    COMPONENTS.replace_span(workspace_id, span, "day", select, params)
+    totals = ", ".join(f"SUM({name})" for name in COMPONENT_FIELDS)
+    WORKSPACE_DAYS.replace_span(
+        workspace_id,
+        span,
+        "day",
+        f"SELECT %(ws)s, day, {totals} FROM {T['components']} WHERE workspace_id = %(ws)s{span.where('day')} GROUP BY day",
         params,
     )
 
@@ -316,26 +394,38 @@ def build_visitor_days(workspace_id: int, span: Span) -> None:
     ordered = (
         f"SELECT visitor_id, day, LAG(day) OVER (PARTITION BY visitor_id ORDER BY day) AS lag_day FROM ({seen}) seen"
     )
-    insert = f"INSERT INTO {T['visitor_day']} (workspace_id, visitor_id, day, previous_day)"
-    _run(f"DELETE FROM {T['visitor_day']} WHERE workspace_id = %(ws)s{span.where('day')}", params)
     if span.everything:
-        _run(f"{insert} SELECT %(ws)s, visitor_id, day, lag_day FROM ({ordered}) v", params)
+        VISITOR_DAYS.replace_all(workspace_id, f"SELECT %(ws)s, visitor_id, day, lag_day FROM ({ordered}) v", params)
         return
-    before = (
-        f"(SELECT MAX(p.day) FROM {T['visitor_day']} p WHERE p.workspace_id = %(ws)s"
-        " AND p.visitor_id = v.visitor_id AND p.day < %(first)s)"
-    )
-    _run(f"{insert} SELECT %(ws)s, visitor_id, day, COALESCE(lag_day, {before}) FROM ({ordered}) v", params)
-    # The first row after the span of each visitor seen in it (before or now) points back into it.
-    table = T["visitor_day"]
+    table, touched = T["visitor_day"], "touched_visitors"
+    # The visitors seen in the span before this rebuild or now: the first row
+    # after the span of each of them may point back into it.
+    _run(f"DROP TABLE IF EXISTS {touched}", {})
     _run(
-        f"UPDATE {table} SET previous_day = (SELECT MAX(p.day) FROM {table} p"
-        f" WHERE p.workspace_id = {table}.workspace_id AND p.visitor_id = {table}.visitor_id AND p.day < {table}.day)"
-        " WHERE workspace_id = %(ws)s AND day > %(last)s AND (previous_day BETWEEN %(first)s AND %(last)s"
-        " OR ((previous_day IS NULL OR previous_day < %(first)s) AND visitor_id IN"
-        f" (SELECT visitor_id FROM {table} WHERE workspace_id = %(ws)s AND day BETWEEN %(first)s AND %(last)s)))",
+        f"CREATE TEMPORARY TABLE {touched} AS SELECT visitor_id FROM {table} WHERE workspace_id = %(ws)s"
+        f"{span.where('day')} UNION SELECT visitor_id FROM ({seen}) seen",
         params,
     )
+    if connection.vendor == "postgresql":
+        _run(f"ANALYZE {touched}", {})
+    _run(f"DELETE FROM {table} WHERE workspace_id = %(ws)s{span.where('day')}", params)
+    before = (
+        f"(SELECT MAX(p.day) FROM {table} p WHERE p.workspace_id = %(ws)s"
+        " AND p.visitor_id = v.visitor_id AND p.day < %(first)s)"
+    )
+    _run(
+        f"INSERT INTO {table} (workspace_id, {', '.join(VISITOR_DAYS.columns)})"
+        f" SELECT %(ws)s, visitor_id, day, COALESCE(lag_day, {before}) FROM ({ordered}) v",
+        params,
+    )
+    of_visitor = f"p.workspace_id = %(ws)s AND p.visitor_id = {table}.visitor_id"
+    _run(
+        f"UPDATE {table} SET previous_day = (SELECT MAX(p.day) FROM {table} p WHERE {of_visitor} AND p.day < {table}.day)"
+        f" WHERE workspace_id = %(ws)s AND visitor_id IN (SELECT visitor_id FROM {touched})"
+        f" AND day = (SELECT MIN(p.day) FROM {table} p WHERE {of_visitor} AND p.day > %(last)s)",
+        params,
+    )
+    _run(f"DROP TABLE {touched}", {})
 
 
 # ---------------------------------------------------------------- accounts
@@ -358,10 +448,11 @@ def build_account_days(
         half_life=float(half_life_days),
         **{f"w_{kind}": float(weights.get(kind, 0)) for kind in ENGAGEMENT_KINDS},
     )
-    _run(f"DELETE FROM {T['account_day']} WHERE workspace_id = %(ws)s{span.where('day')}", params)
-    _run(
-        f"INSERT INTO {T['account_day']} (workspace_id, day, account_id, touches, decayed_weight)"
-        f" SELECT %(ws)s, t.occurred_on, a.id, COUNT(*), SUM({weight} ELSE 0 END"
+    ACCOUNT_DAYS.replace_span(
+        workspace_id,
+        span,
+        "day",
+        f"SELECT %(ws)s, t.occurred_on, a.id, COUNT(*), SUM({weight} ELSE 0 END"
         f" * POWER(CAST(2 AS DOUBLE PRECISION), {exponent}))"
         f" FROM {T['touchpoint']} t LEFT JOIN {T['lead']} l ON l.id = t.lead_id"
         f" JOIN {T['account']} a ON a.id = COALESCE(t.account_id, l.account_id) AND a.is_target"
@@ -388,41 +479,40 @@ def build_account_facts(
         touched_until=connection.ops.adapt_datetimefield_value(touched_until),
     )
     if span.everything:
-        _run(f"DELETE FROM {T['facts']} WHERE workspace_id = %(ws)s", params)
-    else:
-        in_span = " BETWEEN %(first)s AND %(last)s"
-        touchpoints = (
-            f"SELECT {{}} FROM {T['touchpoint']} t{{}} WHERE t.workspace_id = %(ws)s AND t.occurred_on{in_span}"
-        )
-        accounts = [
-            touchpoints.format("t.account_id", ""),
-            touchpoints.format("l.account_id", f" JOIN {T['lead']} l ON l.id = t.lead_id"),
-            f"SELECT account_id FROM {T['lead']} WHERE workspace_id = %(ws)s AND created_on{in_span}",
-            f"SELECT account_id FROM {T['deal']} WHERE workspace_id = %(ws)s"
-            f" AND (created_on{in_span} OR closed_on{in_span})",
-        ]
-        dated = (
-            "(first_touch_at >= %(touched_from)s AND first_touch_at < %(touched_until)s)"
-            f" OR first_won_on{in_span} OR {' OR '.join(f'account_id IN ({query})' for query in accounts)}"
-        )
-        _run(f"DELETE FROM {T['facts']} WHERE workspace_id = %(ws)s AND ({dated})", params)
-    missing = (
-        f"SELECT DISTINCT account_id FROM {T['deal']} d WHERE d.workspace_id = %(ws)s AND d.status = '{DealStatus.WON}'"
-        f" AND NOT EXISTS (SELECT 1 FROM {T['facts']} f WHERE f.workspace_id = %(ws)s AND f.account_id = d.account_id)"
+        FACTS.replace_all(workspace_id, _facts_rows(""), params)
+        return
+    in_span = " BETWEEN %(first)s AND %(last)s"
+    touchpoints = f"SELECT {{}} FROM {T['touchpoint']} t{{}} WHERE t.workspace_id = %(ws)s AND t.occurred_on{in_span}"
+    accounts = [
+        touchpoints.format("t.account_id", ""),
+        touchpoints.format("l.account_id", f" JOIN {T['lead']} l ON l.id = t.lead_id"),
+        f"SELECT account_id FROM {T['lead']} WHERE workspace_id = %(ws)s AND created_on{in_span}",
+        f"SELECT account_id FROM {T['deal']} WHERE workspace_id = %(ws)s"
+        f" AND (created_on{in_span} OR closed_on{in_span})",
+    ]
+    dated = (
+        "(first_touch_at >= %(touched_from)s AND first_touch_at < %(touched_until)s)"
+        f" OR first_won_on{in_span} OR {' OR '.join(f'account_id IN ({query})' for query in accounts)}"
     )
+    _run(f"DELETE FROM {T['facts']} WHERE workspace_id = %(ws)s AND ({dated})", params)
+    missing = (
+        f" AND NOT EXISTS (SELECT 1 FROM {T['facts']} f WHERE f.workspace_id = %(ws)s"
+        f" AND f.account_id = {T['deal']}.account_id)"
+    )
+    _run(f"INSERT INTO {T['facts']} (workspace_id, {', '.join(FACTS.columns)}) {_facts_rows(missing)}", params)
+
+
+def _facts_rows(condition: str) -> str:
+    """(workspace_id, *FACTS.columns) of the accounts with a won deal matching `condition`."""
     first_won = (
         "SELECT id, account_id, closed_at, closed_on, source_campaign_id,"
         " ROW_NUMBER() OVER (PARTITION BY account_id ORDER BY closed_at, external_id) AS position"
-        f" FROM {T['deal']} WHERE workspace_id = %(ws)s AND status = '{DealStatus.WON}'"
-        " AND account_id IN (SELECT account_id FROM missing)"
+        f" FROM {T['deal']} WHERE workspace_id = %(ws)s AND status = '{DealStatus.WON}'{condition}"
     )
-    _run(
-        f"WITH missing AS ({missing}) INSERT INTO {T['facts']} (workspace_id, account_id, first_touch_at,"
-        " first_won_deal_id, first_won_at, first_won_on, first_won_campaign_id, is_target)"
-        f" SELECT %(ws)s, w.account_id, {_first_touch('w.account_id')}, w.id, w.closed_at, w.closed_on,"
+    return (
+        f"SELECT %(ws)s, w.account_id, {_first_touch('w.account_id')}, w.id, w.closed_at, w.closed_on,"
         f" w.source_campaign_id, a.is_target FROM ({first_won}) w JOIN {T['account']} a ON a.id = w.account_id"
-        " WHERE w.position = 1",
-        params,
+        " WHERE w.position = 1"
     )
 
 
@@ -434,9 +524,13 @@ def _first_touch(account: str) -> str:
     """
     ws = "workspace_id = %(ws)s"
     direct = f"(SELECT MIN(occurred_at) FROM {T['touchpoint']} WHERE {ws} AND account_id = {account})"
+    # Per lead, its first touchpoint without an account of its own: one step along the (lead, occurred_at) index.
+    lead_first = (
+        f"(SELECT t.occurred_at FROM {T['touchpoint']} t WHERE t.workspace_id = %(ws)s AND t.lead_id = l.id"
+        " AND t.account_id IS NULL ORDER BY t.occurred_at LIMIT 1)"
+    )
     via_lead = (
-        f"(SELECT MIN(t.occurred_at) FROM {T['lead']} l JOIN {T['touchpoint']} t ON t.workspace_id = %(ws)s"
-        f" AND t.lead_id = l.id AND t.account_id IS NULL WHERE l.workspace_id = %(ws)s AND l.account_id = {account})"
+        f"(SELECT MIN({lead_first}) FROM {T['lead']} l WHERE l.workspace_id = %(ws)s AND l.account_id = {account})"
     )
     lead = f"(SELECT MIN(created_at) FROM {T['lead']} WHERE {ws} AND account_id = {account})"
     deal = f"(SELECT MIN(created_at) FROM {T['deal']} WHERE {ws} AND account_id = {account})"

@@ -2,13 +2,13 @@
 
 Coalescing: ingestion's after-commit listener (`schedule_workspace_recompute`)
 queues `kpis.recompute_workspace` with a short countdown and sets a flag
-(cache.add) that lives no longer than that countdown: the pushes of a burst
-that see the flag add nothing, and their DataChange rows, committed before
-the flag expired, so before the task starts, are consumed by that one run.
+(cache.add) that the task clears as it starts: the pushes of a burst that see
+the flag add nothing, and their DataChange rows, committed while the flag
+stood, so before the task started, are consumed by that one run.
 
 No write is lost: the task consumes only the DataChange rows it read, by id;
-a push committed during the recompute finds the flag gone (the task clears it
-as it starts, and it has expired anyway) and queues the next run; and the task
+a push committed during the recompute finds the flag gone and queues the
+next run (the flag also expires by itself, should a task be lost); and the task
 itself re-queues when rows are left at its end. Correctness does not depend
 on the cache being shared between processes; coalescing across web processes
 does (use Redis as the cache in production).
@@ -28,7 +28,9 @@ from kpis import services
 logger = logging.getLogger(__name__)
 
 # A burst of pushes within this many seconds gives one recompute.
-COALESCE_SECONDS = 1
+COALESCE_SECONDS = 0.5
+# The flag's lifetime: whole seconds (what the Redis cache keeps); the task clears it as it starts anyway.
+PENDING_FLAG_SECONDS = 1
 
 RETRY_POLICY = {
     "acks_late": True,
@@ -48,7 +50,7 @@ def _pending_key(workspace_id: int) -> str:
 
 def schedule_workspace_recompute(workspace_id: int) -> bool:
     """Queue a coalesced recompute of the workspace unless one is already queued. True if queued."""
-    if not cache.add(_pending_key(workspace_id), 1, timeout=COALESCE_SECONDS):
+    if not cache.add(_pending_key(workspace_id), 1, timeout=PENDING_FLAG_SECONDS):
         return False
     recompute_workspace_task.apply_async((workspace_id,), countdown=COALESCE_SECONDS)
     return True

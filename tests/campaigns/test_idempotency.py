@@ -67,7 +67,8 @@ def test_concurrent_retries_write_once(workspace, api_key):
 
     seed_references(workspace)
     body = json.dumps(APPENDED * 100)
-    barrier = threading.Barrier(4)
+    retries = 20
+    barrier = threading.Barrier(retries)
     answers = []
 
     def retry():
@@ -81,11 +82,12 @@ def test_concurrent_retries_write_once(workspace, api_key):
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=retry) for _ in range(4)]
+    threads = [threading.Thread(target=retry) for _ in range(retries)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    assert len(answers) == retries
     assert {status for status, _ in answers} <= {200, 409}
     assert (200, {"created": 300, "updated": 0}) in answers
     assert all(answer == {"created": 300, "updated": 0} for status, answer in answers if status == 200)

@@ -74,7 +74,9 @@ def test_filters(data, api_client):
         == 3
     )
     assert len(_results(api_client, "/api/v1/touchpoints/", campaign="ads")) == 1
-    assert _results(api_client, "/api/v1/touchpoints/", campaign="nope") == []
+    unknown = api_client.get("/api/v1/touchpoints/", {"campaign": "nope"})
+    assert unknown.status_code == 400
+    assert unknown.json()["errors"][0]["field"] == "campaign" and "nope" in unknown.json()["errors"][0]["message"]
     assert len(_results(api_client, "/api/v1/campaigns/", updated_since="2000-01-01T00:00:00Z")) == 3
     assert _results(api_client, "/api/v1/campaigns/", updated_since="2999-01-01T00:00:00Z") == []
 
