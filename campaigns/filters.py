@@ -68,7 +68,11 @@ class ReferenceFilter(filters.CharFilter):
             return qs
         if not self.referenced.objects.filter(external_id=value).exists():  # scoped to the key's workspace
             raise ValidationError(
-                {self.param: [f"Unknown {self.what} “{value}”: no {self.what} with this external_id in this workspace."]}
+                {
+                    self.param: [
+                        f"Unknown {self.what} “{value}”: no {self.what} with this external_id in this workspace."
+                    ]
+                }
             )
         return super().filter(qs, value)
 

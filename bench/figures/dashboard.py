@@ -19,7 +19,15 @@ RANGES = ("last_7", "last_30", "last_90", "ytd")
 
 
 def _client(workspace):
-    from django.test import Client
+    from django.test import Client, override_settings
+
+    # Pages render static URLs; the bench has no collectstatic manifest, so plain URLs it is.
+    override_settings(
+        STORAGES={
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        }
+    ).enable()
 
     from accounts.models import AgencyMembership
 
