@@ -144,11 +144,17 @@ class Rollup:
             + ")",
             ws,
         )
+        # The rows to add are set aside before inserting: an INSERT reading its own table
+        # (NOT EXISTS) scans what it inserts, quadratic where the planner expects an empty table.
+        missing = f"missing_{self.table}"
+        _run(f"DROP TABLE IF EXISTS {missing}", {})
         _run(
-            f"INSERT INTO {self.table} (workspace_id, {columns}) SELECT n.workspace_id, {', '.join(f'n.{c}' for c in self.columns)}"
-            f" FROM {rebuilt} n WHERE NOT EXISTS (SELECT 1 FROM {self.table} t WHERE t.workspace_id = %(ws)s AND {keys})",
+            f"CREATE TEMPORARY TABLE {missing} AS SELECT n.* FROM {rebuilt} n"
+            f" WHERE NOT EXISTS (SELECT 1 FROM {self.table} t WHERE t.workspace_id = %(ws)s AND {keys})",
             ws,
         )
+        _run(f"INSERT INTO {self.table} (workspace_id, {columns}) SELECT workspace_id, {columns} FROM {missing}", {})
+        _run(f"DROP TABLE {missing}", {})
         _run(f"DROP TABLE {rebuilt}", {})
 
     def replace_span(self, workspace_id: int, span: Span, day_column: str, select: str, params: dict) -> None:
@@ -495,11 +501,18 @@ def build_account_facts(
         f" OR first_won_on{in_span} OR {' OR '.join(f'account_id IN ({query})' for query in accounts)}"
     )
     _run(f"DELETE FROM {T['facts']} WHERE workspace_id = %(ws)s AND ({dated})", params)
-    missing = (
-        f" AND NOT EXISTS (SELECT 1 FROM {T['facts']} f WHERE f.workspace_id = %(ws)s"
-        f" AND f.account_id = {T['deal']}.account_id)"
+    # The accounts with a won deal and no facts now, set aside first (see Rollup.replace_all).
+    missing = "facts_missing"
+    _run(f"DROP TABLE IF EXISTS {missing}", {})
+    _run(
+        f"CREATE TEMPORARY TABLE {missing} AS SELECT DISTINCT account_id FROM {T['deal']} d"
+        f" WHERE d.workspace_id = %(ws)s AND d.status = '{DealStatus.WON}' AND NOT EXISTS"
+        f" (SELECT 1 FROM {T['facts']} f WHERE f.workspace_id = %(ws)s AND f.account_id = d.account_id)",
+        params,
     )
-    _run(f"INSERT INTO {T['facts']} (workspace_id, {', '.join(FACTS.columns)}) {_facts_rows(missing)}", params)
+    of_missing = f" AND account_id IN (SELECT account_id FROM {missing})"
+    _run(f"INSERT INTO {T['facts']} (workspace_id, {', '.join(FACTS.columns)}) {_facts_rows(of_missing)}", params)
+    _run(f"DROP TABLE {missing}", {})
 
 
 def _facts_rows(condition: str) -> str:

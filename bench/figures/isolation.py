@@ -1,0 +1,142 @@
+"""Figure (issue 7): one workspace flooding the API at 10× its rate limit, another's reads beside it.
+
+gunicorn with four workers and the rate limits in Redis (as in production),
+each workspace allowed FLOOD_LIMIT requests a minute. Workspace B reads
+(GET /api/v1/kpis/ for 30 days, at a steady pace inside its budget) first
+alone, then while workspace A sends ten times its budget from several
+connections: A gets 429s, and B's median latency may grow by at most 10 %.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from bench.registry import Result, Skipped, figure
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+FLOOD_LIMIT = 1200  # requests a minute per workspace
+READ_SECONDS = 12
+READ_INTERVAL = 0.1  # B: 10 requests a second, half its budget
+FLOOD_CONNECTIONS = 4
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start_server(bench) -> int:
+    from bench.figures.ingestion import _redis_up
+
+    if not _redis_up():
+        raise Skipped("no Redis on 127.0.0.1:6379 for the shared rate limits")
+    port = _free_port()
+    env = dict(os.environ)
+    env.pop("PGOPTIONS", None)
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="127.0.0.1",
+        DATABASE_URL=bench.database_url,
+        SECURE_SSL_REDIRECT="false",
+        LOG_LEVEL="ERROR",
+        API_THROTTLE_RATE=f"{FLOOD_LIMIT}/min",
+        CACHE_URL="redis://127.0.0.1:6379/12",
+        CELERY_BROKER_URL="",
+    )
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    process = subprocess.Popen(  # noqa: S603
+        [str(gunicorn), "config.wsgi:application", "--workers", "4", "--bind", f"127.0.0.1:{port}",
+         "--log-level", "error"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(bench.scratch / "isolation.log", "wb"),  # noqa: SIM115
+    )  # fmt: skip
+    bench.state.setdefault("cleanup", []).append(process.kill)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return port
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start within 60 s")
+
+
+def _reads(port: int, key: str, path: str, seconds: float) -> list[float]:
+    from bench.figures.ingestion import request
+
+    timings = []
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        started = time.perf_counter()
+        status, _body = request(port, "GET", path, key)
+        if status != 200:
+            raise RuntimeError(f"workspace B's read answered {status}")
+        timings.append((time.perf_counter() - started) * 1000)
+        time.sleep(max(0.0, READ_INTERVAL - (time.perf_counter() - started)))
+    return timings
+
+
+def _flood(port: int, key: str, stop: threading.Event, statuses: dict[int, int]) -> None:
+    from bench.figures.ingestion import request
+
+    pause = FLOOD_CONNECTIONS / (10 * FLOOD_LIMIT / 60)  # together: 10× the budget
+    while not stop.is_set():
+        started = time.perf_counter()
+        status, _body = request(port, "GET", "/api/v1/campaigns/?page_size=100", key)
+        statuses[status] = statuses.get(status, 0) + 1
+        time.sleep(max(0.0, pause - (time.perf_counter() - started)))
+
+
+@figure(
+    "isolation: B's reads while A floods at 10×",
+    unit="ms",
+    target="≤ 1.1× alone",
+    rule=lambda r: r.ratio is not None and r.ratio <= 1.1,
+    order=80,
+)
+def flood_isolation(bench) -> Result:
+    from bench.figures.ingestion import ingest_workspace
+
+    port = _start_server(bench)
+    flooder, flood_key, _generator, _bases = ingest_workspace(bench)
+    day = date.today()
+    path = f"/api/v1/kpis/?from={(day - timedelta(days=29)).isoformat()}&to={day.isoformat()}"
+    _reads(port, bench.api_key, path, 2)  # warm every worker up
+    alone = _reads(port, bench.api_key, path, READ_SECONDS)
+    stop, statuses = threading.Event(), {}
+    threads = [
+        threading.Thread(target=_flood, args=(port, flood_key, stop, statuses)) for _ in range(FLOOD_CONNECTIONS)
+    ]
+    for thread in threads:
+        thread.start()
+    time.sleep(1)
+    try:
+        flooded = _reads(port, bench.api_key, path, READ_SECONDS)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    sent = sum(statuses.values())
+    if not statuses.get(429):
+        raise RuntimeError(f"the flood was never throttled: {statuses}")
+    return Result(
+        value=statistics.median(flooded),
+        baseline=statistics.median(alone),
+        baseline_label="B alone",
+        note=f"A sent {sent / (READ_SECONDS + 1) * 60:,.0f}/min against a budget of {FLOOD_LIMIT:,}/min "
+        f"({statuses.get(429, 0):,} answered 429); B p95 {_p95(flooded):.0f} ms vs {_p95(alone):.0f} ms alone",
+    )
+
+
+def _p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1]
