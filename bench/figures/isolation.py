@@ -108,7 +108,7 @@ def flood_isolation(bench) -> Result:
     from bench.figures.ingestion import ingest_workspace
 
     port = _start_server(bench)
-    flooder, flood_key, _generator, _bases = ingest_workspace(bench)
+    _flooder, flood_key, _generator, _bases = ingest_workspace(bench)
     day = date.today()
     path = f"/api/v1/kpis/?from={(day - timedelta(days=29)).isoformat()}&to={day.isoformat()}"
     _reads(port, bench.api_key, path, 2)  # warm every worker up
