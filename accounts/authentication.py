@@ -140,7 +140,10 @@ class WorkspaceAPIMixin:
 
     def initial(self, request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
-        self.workspace = request.auth.workspace
+        try:
+            self.workspace = request.auth.workspace
+        except Workspace.DoesNotExist:  # deleted since its key was cached
+            raise exceptions.AuthenticationFailed("Invalid or revoked API key.") from None
         self._scope = ExitStack()
         self._scope.enter_context(workspace_scope(self.workspace))
 

@@ -445,27 +445,35 @@ def build_account_days(
     A touchpoint's account is its account, else its lead's account (KPI_SPEC.md).
     Only target accounts have rows: the ABM KPIs are the only readers.
     """
-    engagement = _quoted(ENGAGEMENT_KINDS)
-    weight = "CASE t.kind " + " ".join(f"WHEN '{kind}' THEN %(w_{kind})s" for kind in sorted(ENGAGEMENT_KINDS))
-    exponent = _clamp(f"({epoch_days('t.occurred_at')} - %(reference)s) / %(half_life)s", MAX_DECAY_EXPONENT)
-    params = span.params(
-        workspace_id,
-        reference=float(reference_days),
-        half_life=float(half_life_days),
-        **{f"w_{kind}": float(weights.get(kind, 0)) for kind in ENGAGEMENT_KINDS},
-    )
+    decayed, decay_params = decayed_weight_sql(weights, reference_days, half_life_days)
     ACCOUNT_DAYS.replace_span(
         workspace_id,
         span,
         "day",
-        f"SELECT %(ws)s, t.occurred_on, a.id, COUNT(*), SUM({weight} ELSE 0 END"
-        f" * POWER(CAST(2 AS DOUBLE PRECISION), {exponent}))"
-        f" FROM {T['touchpoint']} t LEFT JOIN {T['lead']} l ON l.id = t.lead_id"
-        f" JOIN {T['account']} a ON a.id = COALESCE(t.account_id, l.account_id) AND a.is_target"
-        f" WHERE t.workspace_id = %(ws)s AND t.kind IN ({engagement}){span.where('t.occurred_on')}"
+        f"SELECT %(ws)s, t.occurred_on, a.id, COUNT(*), SUM({decayed}) {TARGET_TOUCHES}{span.where('t.occurred_on')}"
         " GROUP BY t.occurred_on, a.id",
-        params,
+        span.params(workspace_id, **decay_params),
     )
+
+
+# The engagement touchpoints `t` of target accounts `a` (through the touchpoint's lead `l` when it has no account).
+TARGET_TOUCHES = (
+    f"FROM {T['touchpoint']} t LEFT JOIN {T['lead']} l ON l.id = t.lead_id"
+    f" JOIN {T['account']} a ON a.id = COALESCE(t.account_id, l.account_id) AND a.is_target"
+    f" WHERE t.workspace_id = %(ws)s AND t.kind IN ({_quoted(ENGAGEMENT_KINDS)})"
+)
+
+
+def decayed_weight_sql(weights: dict[str, float], reference_days: float, half_life_days: float) -> tuple[str, dict]:
+    """weight(kind) × 2^((occurred_at − R) / half_life) of a touchpoint `t`, as SQL and its parameters."""
+    weight = "CASE t.kind " + " ".join(f"WHEN '{kind}' THEN %(w_{kind})s" for kind in sorted(ENGAGEMENT_KINDS))
+    exponent = _clamp(f"({epoch_days('t.occurred_at')} - %(reference)s) / %(half_life)s", MAX_DECAY_EXPONENT)
+    params = {
+        "reference": float(reference_days),
+        "half_life": float(half_life_days),
+        **{f"w_{kind}": float(weights.get(kind, 0)) for kind in ENGAGEMENT_KINDS},
+    }
+    return f"{weight} ELSE 0 END * POWER(CAST(2 AS DOUBLE PRECISION), {exponent})", params
 
 
 def build_account_facts(

@@ -41,7 +41,7 @@ from kpis.models import (
     WorkspaceDay,
 )
 from kpis.queries import decayed_weight, effective_account
-from kpis.rollups import epoch_days
+from kpis.rollups import TARGET_TOUCHES, decayed_weight_sql, epoch_days
 from kpis.services import engagement_weights
 
 MONEY_METRICS = frozenset(
@@ -369,7 +369,8 @@ def _recurring(workspace, first_day, last_day, scope: Scope) -> dict:
         f" FROM (SELECT MAX(CASE WHEN {active_at_end} THEN 1 ELSE 0 END) AS at_end,"
         f" MAX(CASE WHEN {active_at_start} THEN 1 ELSE 0 END) AS at_start"
         f" FROM {Deal._meta.db_table} WHERE workspace_id = %(ws)s AND status = %(won)s AND closed_on <= %(last)s"
-        " GROUP BY account_id) customers"
+        # A deal churned before P is active at neither end.
+        " AND (churned_on IS NULL OR churned_on >= %(first)s) GROUP BY account_id) customers"
     )
     params = {"ws": workspace.pk, "won": DealStatus.WON, "first": first_day, "last": last_day}
     with connection.cursor() as cursor:
@@ -420,18 +421,46 @@ def _web(workspace, first_day, last_day, scope: Scope) -> dict:
 
 
 def _abm(workspace, first_day, last_day, scope: Scope) -> dict:
-    scores = engagement_scores(workspace, last_day)
+    """Target accounts, those engaged in P and the MQAs at its end: one pass over the target-account days.
+
+    Each account's score is its window's partial sums (and, when daylight saving
+    changed within the window, ± its raw touches at the window's start) times
+    the decay factor; compared with the threshold in SQL.
+    """
     threshold = float(workspace.mqa_threshold)
+    target_accounts = Account.objects.filter(is_target=True).count()
+    window = score_window(workspace, last_day)
+    if window is None:  # never recomputed
+        window = ScoreWindow(last_day + timedelta(days=1), end_of_day(workspace, last_day),
+                             end_of_day(workspace, last_day), 1.0, 0.0, 0.0)  # fmt: skip
+    decayed, params = decayed_weight_sql(engagement_weights(workspace), window.reference, workspace.half_life_days)
+    adapt = connection.ops.adapt_datetimefield_value
+    parts = (
+        "SELECT account_id, CASE WHEN day >= %(first)s THEN 1 ELSE 0 END AS engaged,"  # noqa: S608
+        " CASE WHEN day >= %(whole_from)s THEN decayed_weight ELSE 0 END AS in_window"
+        f" FROM {AccountDay._meta.db_table} WHERE workspace_id = %(ws)s AND day BETWEEN %(since)s AND %(last)s"
+        f" UNION ALL SELECT a.id, 0, %(sign)s * {decayed} {TARGET_TOUCHES}"
+        " AND t.occurred_at >= %(raw_from)s AND t.occurred_at < %(raw_until)s"
+    )
+    sql = (
+        "SELECT SUM(CASE WHEN engaged > 0 THEN 1 ELSE 0 END), SUM(CASE WHEN in_window * %(factor)s >= %(threshold)s"  # noqa: S608
+        " THEN 1 ELSE 0 END) FROM (SELECT SUM(engaged) AS engaged, SUM(in_window) AS in_window"
+        f" FROM ({parts}) parts GROUP BY account_id) accounts"
+    )
+    params.update(
+        ws=workspace.pk, first=first_day, last=last_day, whole_from=window.whole_from,
+        since=min(first_day, window.whole_from), sign=window.raw_sign, factor=window.factor, threshold=threshold,
+        raw_from=adapt(window.raw_from), raw_until=adapt(window.raw_until),
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        engaged, mqas = cursor.fetchone()
     return {
-        "target_accounts": Account.objects.filter(is_target=True).count(),
-        "engaged_target_accounts": AccountDay.objects.filter(day__range=(first_day, last_day))
-        .values("account_id")
-        .distinct()
-        .count(),
-        "mqas": sum(1 for score in scores.values() if score >= threshold),
-        "converted_target_accounts": AccountFacts.objects.filter(
-            account__is_target=True, first_won_on__lte=last_day
-        ).count(),
+        "target_accounts": target_accounts,
+        "engaged_target_accounts": int(engaged or 0),
+        # Every score is ≥ 0: with a threshold of 0 every target account is an MQA, engaged or not.
+        "mqas": target_accounts if threshold <= 0 else int(mqas or 0),
+        "converted_target_accounts": AccountFacts.objects.filter(is_target=True, first_won_on__lte=last_day).count(),
     }
 
 
@@ -565,31 +594,50 @@ def engagement_scores(workspace: Workspace, at: date) -> dict[int, float]:
     start, whichever reads fewer raw touchpoints (an hour's worth).
     """
     with workspace_scope(workspace):
-        state = KpiState.objects.first()
-        if state is None or state.decay_reference is None:
+        window = score_window(workspace, at)
+        if window is None:
             return {}
-        tz = workspace.tz
-        moment = end_of_day(workspace, at)
-        window_start = moment - timedelta(days=workspace.engagement_window_days)
-        boundary_day = window_start.astimezone(tz).date()
-        day_start = datetime.combine(boundary_day, time.min, tzinfo=tz).astimezone(UTC)
-        day_end = min(end_of_day(workspace, boundary_day), moment)
-        if window_start - day_start <= day_end - window_start:
-            whole_from, raw, sign = boundary_day, (day_start, window_start), -1.0
-        else:
-            whole_from, raw, sign = boundary_day + timedelta(days=1), (window_start, day_end), 1.0
         totals: dict[int, float] = dict(
-            AccountDay.objects.filter(day__gte=whole_from, day__lte=at)
+            AccountDay.objects.filter(day__gte=window.whole_from, day__lte=at)
             .values("account_id")
             .annotate(total=Sum("decayed_weight"))
             .values_list("account_id", "total")
         )
-        if raw[0] < raw[1]:
-            for account_id, total in _target_decayed_sums(workspace, state.decay_reference, *raw):
-                totals[account_id] = totals.get(account_id, 0.0) + sign * total
-        moment_days = moment.timestamp() / formulas.SECONDS_PER_DAY
-        factor = 0.5 ** ((moment_days - state.decay_reference) / workspace.half_life_days)
-        return {account_id: max(total * factor, 0.0) for account_id, total in totals.items()}
+        if window.raw_from < window.raw_until:
+            raw = _target_decayed_sums(workspace, window.reference, window.raw_from, window.raw_until)
+            for account_id, total in raw:
+                totals[account_id] = totals.get(account_id, 0.0) + window.raw_sign * total
+        return {account_id: max(total * window.factor, 0.0) for account_id, total in totals.items()}
+
+
+@dataclass(frozen=True)
+class ScoreWindow:
+    """How score(a, end of a day) is read: whole days from `whole_from`, ± raw touches in [raw_from, raw_until)."""
+
+    whole_from: date
+    raw_from: datetime
+    raw_until: datetime
+    raw_sign: float
+    reference: float
+    factor: float  # 0.5^((t − R) / half_life): turns the stored partial sums into scores at t
+
+
+def score_window(workspace: Workspace, at: date) -> ScoreWindow | None:
+    """The engagement window ending at the end of `at` (None before the first recompute)."""
+    state = KpiState.objects.first()
+    if state is None or state.decay_reference is None:
+        return None
+    tz = workspace.tz
+    moment = end_of_day(workspace, at)
+    window_start = moment - timedelta(days=workspace.engagement_window_days)
+    boundary_day = window_start.astimezone(tz).date()
+    day_start = datetime.combine(boundary_day, time.min, tzinfo=tz).astimezone(UTC)
+    day_end = min(end_of_day(workspace, boundary_day), moment)
+    moment_days = moment.timestamp() / formulas.SECONDS_PER_DAY
+    factor = 0.5 ** ((moment_days - state.decay_reference) / workspace.half_life_days)
+    if window_start - day_start <= day_end - window_start:
+        return ScoreWindow(boundary_day, day_start, window_start, -1.0, state.decay_reference, factor)
+    return ScoreWindow(boundary_day + timedelta(days=1), window_start, day_end, 1.0, state.decay_reference, factor)
 
 
 def _target_decayed_sums(workspace: Workspace, reference: float, since: datetime, until: datetime):

@@ -81,3 +81,21 @@ def test_workspace_scope_is_gone_after_an_api_request(api_client):
 
     api_client.get(URL)
     assert current_workspace() is None
+
+
+def test_with_a_shared_cache_a_known_key_costs_no_query_and_revocation_still_applies(client, workspace, settings):
+    from django.core.cache import cache
+    from django.test.utils import CaptureQueriesContext
+
+    settings.CACHE_URL = "redis://shared.example/0"  # what makes the app trust the cache across processes
+    cache.clear()
+    key, raw = api_key_create(workspace=workspace, name="k")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    assert client.get(URL, **auth).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(URL, **auth).status_code == 200
+    assert not [q for q in queries.captured_queries if "accounts_apikey" in q["sql"]]
+    forged = f"mk_{key.prefix}_{'A' * 43}"  # the cached row still checks the secret
+    assert client.get(URL, HTTP_AUTHORIZATION=f"Bearer {forged}").status_code == 401
+    api_key_revoke(key=key)
+    assert client.get(URL, **auth).status_code == 401
