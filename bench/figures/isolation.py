@@ -60,7 +60,14 @@ def _start_server(bench) -> int:
          "--log-level", "error"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(bench.scratch / "isolation.log", "wb"),  # noqa: SIM115
     )  # fmt: skip
-    bench.state.setdefault("cleanup", []).append(process.kill)
+    def stop() -> None:
+        process.terminate()  # the master stops its workers; a SIGKILL would orphan them
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+    bench.state.setdefault("cleanup", []).append(stop)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
