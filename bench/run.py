@@ -113,11 +113,19 @@ class Bench:
 
         started = time.perf_counter()
         with self.cursor() as cursor:
-            counts = load_copy(
-                cursor, workspace.pk, generator, tables=tables or TABLES, tee=tee, progress=progress, id_bases=id_bases
-            )
-            elapsed = time.perf_counter() - started
-            cursor.execute("ANALYZE")
+            # A figure's statement timeout guards its queries, not a COPY of millions of rows (SCALING's 4×).
+            cursor.execute("SHOW statement_timeout")
+            (timeout,) = cursor.fetchone()
+            cursor.execute("SET statement_timeout = 0")
+            try:
+                counts = load_copy(
+                    cursor, workspace.pk, generator, tables=tables or TABLES, tee=tee, progress=progress,
+                    id_bases=id_bases,
+                )  # fmt: skip
+                elapsed = time.perf_counter() - started
+                cursor.execute("ANALYZE")
+            finally:
+                cursor.execute("SELECT set_config('statement_timeout', %s, false)", [timeout])
         return counts, elapsed
 
 

@@ -231,7 +231,6 @@ class Touchpoint(WorkspaceOwned):
         ]
         indexes = [
             models.Index(fields=["workspace", "occurred_on", "kind"]),
-            models.Index(fields=["workspace", "kind", "occurred_at"]),
             models.Index(fields=["workspace", "account", "occurred_at"]),
             models.Index(fields=["workspace", "lead", "occurred_at"]),
             # Web sessions are rebuilt by session: their page views, wherever they fall in time.

@@ -431,8 +431,8 @@ def _abm(workspace, first_day, last_day, scope: Scope) -> dict:
     target_accounts = Account.objects.filter(is_target=True).count()
     window = score_window(workspace, last_day)
     if window is None:  # never recomputed
-        window = ScoreWindow(last_day + timedelta(days=1), end_of_day(workspace, last_day),
-                             end_of_day(workspace, last_day), 1.0, 0.0, 0.0)  # fmt: skip
+        never = end_of_day(workspace, last_day)
+        window = ScoreWindow(last_day + timedelta(days=1), never, never, 1.0, 0.0, 0.0, last_day)
     decayed, params = decayed_weight_sql(engagement_weights(workspace), window.reference, workspace.half_life_days)
     adapt = connection.ops.adapt_datetimefield_value
     parts = (
@@ -440,7 +440,7 @@ def _abm(workspace, first_day, last_day, scope: Scope) -> dict:
         " CASE WHEN day >= %(whole_from)s THEN decayed_weight ELSE 0 END AS in_window"
         f" FROM {AccountDay._meta.db_table} WHERE workspace_id = %(ws)s AND day BETWEEN %(since)s AND %(last)s"
         f" UNION ALL SELECT a.id, 0, %(sign)s * {decayed} {TARGET_TOUCHES}"
-        " AND t.occurred_at >= %(raw_from)s AND t.occurred_at < %(raw_until)s"
+        " AND t.occurred_on = %(raw_day)s AND t.occurred_at >= %(raw_from)s AND t.occurred_at < %(raw_until)s"
     )
     sql = (
         "SELECT SUM(CASE WHEN engaged > 0 THEN 1 ELSE 0 END), SUM(CASE WHEN in_window * %(factor)s >= %(threshold)s"  # noqa: S608
@@ -450,7 +450,7 @@ def _abm(workspace, first_day, last_day, scope: Scope) -> dict:
     params.update(
         ws=workspace.pk, first=first_day, last=last_day, whole_from=window.whole_from,
         since=min(first_day, window.whole_from), sign=window.raw_sign, factor=window.factor, threshold=threshold,
-        raw_from=adapt(window.raw_from), raw_until=adapt(window.raw_until),
+        raw_from=adapt(window.raw_from), raw_until=adapt(window.raw_until), raw_day=window.raw_day,
     )  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -604,7 +604,7 @@ def engagement_scores(workspace: Workspace, at: date) -> dict[int, float]:
             .values_list("account_id", "total")
         )
         if window.raw_from < window.raw_until:
-            raw = _target_decayed_sums(workspace, window.reference, window.raw_from, window.raw_until)
+            raw = _target_decayed_sums(workspace, window)
             for account_id, total in raw:
                 totals[account_id] = totals.get(account_id, 0.0) + window.raw_sign * total
         return {account_id: max(total * window.factor, 0.0) for account_id, total in totals.items()}
@@ -616,10 +616,11 @@ class ScoreWindow:
 
     whole_from: date
     raw_from: datetime
-    raw_until: datetime
+    raw_until: datetime  # both within one local day, `raw_day`
     raw_sign: float
     reference: float
     factor: float  # 0.5^((t − R) / half_life): turns the stored partial sums into scores at t
+    raw_day: date
 
 
 def score_window(workspace: Workspace, at: date) -> ScoreWindow | None:
@@ -636,19 +637,26 @@ def score_window(workspace: Workspace, at: date) -> ScoreWindow | None:
     moment_days = moment.timestamp() / formulas.SECONDS_PER_DAY
     factor = 0.5 ** ((moment_days - state.decay_reference) / workspace.half_life_days)
     if window_start - day_start <= day_end - window_start:
-        return ScoreWindow(boundary_day, day_start, window_start, -1.0, state.decay_reference, factor)
-    return ScoreWindow(boundary_day + timedelta(days=1), window_start, day_end, 1.0, state.decay_reference, factor)
+        return ScoreWindow(boundary_day, day_start, window_start, -1.0, state.decay_reference, factor, boundary_day)
+    return ScoreWindow(
+        boundary_day + timedelta(days=1), window_start, day_end, 1.0, state.decay_reference, factor, boundary_day
+    )
 
 
-def _target_decayed_sums(workspace: Workspace, reference: float, since: datetime, until: datetime):
-    """(target account, Σ decayed weight) of the engagement touchpoints with since ≤ occurred_at < until."""
+def _target_decayed_sums(workspace: Workspace, window: ScoreWindow):
+    """(target account, Σ decayed weight) of the engagement touchpoints of the window's raw stretch."""
     return (
-        Touchpoint.objects.filter(kind__in=ENGAGEMENT_KINDS, occurred_at__gte=since, occurred_at__lt=until)
+        Touchpoint.objects.filter(
+            kind__in=ENGAGEMENT_KINDS,
+            occurred_on=window.raw_day,
+            occurred_at__gte=window.raw_from,
+            occurred_at__lt=window.raw_until,
+        )
         .annotate(engaged_account=effective_account())
         .filter(engaged_account__in=Account.objects.filter(is_target=True).values("id"))
         .order_by()
         .values("engaged_account")
-        .annotate(total=Sum(decayed_weight(engagement_weights(workspace), reference, workspace.half_life_days)))
+        .annotate(total=Sum(decayed_weight(engagement_weights(workspace), window.reference, workspace.half_life_days)))
         .values_list("engaged_account", "total")
     )
 

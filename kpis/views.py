@@ -31,7 +31,6 @@ from accounts.roles import Can
 from accounts.tenancy import workspace_scope
 from accounts.views import HomeView
 from campaigns.models import (
-    ENGAGEMENT_KINDS,
     Account,
     Campaign,
     Channel,
@@ -43,7 +42,7 @@ from campaigns.models import (
 from kpis import presentation as p
 from kpis import selectors
 from kpis.formulas import ATTRIBUTION_MODELS
-from kpis.queries import effective_account
+from kpis.models import AccountDay
 from kpis.targets import Target, TargetPeriodKind, target_delete, target_list, target_set, targets_for_period
 
 PAGE_SIZE = 50
@@ -923,16 +922,12 @@ class AbmView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
             accounts = list(
                 Account.objects.filter(is_target=True).order_by("name").values("id", "external_id", "name", "domain")
             )
+            # The last day with engagement, from the target-account days rollup (not a scan of every touchpoint).
             last_touch = dict(
-                Touchpoint.objects.filter(
-                    kind__in=ENGAGEMENT_KINDS, occurred_at__lt=selectors.end_of_day(ws, period.last)
-                )
-                .filter(Q(account__is_target=True) | Q(account__isnull=True, lead__account__is_target=True))
-                .annotate(engaged=effective_account())
-                .order_by()
-                .values("engaged")
-                .annotate(last=Max("occurred_at"))
-                .values_list("engaged", "last")
+                AccountDay.objects.filter(day__lte=period.last)
+                .values("account_id")
+                .annotate(last=Max("day"))
+                .values_list("account_id", "last")
             )
         rows = []
         for account in accounts:

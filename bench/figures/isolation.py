@@ -60,6 +60,7 @@ def _start_server(bench) -> int:
          "--log-level", "error"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(bench.scratch / "isolation.log", "wb"),  # noqa: SIM115
     )  # fmt: skip
+
     def stop() -> None:
         process.terminate()  # the master stops its workers; a SIGKILL would orphan them
         try:
