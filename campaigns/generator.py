@@ -44,6 +44,10 @@ class Scale:
     touchpoints: int
     days: int
 
+    def longer(self, factor: int) -> Scale:
+        """`factor` times the history at the same daily volume (the bench's freshness against history)."""
+        return replace(self.times(factor), campaigns=self.campaigns * factor, days=self.days * factor)
+
     def times(self, factor: int) -> Scale:
         """The same history with `factor` times the volume (the bench's scaling figures)."""
         return replace(
