@@ -15,6 +15,22 @@ from django.conf import settings
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def broker_reset() -> None:
+    """An empty broker: the queue purged and, on Redis, the transport's unacked messages dropped too.
+
+    A worker killed or stopped mid-task (here or in an earlier run on the same
+    Redis database) leaves its message in the `unacked` hash; the next worker
+    restores it once the visibility timeout has passed, and it would run
+    inside a later test.
+    """
+    from config.celery_app import app
+
+    app.control.purge()
+    if settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        with app.connection_for_write() as connection:
+            connection.default_channel.client.delete("unacked", "unacked_index", "unacked_mutex")
+
+
 def database_url_of_test_db() -> str:
     db = settings.DATABASES["default"]
     if db["ENGINE"].endswith("sqlite3"):

@@ -97,3 +97,16 @@ def other_api_client(other_api_key) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {other_api_key}")
     return client
+
+
+@pytest.fixture
+def real_broker():
+    """Tasks through the configured broker (not eager), starting from an empty one."""
+    from config.celery_app import app
+    from tests.broker import broker_reset
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    broker_reset()
+    yield
+    app.conf.task_always_eager = eager

@@ -6,7 +6,6 @@ from django.core import mail
 
 from accounts.models import Invitation
 from accounts.services import invitation_create
-from config.celery_app import app
 from tests.broker import celery_worker, wait_for
 
 pytestmark = [
@@ -17,15 +16,6 @@ pytestmark = [
         reason="a worker process needs a shared database server",
     ),
 ]
-
-
-@pytest.fixture
-def real_broker():
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    app.control.purge()
-    yield
-    app.conf.task_always_eager = eager
 
 
 @pytest.mark.django_db(transaction=True)
