@@ -37,6 +37,9 @@ VARIABLES: dict[str, Variable] = {
         ),
         Variable("CELERY_RESULT_BACKEND", "", "result backend URL; empty = no results are stored"),
         Variable(
+            "CELERY_QUEUE", "celery", "queue the tasks go to and workers read; one per deployment sharing a broker"
+        ),
+        Variable(
             "EMAIL_URL",
             "console://",
             "outgoing mail: console:// prints mail; smtp://user:pass@host:587 or smtp+tls://... sends it",

@@ -1,22 +1,25 @@
 """Celery tasks of the KPI engine: ids in, explicitly named, idempotent.
 
 Coalescing: ingestion's after-commit listener (`schedule_workspace_recompute`)
-queues `kpis.recompute_workspace` with a short countdown and sets a flag
-(cache.add) that the task clears as it starts: the pushes of a burst that see
-the flag add nothing, and their DataChange rows, committed while the flag
-stood, so before the task started, are consumed by that one run.
+queues `kpis.recompute_workspace` to start COALESCE_SECONDS later and notes
+that start time in the cache. A push that finds a noted start still ahead
+adds nothing: its DataChange rows are committed (the listener runs after
+commit), so the queued run, which cannot start before its time, reads them.
+A push that finds the start passed (the run may be reading already) queues
+the next run. The task also clears the note as it starts, for runs that
+start at once (in-process, with no broker).
 
-No write is lost: the task consumes only the DataChange rows it read, by id;
-a push committed during the recompute finds the flag gone and queues the
-next run (the flag also expires by itself, should a task be lost); and the task
-itself re-queues when rows are left at its end. Correctness does not depend
-on the cache being shared between processes; coalescing across web processes
-does (use Redis as the cache in production).
+No write is lost, and this does not depend on the cache being shared between
+processes (only the coalescing across web processes does: use Redis as the
+cache in production): the task consumes only the DataChange rows it read, by
+id, and re-queues itself when rows are left at its end.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from datetime import UTC, datetime
 
 from celery import shared_task
 from django.core.cache import cache
@@ -29,8 +32,10 @@ logger = logging.getLogger(__name__)
 
 # A burst of pushes within this many seconds gives one recompute.
 COALESCE_SECONDS = 0.5
-# The flag's lifetime: whole seconds (what the Redis cache keeps); the task clears it as it starts anyway.
+# How long the cache keeps a noted start: whole seconds (what the Redis cache keeps), past the start itself.
 PENDING_FLAG_SECONDS = 1
+# A queued run is trusted to be still ahead only this much before its start (clocks of web and worker hosts).
+CLOCK_MARGIN_SECONDS = 0.1
 
 RETRY_POLICY = {
     "acks_late": True,
@@ -49,17 +54,23 @@ def _pending_key(workspace_id: int) -> str:
 
 
 def schedule_workspace_recompute(workspace_id: int) -> bool:
-    """Queue a coalesced recompute of the workspace unless one is already queued. True if queued."""
-    if not cache.add(_pending_key(workspace_id), 1, timeout=PENDING_FLAG_SECONDS):
-        return False
-    recompute_workspace_task.apply_async((workspace_id,), countdown=COALESCE_SECONDS)
+    """Queue a coalesced recompute of the workspace unless a queued one has yet to start. True if queued."""
+    key = _pending_key(workspace_id)
+    now = time.time()
+    start = now + COALESCE_SECONDS
+    if not cache.add(key, start, timeout=PENDING_FLAG_SECONDS):
+        queued_start = cache.get(key)
+        if queued_start is not None and now < queued_start - CLOCK_MARGIN_SECONDS:
+            return False
+        cache.set(key, start, timeout=PENDING_FLAG_SECONDS)
+    recompute_workspace_task.apply_async((workspace_id,), eta=datetime.fromtimestamp(start, UTC))
     return True
 
 
 @shared_task(name="kpis.recompute_workspace", **RETRY_POLICY)
 def recompute_workspace_task(workspace_id: int) -> None:
     """Rebuild the rollups of the dates that changed since the last recompute."""
-    cache.delete(_pending_key(workspace_id))
+    cache.delete(_pending_key(workspace_id))  # for runs that start at once (in-process), before their noted start
     services.recompute_pending_changes(workspace_id)
     if services.pending_changes_exist(workspace_id):
         schedule_workspace_recompute(workspace_id)

@@ -49,6 +49,7 @@ def celery_worker(
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": database_url_of_test_db(),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
         **(extra_env or {}),
     }
     log = open(ROOT / ".pytest-worker.log", "w")  # noqa: SIM115

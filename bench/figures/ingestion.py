@@ -57,6 +57,8 @@ def web_env(bench) -> dict[str, str]:
             API_THROTTLE_RATE="1000000/min",
             # Change notifications are queued for a worker, as in production, not run inside the request.
             CELERY_BROKER_URL="redis://127.0.0.1:6379/15" if _redis_up() else "",
+            # A queue of this run's own: another bench on the same Redis must not take its tasks.
+            CELERY_QUEUE=f"bench-{secrets.token_hex(4)}",
         )
         env.pop("PGOPTIONS", None)  # the bench's statement timeout is for its own figures' queries
         bench.state["web_env"] = env

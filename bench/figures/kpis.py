@@ -339,7 +339,7 @@ def start_worker(bench):
     subprocess.run([str(celery), "-A", "config", "purge", "-f"], cwd=ROOT, env=env, capture_output=True, check=False)  # noqa: S603
     log = open(bench.scratch / "worker.log", "wb")  # noqa: SIM115
     process = subprocess.Popen(  # noqa: S603
-        [str(celery), "-A", "config", "worker", "--concurrency=1", "--loglevel=WARNING",
+        [str(celery), "-A", "config", "worker", "--concurrency=1", "--loglevel=INFO",
          "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip

@@ -1,5 +1,7 @@
 """Test settings: the same stack as local, with fast hashing and captured mail."""
 
+import os
+
 from config.settings.base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -11,3 +13,5 @@ STORAGES = {
 AXES_ENABLED = True
 # Tasks run in-process in tests; the broker test switches this off for itself.
 CELERY_TASK_ALWAYS_EAGER = True
+# A queue of this test run's own (its workers are told it), so two runs on one Redis never swap tasks.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", f"test-{os.getpid()}")

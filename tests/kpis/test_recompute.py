@@ -115,12 +115,17 @@ def test_pending_changes_are_consumed_once(workspace):
 
 
 def test_a_burst_of_pushes_queues_one_recompute(workspace, django_capture_on_commit_callbacks):
-    with mock.patch.object(tasks.recompute_workspace_task, "apply_async") as queued:
+    clock = [1_000_000.0]
+    with (
+        mock.patch.object(tasks.recompute_workspace_task, "apply_async") as queued,
+        mock.patch.object(tasks.time, "time", lambda: clock[0]),
+    ):
         with django_capture_on_commit_callbacks(execute=True):
             for day in range(1, 6):
                 record_change(workspace=workspace, days=[date(2026, 1, day)])
+                clock[0] += 0.05
         assert queued.call_count == 1
-        assert queued.call_args.kwargs["countdown"] == tasks.COALESCE_SECONDS
+        assert queued.call_args.kwargs["eta"].timestamp() == pytest.approx(1_000_000.0 + tasks.COALESCE_SECONDS)
         # the queued task runs: it clears the flag, so the next push queues again
         tasks.recompute_workspace_task.run(workspace.pk)
         with django_capture_on_commit_callbacks(execute=True):
@@ -128,6 +133,29 @@ def test_a_burst_of_pushes_queues_one_recompute(workspace, django_capture_on_com
         assert queued.call_count == 2
     with workspace_scope(workspace):
         assert DataChange.objects.count() == 1  # the 5 of the burst were consumed by the one run
+
+
+def test_a_push_after_the_queued_start_queues_again_even_if_the_worker_never_touched_the_cache(
+    workspace, django_capture_on_commit_callbacks
+):
+    # A worker with a cache of its own (no CACHE_URL) cannot clear the web process's note: the run may be
+    # reading already once its start has passed, so a push committed then must queue the next run.
+    clock = [1_000_000.0]
+    with (
+        mock.patch.object(tasks.recompute_workspace_task, "apply_async") as queued,
+        mock.patch.object(tasks.time, "time", lambda: clock[0]),
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            record_change(workspace=workspace, days=[date(2026, 1, 1)])
+        clock[0] += tasks.COALESCE_SECONDS - tasks.CLOCK_MARGIN_SECONDS - 0.01
+        with django_capture_on_commit_callbacks(execute=True):
+            record_change(workspace=workspace, days=[date(2026, 1, 2)])
+        assert queued.call_count == 1  # still ahead of the queued start: coalesced
+        clock[0] += 0.02
+        with django_capture_on_commit_callbacks(execute=True):
+            record_change(workspace=workspace, days=[date(2026, 1, 3)])
+        assert queued.call_count == 2
+        assert queued.call_args.kwargs["eta"].timestamp() == pytest.approx(clock[0] + tasks.COALESCE_SECONDS)
 
 
 def test_a_write_during_a_recompute_is_left_for_the_next_one(workspace, django_capture_on_commit_callbacks):
