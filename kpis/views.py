@@ -125,6 +125,11 @@ class DashboardState:
     def query(self, **overrides) -> str:
         return urlencode(self.params(**overrides))
 
+    @property
+    def unscoped_query(self) -> str:
+        """The same range and grain over every campaign (the filter's "clear" link)."""
+        return self.query(campaign="", channel="")
+
     def range_query(self) -> str:
         """The period only, as dates (for the API and record lists)."""
         params = {"from": self.period.first.isoformat(), "to": self.period.last.isoformat()}
@@ -342,6 +347,7 @@ class OverviewRow:
     sparkline: str
     sparkline_label: str
     targets_count: int
+    target_cards: list[Card] = field(default_factory=list)
 
     def sort_key(self, key: str):
         if key == "name":
@@ -415,6 +421,7 @@ class AgencyOverviewView(HomeView):
                         + ", ".join(str(v) for v in points)
                     ),
                     targets_count=len(targets),
+                    target_cards=[c for c in target_cards if c.progress],
                 )
             )
         rows.sort(key=lambda row: row.sort_key(sort))

@@ -1,5 +1,6 @@
 """Sessions: rotated at login, dead after logout, ended for a disabled user."""
 
+from django.contrib.sessions.models import Session
 from django.test import Client
 
 from tests.factories import PASSWORD
@@ -16,6 +17,21 @@ def test_login_issues_a_new_session_key(agency_owner):
     client.cookies["sessionid"] = "attacker-chosen-session-id"
     login(client, agency_owner)
     assert client.cookies["sessionid"].value != "attacker-chosen-session-id"
+
+
+def test_login_rotates_an_existing_session(agency_owner):
+    # A real anonymous session (planted by an attacker, say) is not the one that ends up logged in.
+    client = Client()
+    session = client.session
+    session["planted"] = True
+    session.save()
+    before = session.session_key
+    client.cookies["sessionid"] = before
+    login(client, agency_owner)
+    after = client.cookies["sessionid"].value
+    assert after != before
+    assert not Session.objects.filter(session_key=before).exists()
+    assert Session.objects.get(session_key=after).get_decoded()["_auth_user_id"] == str(agency_owner.pk)
 
 
 def test_old_cookie_is_dead_after_logout(agency_owner, workspace):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from kpis.charts import CHARTS
@@ -111,6 +113,9 @@ def test_range_and_filters_live_in_the_url(seeded, member_client):
     assert "1 Jan – 31 Jan 2026" in html
     assert "range=custom&amp;from=2026-01-01&amp;to=2026-01-31&amp;grain=week&amp;channel=email" in html
     assert 'value="week" selected' in html
+    clear = re.search(r'<a href="\?([^"]*)" data-clear-scope>', html).group(1)
+    # the range kept, the filter gone
+    assert clear == "range=custom&amp;from=2026-01-01&amp;to=2026-01-31&amp;grain=week"
 
 
 def test_bad_range_input_falls_back_with_a_message(seeded, member_client):

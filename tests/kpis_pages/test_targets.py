@@ -119,6 +119,11 @@ def test_cards_and_overview_show_progress_and_health(seeded, member_client):
     assert "Targets: Off track" in html
     overview = member_client.get("/?range=this_month").content.decode()
     assert 'class="ws-card health-red"' in overview
+    # each target on the client's card: its health, progress through the period and pace
+    leads_target = overview[overview.index('data-target-kpi="leads"') :]
+    leads_target = leads_target[: leads_target.index("</li>")]
+    assert "Off track" in leads_target and "<progress" in leads_target and "of the pace" in leads_target
+    assert "On track" in overview[overview.index('data-target-kpi="cpl"') :]
     targets_page = member_client.get("/w/acme/targets/").content.decode()
     assert "Off track" in targets_page and "On track" in targets_page
 
