@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 
+from accounts.formatting import number_locale
 from accounts.roles import Can, agency_can_manage, workspace_capabilities
 from accounts.selectors import agency_access_or_404, workspace_access_or_404
 from accounts.tenancy import workspace_scope
@@ -31,7 +32,7 @@ class WorkspaceViewMixin(LoginRequiredMixin):
         needed = self.read_capability if request.method in SAFE_METHODS else self.write_capability
         if needed not in self.capabilities:
             raise PermissionDenied("Your role in this workspace does not allow that.")
-        with workspace_scope(self.workspace):
+        with workspace_scope(self.workspace), number_locale(self.workspace.number_locale):
             response = super().dispatch(request, *args, **kwargs)
             if hasattr(response, "render") and not getattr(response, "is_rendered", True):
                 response.render()

@@ -15,6 +15,7 @@ class WorkspaceSerializer(serializers.ModelSerializer):
             "name",
             "currency",
             "time_zone",
+            "number_locale",
             "gross_margin",
             "engagement_weights",
             "engagement_window_days",

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
+from accounts.formatting import DEFAULT_LOCALE, locale_choices
 from accounts.models import DEFAULT_ENGAGEMENT_WEIGHTS, AgencyRole, User, Workspace, WorkspaceRole
 
 TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz or tz == "UTC"]
@@ -68,20 +69,27 @@ class AcceptInvitationForm(_PasswordPairMixin):
 
 class WorkspaceCreateForm(forms.ModelForm):
     time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES, initial="UTC")
+    number_locale = forms.ChoiceField(
+        choices=locale_choices, initial=DEFAULT_LOCALE, required=False, label="Number format"
+    )
 
     class Meta:
         model = Workspace
-        fields = ["name", "currency", "time_zone"]
+        fields = ["name", "currency", "time_zone", "number_locale"]
         help_texts = {"currency": "Three-letter code, e.g. USD, EUR, GBP.", "name": "Usually the client's name."}
 
     def clean_currency(self) -> str:
         return self.cleaned_data["currency"].upper()
+
+    def clean_number_locale(self) -> str:
+        return self.cleaned_data["number_locale"] or DEFAULT_LOCALE
 
 
 class WorkspaceSettingsForm(forms.ModelForm):
     """Workspace and KPI settings; engagement weights as one number field per kind."""
 
     time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES)
+    number_locale = forms.ChoiceField(choices=locale_choices, required=False, label="Number format")
 
     class Meta:
         model = Workspace
@@ -89,6 +97,7 @@ class WorkspaceSettingsForm(forms.ModelForm):
             "name",
             "currency",
             "time_zone",
+            "number_locale",
             "gross_margin",
             "engagement_window_days",
             "half_life_days",
@@ -128,6 +137,9 @@ class WorkspaceSettingsForm(forms.ModelForm):
 
     def clean_currency(self) -> str:
         return self.cleaned_data["currency"].upper()
+
+    def clean_number_locale(self) -> str:
+        return self.cleaned_data["number_locale"] or DEFAULT_LOCALE
 
     def save(self, commit: bool = True) -> Workspace:
         self.instance.engagement_weights = {

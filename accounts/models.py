@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.utils import timezone
 
+from accounts.formatting import DEFAULT_LOCALE, NUMBER_LOCALES
 from accounts.tenancy import WorkspaceOwned
 
 DEFAULT_ENGAGEMENT_WEIGHTS = {
@@ -35,6 +36,11 @@ def default_engagement_weights() -> dict[str, float]:
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(f"“{value}” is not a time zone name such as Europe/Paris or America/New_York.")
+
+
+def validate_number_locale(value: str) -> None:
+    if value not in NUMBER_LOCALES:
+        raise ValidationError(f"“{value}” is not a supported number format; choose one of {', '.join(NUMBER_LOCALES)}.")
 
 
 def validate_engagement_weights(value: object) -> None:
@@ -143,6 +149,12 @@ class Workspace(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     currency = models.CharField(max_length=3, default="USD", validators=[currency_code])
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    number_locale = models.CharField(
+        max_length=16,
+        default=DEFAULT_LOCALE,
+        validators=[validate_number_locale],
+        help_text="How figures are written: digit grouping, decimal mark, where the currency goes.",
+    )
     # KPI settings (KPI_SPEC.md), with the spec's defaults.
     gross_margin = models.DecimalField(
         max_digits=5,

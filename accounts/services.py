@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts.formatting import DEFAULT_LOCALE
 from accounts.models import (
     Agency,
     AgencyMembership,
@@ -60,9 +61,21 @@ def agency_create(*, name: str, owner: User) -> Agency:
 
 
 @transaction.atomic
-def workspace_create(*, agency: Agency, name: str, currency: str = "USD", time_zone: str = "UTC") -> Workspace:
+def workspace_create(
+    *,
+    agency: Agency,
+    name: str,
+    currency: str = "USD",
+    time_zone: str = "UTC",
+    number_locale: str = DEFAULT_LOCALE,
+) -> Workspace:
     workspace = Workspace(
-        agency=agency, name=name, slug=_unique_slug(Workspace, name), currency=currency, time_zone=time_zone
+        agency=agency,
+        name=name,
+        slug=_unique_slug(Workspace, name),
+        currency=currency,
+        time_zone=time_zone,
+        number_locale=number_locale,
     )
     workspace.full_clean()
     workspace.save()

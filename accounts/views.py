@@ -111,7 +111,7 @@ class WorkspaceSettingsView(WorkspaceViewMixin, FormView):
 
         with transaction.atomic():
             form.save()
-            if set(form.changed_data) - {"name", "currency"}:
+            if set(form.changed_data) - {"name", "currency", "number_locale"}:  # these change no figure
                 kpis_settings_changed(self.workspace)
         messages.success(self.request, "Settings saved.")
         return redirect("workspace-settings", workspace_slug=self.workspace.slug)

@@ -119,6 +119,7 @@ class ChartView(WorkspaceViewMixin, BaseLineChartView):
             "title": self.title,
             "description": self.description,
             "currency": self.workspace.currency,
+            "locale": self.workspace.number_locale.replace("_", "-"),  # a BCP 47 tag, for Intl.NumberFormat
             "grain": getattr(self, "grain", None),
             "from": self.state.period.first.isoformat(),
             "to": self.state.period.last.isoformat(),

@@ -8,10 +8,17 @@ decides how they read on a page.
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from functools import lru_cache
+
+from babel import Locale
+from babel.numbers import format_currency, format_decimal, get_currency_symbol
+
+from accounts.formatting import current_locale
 
 NULL = "—"
 
@@ -607,55 +614,64 @@ PANELS = {
     "Social": ("social_engagements", "social_engagement_rate"),
 }
 
-CURRENCY_SYMBOLS = {
-    "USD": "$",
-    "EUR": "€",
-    "GBP": "£",
-    "JPY": "¥",
-    "CNY": "¥",
-    "INR": "₹",
-    "AUD": "A$",
-    "CAD": "CA$",
-    "NZD": "NZ$",
-    "CHF": "CHF ",
-    "SEK": "SEK ",
-    "NOK": "NOK ",
-    "DKK": "DKK ",
-    "BRL": "R$",
-    "MXN": "MX$",
-    "KRW": "₩",
-    "ZAR": "R ",
-    "SGD": "S$",
-    "HKD": "HK$",
-    "PLN": "PLN ",
-}
 ZERO_DECIMAL_CURRENCIES = {"JPY", "KRW", "CLP", "VND", "ISK", "HUF"}
+COMPACT_STEPS = ((Decimal(1_000_000_000), "B"), (Decimal(1_000_000), "M"), (Decimal(1_000), "k"))
 
 
 # ---------------------------------------------------------------- formatting
+# In the workspace's number locale (accounts.formatting): CLDR's grouping, decimal mark and currency placement.
+
+
+@lru_cache(maxsize=512)
+def _pattern(locale: str, kind: str, places: int, suffix: str = "") -> str:
+    """The locale's decimal or currency pattern with exactly `places` fraction digits, `suffix` after the digits."""
+    formats = Locale.parse(locale)
+    base = (formats.currency_formats["standard"] if kind == "currency" else formats.decimal_formats[None]).pattern
+    base = base.split(";")[0]
+    digits = re.search(r"[#0,.]+", base).group()
+    replacement = digits.split(".")[0] + ("." + "0" * places if places else "") + (f"'{suffix}'" if suffix else "")
+    return base.replace(digits, replacement, 1)
+
+
+def _rounded(value: Decimal, places: int) -> Decimal:
+    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return abs(rounded) if rounded == 0 else rounded  # no "−0.0"
 
 
 def _grouped(value: Decimal, places: int) -> str:
-    quantum = Decimal(1).scaleb(-places)
-    rounded = value.quantize(quantum, rounding=ROUND_HALF_UP)
-    if rounded == 0:
-        rounded = abs(rounded)  # no "−0.0"
-    return f"{rounded:,.{places}f}".replace("-", "−")
+    locale = current_locale()
+    text = format_decimal(_rounded(value, places), format=_pattern(locale, "decimal", places), locale=locale)
+    return text.replace("-", "−")
 
 
 def format_money(value, currency: str, *, compact: bool = False) -> str:
     if value is None:
         return NULL
     amount = Decimal(str(value))
-    symbol = CURRENCY_SYMBOLS.get(currency, f"{currency} ")
     sign = "−" if amount < 0 else ""
     amount = abs(amount)
+    places, suffix = (0 if currency in ZERO_DECIMAL_CURRENCIES else 2), ""
     if compact and amount >= 10_000:
-        for threshold, suffix in ((Decimal(1_000_000_000), "B"), (Decimal(1_000_000), "M"), (Decimal(1_000), "k")):
-            if amount >= threshold:
-                return f"{sign}{symbol}{_grouped(amount / threshold, 1)}{suffix}"
-    places = 0 if currency in ZERO_DECIMAL_CURRENCIES else 2
-    return f"{sign}{symbol}{_grouped(amount, places)}"
+        threshold, suffix = next((t, s) for t, s in COMPACT_STEPS if amount >= t)
+        amount, places = amount / threshold, 1
+    locale = current_locale()
+    text = format_currency(
+        _rounded(amount, places),
+        currency,
+        format=_pattern(locale, "currency", places, suffix),
+        locale=locale,
+        currency_digits=False,
+    )
+    return sign + _currency_spaced(text, get_currency_symbol(currency, locale))
+
+
+def _currency_spaced(text: str, symbol: str) -> str:
+    """CLDR's currency spacing, which Babel leaves out: a symbol ending in a letter stands apart from digits."""
+    if symbol[-1:].isalpha():
+        text = re.sub(rf"({re.escape(symbol)})(?=\d)", "\\1\u00a0", text)
+    if symbol[:1].isalpha():
+        text = re.sub(rf"(?<=[\dkMB])({re.escape(symbol)})", "\u00a0\\1", text)
+    return text
 
 
 def format_value(value, kind: Kind | str, currency: str = "USD", *, compact: bool = False) -> str:

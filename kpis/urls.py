@@ -17,5 +17,7 @@ urlpatterns = [
     path(f"{W}records/leads/", views.LeadRecordsView.as_view(), name="kpis-records-leads"),
     path(f"{W}records/deals/", views.DealRecordsView.as_view(), name="kpis-records-deals"),
     path(f"{W}records/spend/", views.SpendRecordsView.as_view(), name="kpis-records-spend"),
+    path(f"{W}records/touchpoints/", views.TouchpointRecordsView.as_view(), name="kpis-records-touchpoints"),
+    path(f"{W}records/customers/", views.CustomerRecordsView.as_view(), name="kpis-records-customers"),
     *(path(f"{W}charts/{name}/", view.as_view(), name=f"kpis-chart-{name}") for name, view in charts.CHARTS.items()),
 ]

@@ -20,12 +20,14 @@ from django.core.paginator import Paginator
 from django.db.models import Max, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.views.generic import TemplateView, View
 
 from accounts.access import WorkspaceViewMixin
+from accounts.formatting import number_locale
 from accounts.models import Workspace
 from accounts.roles import Can
 from accounts.tenancy import workspace_scope
@@ -38,11 +40,12 @@ from campaigns.models import (
     Lead,
     SpendEntry,
     Touchpoint,
+    TouchpointKind,
 )
 from kpis import presentation as p
 from kpis import selectors
 from kpis.formulas import ATTRIBUTION_MODELS
-from kpis.models import AccountDay
+from kpis.models import AccountDay, AccountFacts
 from kpis.targets import Target, TargetPeriodKind, target_delete, target_list, target_set, targets_for_period
 
 PAGE_SIZE = 50
@@ -271,6 +274,15 @@ DRILL_DOWNS = {
     "deals_won": ("kpis-records-deals", {"status": "won"}),
     "deals_lost": ("kpis-records-deals", {"status": "lost"}),
     "open_deals": ("kpis-records-deals", {"status": "open"}),
+    "new_customers": ("kpis-records-customers", {}),
+    "target_accounts": ("kpis-abm", {"show": "all"}),
+    "engaged_target_accounts": ("kpis-abm", {"show": "engaged"}),
+    "mqas": ("kpis-abm", {"show": "mqa"}),
+    "emails_sent": ("kpis-records-touchpoints", {"touchpoint": TouchpointKind.EMAIL_SENT}),
+    "email_bounces": ("kpis-records-touchpoints", {"touchpoint": TouchpointKind.EMAIL_BOUNCE}),
+    "page_views": ("kpis-records-touchpoints", {"touchpoint": TouchpointKind.PAGE_VIEW}),
+    "content_downloads": ("kpis-records-touchpoints", {"touchpoint": TouchpointKind.CONTENT_DOWNLOAD}),
+    "social_engagements": ("kpis-records-touchpoints", {"touchpoint": TouchpointKind.SOCIAL_ENGAGEMENT}),
 }
 
 
@@ -348,6 +360,8 @@ class OverviewRow:
     sparkline_label: str
     targets_count: int
     target_cards: list[Card] = field(default_factory=list)
+    period: p.Period | None = None  # the client's own (its local date)
+    html: str = ""
 
     def sort_key(self, key: str):
         if key == "name":
@@ -378,53 +392,36 @@ class AgencyOverviewView(HomeView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         workspaces = list(context["workspaces"])
-        today = timezone.now().date()
-        preset, period, _grain, errors = p.parse_range(self.request.GET, today)
+        preset, period, _grain, errors = p.parse_range(self.request.GET, timezone.now().date())
+        # Each client's range ends on its own local date ("last 7 days" in its time zone).
+        periods = {ws.pk: p.parse_range(self.request.GET, local_today(ws))[1] for ws in workspaces}
         sort = self.request.GET.get("sort") or "name"
         if sort not in OVERVIEW_SORTS:
             sort = "name"
         # One query for every workspace's targets, then each workspace's figures inside its own scope.
-        all_targets: dict[int, dict] = {}
-        for target in Target.objects.unscoped().filter(
-            workspace__in=[w.pk for w in workspaces], starts_on__lte=period.last, ends_on__gte=period.first
-        ):
-            all_targets.setdefault(target.workspace_id, {}).setdefault(target.kpi, []).append(
-                p.TargetPeriodValue(target.period, target.value)
-            )
+        all_targets: dict[int, list[Target]] = {}
+        if workspaces:
+            for target in Target.objects.unscoped().filter(
+                workspace__in=[w.pk for w in workspaces],
+                starts_on__lte=max(r.last for r in periods.values()),
+                ends_on__gte=min(r.first for r in periods.values()),
+            ):
+                all_targets.setdefault(target.workspace_id, []).append(target)
         rows = []
-        windows = p.sparkline_windows(period)
-        spark_grain = p.default_grain(period)
         for ws in workspaces:
-            targets = all_targets.get(ws.pk, {})
-            metrics = tuple(dict.fromkeys([*p.OVERVIEW_KPIS, *targets]))
-            with workspace_scope(ws):
-                values = selectors.kpis_for_period(ws, period.first, period.last, metrics=metrics)
-                previous_period = period.previous()
-                previous = selectors.kpis_for_period(ws, previous_period.first, previous_period.last, metrics=metrics)
-                points = [
-                    selectors.kpis_for_period(ws, window.first, window.last, metrics=["leads"])["leads"]
-                    for window in windows
-                ]
-            state = DashboardState(preset, period, spark_grain)
-            cards = build_cards(p.OVERVIEW_KPIS, values, previous, None, ws, state, targets, drill=False)
-            target_cards = build_cards(list(targets), values, previous, None, ws, state, targets, drill=False)
-            rows.append(
-                OverviewRow(
-                    workspace=ws,
-                    values=values,
-                    cards=cards,
-                    health=p.worst_health(c.progress.health for c in target_cards if c.progress),
-                    sparkline=p.sparkline_points(points) if any(points) else "",
-                    sparkline_label=(
-                        f"Leads per {'day' if windows[0].days == 1 else f'{windows[0].days} days'}"
-                        f" from {windows[0].first:%-d %b} to {windows[-1].last:%-d %b}: "
-                        + ", ".join(str(v) for v in points)
-                    ),
-                    targets_count=len(targets),
-                    target_cards=[c for c in target_cards if c.progress],
-                )
-            )
+            with number_locale(ws.number_locale):  # the card texts are written as they are built
+                rows.append(self.overview_row(ws, periods[ws.pk], preset, all_targets.get(ws.pk, [])))
         rows.sort(key=lambda row: row.sort_key(sort))
+        query = urlencode(
+            {"range": preset, **({"from": period.first, "to": period.last} if preset == "custom" else {})}
+        )
+        for row in rows:  # each client's figures in its own number format
+            with number_locale(row.workspace.number_locale):
+                row.html = render_to_string(
+                    "kpis/_ws_card.html",
+                    {"row": row, "query": query, "period": period, "health_labels": p.HEALTH_LABELS},
+                    request=self.request,
+                )
         context.update(
             rows=rows,
             period=period,
@@ -434,11 +431,43 @@ class AgencyOverviewView(HomeView):
             sort=sort,
             sorts=OVERVIEW_SORTS,
             health_labels=p.HEALTH_LABELS,
-            query=urlencode(
-                {"range": preset, **({"from": period.first, "to": period.last} if preset == "custom" else {})}
-            ),
+            query=query,
         )
         return context
+
+    def overview_row(self, ws: Workspace, ws_period: p.Period, preset: str, ws_targets: list[Target]) -> OverviewRow:
+        """One client's card: its figures for its own period, targets and health, sparkline of leads."""
+        targets: dict[str, list] = {}
+        for target in ws_targets:
+            if target.starts_on <= ws_period.last and target.ends_on >= ws_period.first:
+                targets.setdefault(target.kpi, []).append(p.TargetPeriodValue(target.period, target.value))
+        windows = p.sparkline_windows(ws_period)
+        metrics = tuple(dict.fromkeys([*p.OVERVIEW_KPIS, *targets]))
+        with workspace_scope(ws):
+            values = selectors.kpis_for_period(ws, ws_period.first, ws_period.last, metrics=metrics)
+            previous_period = ws_period.previous()
+            previous = selectors.kpis_for_period(ws, previous_period.first, previous_period.last, metrics=metrics)
+            points = [
+                selectors.kpis_for_period(ws, window.first, window.last, metrics=["leads"])["leads"]
+                for window in windows
+            ]
+        state = DashboardState(preset, ws_period, p.default_grain(ws_period))
+        cards = build_cards(p.OVERVIEW_KPIS, values, previous, None, ws, state, targets, drill=False)
+        target_cards = build_cards(list(targets), values, previous, None, ws, state, targets, drill=False)
+        return OverviewRow(
+            workspace=ws,
+            values=values,
+            cards=cards,
+            health=p.worst_health(c.progress.health for c in target_cards if c.progress),
+            sparkline=p.sparkline_points(points) if any(points) else "",
+            sparkline_label=(
+                f"Leads per {'day' if windows[0].days == 1 else f'{windows[0].days} days'}"
+                f" from {windows[0].first:%-d %b} to {windows[-1].last:%-d %b}: " + ", ".join(str(v) for v in points)
+            ),
+            targets_count=len(targets),
+            target_cards=[c for c in target_cards if c.progress],
+            period=ws_period,
+        )
 
     def get(self, request, *args, **kwargs):
         if request.GET.get("export") == "workspaces":
@@ -475,6 +504,8 @@ class WorkspaceDashboardView(DashboardStateMixin, WorkspaceViewMixin, TemplateVi
         self.dispatch_state()
         if request.GET.get("export") == "kpis":
             return self.export_kpis()
+        if request.GET.get("export") == "target-progress":
+            return self.export_target_progress()
         return super().get(request, *args, **kwargs)
 
     def figures(self, metrics=DASHBOARD_METRICS, *, last_year_metrics=p.HEADLINE):
@@ -498,15 +529,32 @@ class WorkspaceDashboardView(DashboardStateMixin, WorkspaceViewMixin, TemplateVi
             (title, build_cards(names, values, previous, None, self.workspace, self.state, targets))
             for title, names in p.PANELS.items()
         ]
-        context["target_cards"] = [
-            c
-            for c in build_cards(list(targets), values, previous, None, self.workspace, self.state, targets)
-            if c.progress
-        ]
+        context["target_cards"] = self.target_cards(values, previous, targets)
         context["health"] = p.worst_health(c.progress.health for c in context["target_cards"])
         context["health_label"] = p.HEALTH_LABELS[context["health"]]
         context["api_url"] = f"/api/v1/kpis/?{self.state.range_query()}"
         return context
+
+    def target_cards(self, values: dict, previous: dict, targets: dict) -> list[Card]:
+        cards = build_cards(list(targets), values, previous, None, self.workspace, self.state, targets)
+        return [c for c in cards if c.progress]
+
+    def export_target_progress(self) -> HttpResponse:
+        ws, state = self.workspace, self.state
+        targets = targets_for_period(workspace=ws, period=state.period)
+        values = selectors.kpis_for_period(
+            ws, state.period.first, state.period.last, metrics=list(targets), **state.scope
+        )
+        cards = self.target_cards(values, {}, targets)
+        return csv_response(
+            export_name(ws, "target-progress", state.period),
+            ["kpi", "label", "actual", "target_for_range", "target_total", "attainment", "progress", "health"],
+            (
+                [c.name, c.info.label, raw(c.value), raw(c.progress.target_for_range), raw(c.progress.target_total),
+                 _rounded(c.progress.attainment), _rounded(c.progress.progress), c.progress.health]
+                for c in cards
+            ),
+        )  # fmt: skip
 
     def export_kpis(self):
         ws, state = self.workspace, self.state
@@ -521,6 +569,7 @@ class WorkspaceDashboardView(DashboardStateMixin, WorkspaceViewMixin, TemplateVi
                 [
                     name,
                     info.label if info else name,
+                    info.group if info else "",
                     raw(value),
                     raw(prev.get(name)),
                     "" if ch is None or ch.fraction is None else round(ch.fraction, 6),
@@ -529,7 +578,7 @@ class WorkspaceDashboardView(DashboardStateMixin, WorkspaceViewMixin, TemplateVi
             )
         return csv_response(
             export_name(ws, "kpis", state.period),
-            ["kpi", "label", "value", "previous_period", "change", "formula"],
+            ["kpi", "label", "group", "value", "previous_period", "change", "formula"],
             rows,
         )
 
@@ -881,6 +930,86 @@ class SpendRecordsView(RecordListView):
         )
 
 
+class TouchpointRecordsView(RecordListView):
+    kind = "touchpoints"
+    choice_param = "touchpoint"
+    choices = {
+        TouchpointKind.EMAIL_SENT: "Emails sent",
+        TouchpointKind.EMAIL_BOUNCE: "Email bounces",
+        TouchpointKind.PAGE_VIEW: "Page views",
+        TouchpointKind.CONTENT_DOWNLOAD: "Content downloads",
+        TouchpointKind.SOCIAL_ENGAGEMENT: "Social engagements",
+    }
+
+    def title(self) -> str:
+        return self.choices[self.choice]
+
+    def money(self, touchpoint):
+        return None
+
+    def records(self):
+        period = self.state.period
+        return (
+            Touchpoint.objects.filter(
+                self.scope_q("campaign"), kind=self.choice, occurred_on__range=(period.first, period.last)
+            )
+            .select_related("campaign", "lead", "account")
+            .order_by("-occurred_at", "id")
+        )
+
+    def export(self):
+        return csv_response(
+            export_name(self.workspace, self.choice, self.state.period),
+            ["occurred_at", "kind", "campaign", "lead", "account", "visitor_id", "session_id", "url"],
+            (
+                [t.occurred_at.isoformat(), t.kind, _external_id(t.campaign), _external_id(t.lead),
+                 _external_id(t.account), t.visitor_id, t.session_id, t.url]
+                for t in self.records().iterator(chunk_size=2000)
+            ),
+        )  # fmt: skip
+
+
+class CustomerRecordsView(RecordListView):
+    """New customers: accounts whose first won deal closed in the period (narrowed by that deal's campaign)."""
+
+    kind = "customers"
+
+    def title(self) -> str:
+        return "New customers"
+
+    def money(self, facts):
+        return facts.first_won_deal.amount
+
+    def records(self):
+        period = self.state.period
+        return (
+            AccountFacts.objects.filter(
+                self.scope_q("first_won_campaign"), first_won_on__range=(period.first, period.last)
+            )
+            .select_related("account", "first_won_deal", "first_won_campaign")
+            .order_by("-first_won_at", "account__external_id")
+        )
+
+    def export(self):
+        return csv_response(
+            export_name(self.workspace, "new-customers", self.state.period),
+            ["account", "name", "first_won_deal", "first_won_at", "amount", "campaign"],
+            (
+                [f.account.external_id, f.account.name, f.first_won_deal.external_id, f.first_won_at.isoformat(),
+                 raw(f.first_won_deal.amount), _external_id(f.first_won_campaign)]
+                for f in self.records().iterator(chunk_size=2000)
+            ),
+        )  # fmt: skip
+
+
+def _rounded(fraction: float | None) -> float | str:
+    return "" if fraction is None else round(fraction, 6)
+
+
+def _external_id(obj) -> str:
+    return obj.external_id if obj is not None else ""
+
+
 # ---------------------------------------------------------------- ABM
 
 
@@ -893,6 +1022,13 @@ def score_trend_days(period: p.Period, points: int = 6) -> list[date]:
     return [date.fromordinal(period.first.toordinal() + round(i * step)) for i in range(count)]
 
 
+ABM_SHOWS = {
+    "all": "Every target account",
+    "engaged": "Engaged in the period",
+    "mqa": "MQAs at the end of the period",
+}
+
+
 class AbmView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
     template_name = "kpis/abm.html"
 
@@ -900,6 +1036,9 @@ class AbmView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
         self.dispatch_state()
         # ABM KPIs are workspace-wide (KPI_SPEC.md): a campaign or channel filter does not apply.
         self.state.campaign, self.state.channel = None, None
+        self.show = request.GET.get("show") or "all"
+        if self.show not in ABM_SHOWS:
+            raise Http404("No such list.")
         if request.GET.get("export") == "accounts":
             rows = self.account_rows()
             return csv_response(
@@ -936,6 +1075,15 @@ class AbmView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
                 .annotate(last=Max("day"))
                 .values_list("account_id", "last")
             )
+            if self.show == "engaged":  # ≥ 1 engagement touchpoint in the period (the rollup has only those)
+                engaged = set(
+                    AccountDay.objects.filter(day__range=(period.first, period.last), touches__gt=0)
+                    .values_list("account_id", flat=True)
+                    .distinct()
+                )
+                accounts = [a for a in accounts if a["id"] in engaged]
+        if self.show == "mqa":
+            accounts = [a for a in accounts if scores.get(a["external_id"], {}).get("is_mqa")]
         rows = []
         for account in accounts:
             score_row = scores.get(account["external_id"], {"score": 0.0, "is_mqa": False})
@@ -968,6 +1116,9 @@ class AbmView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
         context.update(
             page=page,
             accounts_count=len(rows),
+            show=self.show,
+            shows=ABM_SHOWS,
+            show_query=query_without(self.request, "page", "show"),
             mqa_threshold=ws.mqa_threshold,
             trend_days=score_trend_days(state.period),
         )
@@ -1005,7 +1156,23 @@ class AttributionView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
                     for r in rows
                 ),
             )
+        if export == "reconciliation":
+            return self.reconciliation_export()
         return super().get(request, *args, **kwargs)
+
+    def reconciliation_export(self) -> HttpResponse:
+        tables = self.tables()
+        period = self.state.period
+        won = selectors.kpis_for_period(self.workspace, period.first, period.last, metrics=["won_revenue", "deals_won"])
+        return csv_response(
+            export_name(self.workspace, "attribution-reconciliation", period),
+            ["model", "attributed_revenue", "won_revenue", "difference", "deal_credit", "deals_won"],
+            (
+                [m, raw(tables["totals"][m]), raw(won["won_revenue"]), raw(tables["totals"][m] - won["won_revenue"]),
+                 round(tables["deal_totals"][m], 6), won["deals_won"]]
+                for m in ATTRIBUTION_MODELS
+            ),
+        )  # fmt: skip
 
     def tables(self) -> dict:
         ws, period = self.workspace, self.state.period

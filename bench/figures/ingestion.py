@@ -42,17 +42,27 @@ def _redis_up() -> bool:
         return False
 
 
+def production_env(bench, **overrides: str) -> dict[str, str]:
+    """The production settings on the bench database, plain HTTP on 127.0.0.1."""
+    env = dict(os.environ)
+    env.pop("PGOPTIONS", None)  # the bench's statement timeout is for its own figures' queries
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="127.0.0.1",
+        DATABASE_URL=bench.database_url,
+        SECURE_SSL_REDIRECT="false",
+        DEBUG="false",
+        **overrides,
+    )
+    return env
+
+
 def web_env(bench) -> dict[str, str]:
-    """The production settings on the bench database, for the web process and the worker alike."""
+    """The web process's and the worker's environment (one, shared by the figures)."""
     if "web_env" not in bench.state:
-        env = dict(os.environ)
-        env.update(
-            DJANGO_SETTINGS_MODULE="config.settings.production",
-            SECRET_KEY=secrets.token_urlsafe(50),
-            ALLOWED_HOSTS="127.0.0.1",
-            DATABASE_URL=bench.database_url,
-            SECURE_SSL_REDIRECT="false",
-            DEBUG="false",
+        bench.state["web_env"] = production_env(
+            bench,
             LOG_LEVEL="WARNING",
             API_THROTTLE_RATE="1000000/min",
             # Change notifications are queued for a worker, as in production, not run inside the request.
@@ -60,8 +70,6 @@ def web_env(bench) -> dict[str, str]:
             # A queue of this run's own: another bench on the same Redis must not take its tasks.
             CELERY_QUEUE=f"bench-{secrets.token_hex(4)}",
         )
-        env.pop("PGOPTIONS", None)  # the bench's statement timeout is for its own figures' queries
-        bench.state["web_env"] = env
     return bench.state["web_env"]
 
 

@@ -10,8 +10,6 @@ connections: A gets 429s, and B's median latency may grow by at most 10 %.
 from __future__ import annotations
 
 import multiprocessing
-import os
-import secrets
 import socket
 import statistics
 import subprocess
@@ -37,19 +35,13 @@ def _free_port() -> int:
 
 
 def _start_server(bench) -> int:
-    from bench.figures.ingestion import _redis_up
+    from bench.figures.ingestion import _redis_up, production_env
 
     if not _redis_up():
         raise Skipped("no Redis on 127.0.0.1:6379 for the shared rate limits")
     port = _free_port()
-    env = dict(os.environ)
-    env.pop("PGOPTIONS", None)
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.production",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="127.0.0.1",
-        DATABASE_URL=bench.database_url,
-        SECURE_SSL_REDIRECT="false",
+    env = production_env(
+        bench,
         LOG_LEVEL="ERROR",
         API_THROTTLE_RATE=f"{FLOOD_LIMIT}/min",
         CACHE_URL="redis://127.0.0.1:6379/12",

@@ -255,6 +255,7 @@ def main() -> None:
             "cpus": os.cpu_count(),
             "database_role": "superuser (RLS bypassed)" if args.as_superuser else "ordinary (RLS applies)",
         }
+        result["targets"] = verdicts(result)
         print_table(result)
         out = ROOT / "artifacts" / "loadtest.json"
         out.parent.mkdir(exist_ok=True)
@@ -271,6 +272,23 @@ def main() -> None:
         drop_database()
 
 
+# Issue targets: (what, limit, value of the result) — the run reports each as pass or FAIL.
+TARGETS = (
+    ("non-429 errors", "< 0.1 %", lambda r: r["error_rate_non_429"] < 0.001),
+    ("reads p95", "< 300 ms", lambda r: _worst_p95(r, "read:") < 300),
+    ("ingestion p95", "< 500 ms", lambda r: _worst_p95(r, "ingest:") < 500),
+    ("KPIs fresh after the last write", "< 5 s", lambda r: r["freshness_s"] is not None and r["freshness_s"] < 5),
+)
+
+
+def _worst_p95(result: dict, kind_prefix: str) -> float:
+    return max((row["p95_ms"] for row in result["kinds"] if row["kind"].startswith(kind_prefix)), default=0.0)
+
+
+def verdicts(result: dict) -> list[dict]:
+    return [{"target": f"{what} {limit}", "pass": bool(rule(result))} for what, limit, rule in TARGETS]
+
+
 def print_table(result: dict) -> None:
     print()
     print("| kind | requests | req/s | p50 ms | p95 ms | p99 ms |")
@@ -282,8 +300,10 @@ def print_table(result: dict) -> None:
     print(
         f"\n{result['requests']} requests in {result['seconds']} s ({result['rps']} req/s); "
         f"non-429 errors {result['errors_non_429']} ({result['error_rate_non_429']:.3%}); "
-        f"429s {result['throttled_429']}; a write shows in the KPIs after {result['freshness_s']} s"
+        f"429s {result['throttled_429']}; a write shows in the KPIs {result['freshness_s']} s after the load"
     )
+    for verdict in result["targets"]:
+        print(f"{verdict['target']}: {'pass' if verdict['pass'] else 'FAIL'}")
     for error in result["errors"]:
         print("error:", error)
 

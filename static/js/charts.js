@@ -7,18 +7,28 @@
   var NULL = "\u2014";
   var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
-  function formatter(unit, currency, compact) {
+  // Numbers in the workspace's locale (its number format setting), as on the server-rendered cards.
+  function numberFormat(locale, options) {
+    try { return new Intl.NumberFormat(locale || "en-US", options); } catch (e) { return new Intl.NumberFormat("en-US", options); }
+  }
+
+  function formatter(unit, currency, compact, locale) {
     if (unit === "money") {
       var options = { style: "currency", currency: currency || "USD" };
       if (compact) { options.notation = "compact"; options.maximumFractionDigits = 1; }
       var money;
-      try { money = new Intl.NumberFormat("en", options); } catch (e) { money = new Intl.NumberFormat("en"); }
+      try { money = numberFormat(locale, options); } catch (e) { money = numberFormat(locale, {}); }
       return function (v) { return money.format(v); };
     }
-    if (unit === "rate" && compact) { return function (v) { return Math.round(v * 100) + " %"; }; }
-    if (unit === "rate") { return function (v) { return (v * 100).toFixed(1) + " %"; }; }
-    if (unit === "days") { return function (v) { return v.toFixed(compact ? 0 : 1) + " d"; }; }
-    var number = new Intl.NumberFormat("en", { maximumFractionDigits: unit === "count" ? 0 : 2 });
+    if (unit === "rate") {
+      var rate = numberFormat(locale, { minimumFractionDigits: compact ? 0 : 1, maximumFractionDigits: compact ? 0 : 1 });
+      return function (v) { return rate.format(v * 100) + " %"; };
+    }
+    if (unit === "days") {
+      var days = numberFormat(locale, { minimumFractionDigits: compact ? 0 : 1, maximumFractionDigits: compact ? 0 : 1 });
+      return function (v) { return days.format(v) + " d"; };
+    }
+    var number = numberFormat(locale, { maximumFractionDigits: unit === "count" ? 0 : 2 });
     return function (v) { return number.format(v); };
   }
 
@@ -76,7 +86,7 @@
         return response.json();
       })
       .then(function (json) {
-        var formats = json.datasets.map(function (d) { return formatter(d.unit, json.currency, false); });
+        var formats = json.datasets.map(function (d) { return formatter(d.unit, json.currency, false, json.locale); });
         var points = 0, nonZero = 0;
         json.datasets.forEach(function (d) {
           d.data.forEach(function (v) { if (v !== null && v !== undefined) { points += 1; if (v !== 0) { nonZero += 1; } } });
@@ -85,7 +95,7 @@
         json.datasets.forEach(function (d) { if (!axisUnit[d.yAxisID]) { axisUnit[d.yAxisID] = d.unit; } });
         var horizontal = figure.hasAttribute("data-horizontal");
         function valueTicks(unit) {
-          var f = formatter(unit, json.currency, true);
+          var f = formatter(unit, json.currency, true, json.locale);
           return { callback: function (v) { return f(v); } };
         }
         var categoryAxis = { grid: { display: false }, ticks: { autoSkip: !horizontal, maxRotation: 0,

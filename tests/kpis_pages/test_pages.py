@@ -21,6 +21,8 @@ PAGES = [
     "/w/acme/records/leads/?stage=sqo",
     "/w/acme/records/deals/?status=open",
     "/w/acme/records/spend/",
+    "/w/acme/records/touchpoints/?touchpoint=page_view",
+    "/w/acme/records/customers/",
     *(f"/w/acme/charts/{name}/" for name in CHARTS),
 ]
 
@@ -170,3 +172,64 @@ def test_presentation_covers_every_kpi_of_the_engine():
     from kpis.presentation import KPIS
 
     assert set(KPIS) == set(selectors.KPI_NAMES)
+
+
+def test_agency_overview_counts_each_client_on_its_own_local_date(workspace, member_client):
+    from datetime import UTC, datetime
+    from unittest import mock
+
+    from kpis.services import recompute_rollups
+    from tests.data_factories import LeadFactory
+
+    # 12:00 UTC on 10 March is already 02:00 on 11 March at UTC+14.
+    now = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+    ahead = WorkspaceFactory(agency=workspace.agency, name="Ahead", slug="ahead", time_zone="Pacific/Kiritimati")
+    LeadFactory(workspace=ahead, created_at=datetime(2026, 3, 10, 11, 0, tzinfo=UTC))  # 11 March, 01:00 local
+    LeadFactory(workspace=workspace, created_at=datetime(2026, 3, 10, 11, 0, tzinfo=UTC))  # 10 March in UTC
+    for ws in (ahead, workspace):
+        recompute_rollups(ws.pk)
+    with mock.patch("django.utils.timezone.now", return_value=now):
+        html = member_client.get("/?range=custom&from=2026-03-11&to=2026-03-11").content.decode()
+        today = member_client.get("/?range=last_7").content.decode()
+
+    def leads(page: str, slug: str) -> str:
+        card = page[page.index(f'data-workspace="{slug}"') :]
+        return card[card.index('data-kpi="leads"') :].split('data-value="', 1)[1].split('"', 1)[0]
+
+    assert (leads(html, "ahead"), leads(html, workspace.slug)) == ("1", "0")  # a custom range is the same dates
+    # "last 7 days" ends today where each client is: 11 March for one (its lead in), 10 March for the other.
+    assert (leads(today, "ahead"), leads(today, workspace.slug)) == ("1", "1")
+    assert "in Pacific/Kiritimati" in today
+
+
+def test_figures_are_written_in_the_workspace_number_format(seeded, member_client):
+    seeded.currency, seeded.number_locale = "EUR", "de_DE"
+    seeded.save()
+    WorkspaceFactory(agency=seeded.agency, name="US client", slug="us-client")  # en_US, USD
+    german_money = re.compile(r"\d{1,3}(?:\.\d{3})*,\d{2}\xa0€")
+    html = member_client.get("/w/acme/?range=last_90").content.decode()
+    spend = html[html.index('data-kpi="spend"') :]
+    assert german_money.search(spend[: spend.index("</article>")])
+    chart = member_client.get("/w/acme/charts/spend-leads/?range=last_30").json()
+    assert (chart["locale"], chart["currency"]) == ("de-DE", "EUR")
+    # On the agency overview (compact amounts) each client reads in its own format.
+    overview = member_client.get("/?range=last_90").content.decode()
+    acme = overview[overview.index('data-workspace="acme"') :]
+    assert re.search(r"<dd>\d{1,3}(?:\.\d{3})*,\d{1,2}[kMB]?\xa0€", acme[: acme.index("</article>")])
+    us = overview[overview.index('data-workspace="us-client"') :]
+    assert re.search(r"<dd>\$\d{1,3}(?:,\d{3})*\.\d{1,2}[kMB]?", us[: us.index("</article>")])
+
+
+def test_the_number_format_is_a_workspace_setting(seeded, member_client):
+    response = member_client.get("/w/acme/settings/")
+    assert 'name="number_locale"' in response.content.decode()
+    refused = member_client.post("/w/acme/settings/", {**_settings_form(response), "number_locale": "xx_YY"})
+    assert refused.status_code == 200 and "number_locale" in refused.context["form"].errors
+    member_client.post("/w/acme/settings/", {**_settings_form(response), "number_locale": "fr_FR"})
+    seeded.refresh_from_db()
+    assert seeded.number_locale == "fr_FR"
+
+
+def _settings_form(response) -> dict:
+    form = response.context["form"]
+    return {name: form[name].value() if form[name].value() is not None else "" for name in form.fields}

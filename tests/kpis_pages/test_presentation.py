@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from accounts.formatting import number_locale
 from kpis import presentation as p
 
 
@@ -16,7 +17,7 @@ from kpis import presentation as p
         ("spend", Decimal("1234.5"), "USD", "$1,234.50"),
         ("spend", Decimal("1234.5"), "EUR", "€1,234.50"),
         ("spend", Decimal("1234.5"), "JPY", "¥1,235"),
-        ("spend", Decimal("99"), "XYZ", "XYZ 99.00"),
+        ("spend", Decimal("99"), "XYZ", "XYZ\xa099.00"),
         ("cpl", None, "USD", "—"),
         ("roi", -0.786, "USD", "−78.6 %"),
         ("leads", 12345, "USD", "12,345"),
@@ -32,6 +33,24 @@ def test_format(name, value, currency, text):
 def test_compact_money():
     assert p.format_money(Decimal("1530000"), "USD", compact=True) == "$1.5M"
     assert p.format_money(Decimal("-25000"), "EUR", compact=True) == "−€25.0k"
+
+
+@pytest.mark.parametrize(
+    ("locale", "money", "compact", "count", "rate"),
+    [
+        ("en_US", "€1,234,567.89", "−$12.3k", "1,234,567", "12.5 %"),
+        ("de_DE", "1.234.567,89\xa0€", "−12,3k\xa0$", "1.234.567", "12,5 %"),
+        ("fr_FR", "1\u202f234\u202f567,89\xa0€", "−12,3k\xa0$US", "1\u202f234\u202f567", "12,5 %"),
+        ("en_IN", "€12,34,567.89", "−$12.3k", "12,34,567", "12.5 %"),  # lakh grouping
+    ],
+)
+def test_numbers_follow_the_workspace_locale(locale, money, compact, count, rate):
+    with number_locale(locale):
+        assert p.format_money(Decimal("1234567.891"), "EUR") == money
+        assert p.format_money(Decimal("-12345.5"), "USD", compact=True) == compact
+        assert p.format_kpi("leads", 1234567, "USD") == count
+        assert p.format_kpi("mql_rate", 0.125, "USD") == rate
+        assert p.format_money(Decimal("999.4"), "JPY").count("999") == 1  # no decimals for yen, whatever the locale
 
 
 def test_change():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 from decimal import Decimal
 
@@ -124,6 +126,17 @@ def test_cards_and_overview_show_progress_and_health(seeded, member_client):
     leads_target = leads_target[: leads_target.index("</li>")]
     assert "Off track" in leads_target and "<progress" in leads_target and "of the pace" in leads_target
     assert "On track" in overview[overview.index('data-target-kpi="cpl"') :]
+    exported = {
+        r["kpi"]: r
+        for r in csv.DictReader(
+            io.StringIO(member_client.get("/w/acme/?range=this_month&export=target-progress").content.decode())
+        )
+    }
+    assert set(exported) == {"leads", "cpl"}
+    assert (exported["leads"]["health"], exported["cpl"]["health"]) == ("red", "green")
+    assert Decimal(exported["leads"]["target_total"]) == 1_000_000
+    report = member_client.get("/w/acme/report/?range=this_month&export=target-progress").content.decode()
+    assert report.splitlines()[0].startswith("kpi,label,actual,target_for_range")
     targets_page = member_client.get("/w/acme/targets/").content.decode()
     assert "Off track" in targets_page and "On track" in targets_page
 
