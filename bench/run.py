@@ -292,7 +292,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{info['memory_gb']} GB, PostgreSQL {info['postgresql']}, in {duration:.0f} s"
     )
     print(table(rows))
-    print(f"\nwritten: {output}" + (f" and {output.parent / 'scaling.png'}" if scaling else ""))
+    from bench.figures.scaling import PLOT
+
+    print(f"\nwritten: {output}" + (f" and {PLOT}" if scaling else ""))
     for row in rows:
         if row["status"] == "error":
             print(f"error in {row['figure']}: {row['note']}", file=sys.stderr)

@@ -266,6 +266,8 @@ class Card:
 
 DRILL_DOWNS = {
     "spend": ("kpis-records-spend", {}),
+    "impressions": ("kpis-records-spend", {}),  # the spend entries they are summed from
+    "clicks": ("kpis-records-spend", {}),
     "leads": ("kpis-records-leads", {"stage": "created"}),
     "mqls": ("kpis-records-leads", {"stage": "mql"}),
     "sqls": ("kpis-records-leads", {"stage": "sql"}),

@@ -72,6 +72,7 @@ def measure(bench) -> list[dict]:
 
 
 def plot(points: list[dict], scale_name: str, path: Path = PLOT) -> None:
+    """Two panels: the full recompute beside its baseline, and freshness (the 4× history point starred)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -80,32 +81,41 @@ def plot(points: list[dict], scale_name: str, path: Path = PLOT) -> None:
     history = [p for p in points if p["factor"] == "4× history"]
     points = [p for p in points if p not in history]
     x = [p["touchpoints"] / 1e6 for p in points]
-    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=120)
-    series = [
-        ("recompute_s", "full recompute (engine)", "o-"),
-        ("baseline_s", "plain-SQL GROUP BY baseline", "s--"),
-        ("freshness_p95_s", "freshness p95", "^-"),
-        ("load_s", "generate + COPY", "d:"),
-    ]
-    for key, label, style in series:
+    fig, (full, fresh) = plt.subplots(1, 2, figsize=(10, 4.2), dpi=120)
+    for key, label, style in (("recompute_s", "full recompute (engine)", "o-"),
+                              ("baseline_s", "plain-SQL GROUP BY baseline", "s--")):  # fmt: skip
         ys = [p.get(key) for p in points]
         if all(y is not None for y in ys):
-            ax.plot(x, ys, style, label=label)
+            full.plot(x, ys, style, label=label)
+    full.set_title("Full recompute")
+    fresh_ys = [p.get("freshness_p95_s") for p in points]
+    if all(y is not None for y in fresh_ys):
+        fresh.plot(x, fresh_ys, "^-", color="tab:green", label="×1, ×2, ×4 the data (daily volume too)")
     for p in history:
         if p.get("freshness_p95_s") is not None:
-            ax.plot([p["touchpoints"] / 1e6], [p["freshness_p95_s"]], "k*", markersize=10,
-                    label="freshness p95, 4× history at 1× daily volume")  # fmt: skip
-    ax.set_xlabel("touchpoints in the workspace (millions)")
-    ax.set_ylabel("seconds")
-    ax.set_title(f"Pulse KPI: cost against data size ({scale_name} ×1, ×2, ×4)")
-    ax.grid(alpha=0.3)
-    ax.legend()
+            fresh.plot([p["touchpoints"] / 1e6], [p["freshness_p95_s"]], "k*", markersize=12,
+                       label="4× the history, ×1 daily volume")  # fmt: skip
+    fresh.axhline(2, color="grey", linestyle=":", label="target: p95 < 2 s")
+    fresh.set_title("Freshness p95 (1,000-touchpoint POST → /kpis/)")
+    for ax in (full, fresh):
+        ax.set_xlabel("touchpoints in the workspace (millions)")
+        ax.set_ylabel("seconds")
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize="small")
+    fig.suptitle(f"Pulse KPI: cost against data size ({scale_name} ×1, ×2, ×4)")
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
 
 
-@figure("scaling: recompute 4× / 1×", unit="×", target="≤ 4.5× (linear)", rule=lambda r: r.value <= 4.5, order=90)
+@figure(
+    "scaling: recompute 4× / 1×",
+    unit="×",
+    target="≤ 1.15× plain SQL's growth",
+    rule=lambda r: r.ratio is not None and r.ratio <= 1.15,
+    order=90,
+)
 def scaling(bench) -> Result:
     if not bench.scaling:
         raise Skipped("off (SCALING=1 to measure at 1×, 2×, 4×)")
