@@ -36,9 +36,9 @@ SCALING ?=
 bench: $(STAMP)
 	$(BIN)/python bench/run.py --scale $(SCALE) --scaling "$(SCALING)"
 
-## make loadtest [LOADTEST_SECONDS=60] [LOADTEST_USERS=24]: locust against gunicorn + PostgreSQL (ordinary role, RLS) + a worker
+## make loadtest [LOADTEST_SECONDS=60] [LOADTEST_USERS=6]: locust against gunicorn + PostgreSQL (ordinary role, RLS) + a worker
 LOADTEST_SECONDS ?= 60
-LOADTEST_USERS ?= 24
+LOADTEST_USERS ?= 6
 loadtest: $(STAMP)
 	$(BIN)/python bench/loadtest/run.py --seconds $(LOADTEST_SECONDS) --users $(LOADTEST_USERS)
 

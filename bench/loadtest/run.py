@@ -1,4 +1,4 @@
-"""`make loadtest [LOADTEST_SECONDS=60] [LOADTEST_USERS=24]`: a bounded load run on this machine.
+"""`make loadtest [LOADTEST_SECONDS=60] [LOADTEST_USERS=6]`: a bounded load run on this machine.
 
 On the local PostgreSQL: create a throwaway database, migrate it as the
 superuser (tables' owner) granting an ordinary role, so the app runs under
@@ -149,7 +149,7 @@ def summarise(prefix: str, seconds: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=60)
-    parser.add_argument("--users", type=int, default=24)
+    parser.add_argument("--users", type=int, default=6)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--web-workers", type=int, default=4)
     parser.add_argument("--scale", default="tiny", help="generated data per workspace (campaigns.generator.SCALES)")

@@ -96,7 +96,9 @@
         var horizontal = figure.hasAttribute("data-horizontal");
         function valueTicks(unit) {
           var f = formatter(unit, json.currency, true, json.locale);
-          return { callback: function (v) { return f(v); } };
+          var ticks = { callback: function (v) { return f(v); } };
+          if (unit === "count") { ticks.precision = 0; }  // whole numbers only: no "1, 1, 1, 0, 0" axis
+          return ticks;
         }
         var categoryAxis = { grid: { display: false }, ticks: { autoSkip: !horizontal, maxRotation: 0,
           callback: function (value) { return formatLabel(this.getLabelForValue(value), json.grain); } } };
