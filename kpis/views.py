@@ -397,6 +397,9 @@ class AgencyOverviewView(HomeView):
         preset, period, _grain, errors = p.parse_range(self.request.GET, timezone.now().date())
         # Each client's range ends on its own local date ("last 7 days" in its time zone).
         periods = {ws.pk: p.parse_range(self.request.GET, local_today(ws))[1] for ws in workspaces}
+        query = urlencode(
+            {"range": preset, **({"from": period.first, "to": period.last} if preset == "custom" else {})}
+        )
         sort = self.request.GET.get("sort") or "name"
         if sort not in OVERVIEW_SORTS:
             sort = "name"
@@ -411,19 +414,15 @@ class AgencyOverviewView(HomeView):
                 all_targets.setdefault(target.workspace_id, []).append(target)
         rows = []
         for ws in workspaces:
-            with number_locale(ws.number_locale):  # the card texts are written as they are built
-                rows.append(self.overview_row(ws, periods[ws.pk], preset, all_targets.get(ws.pk, [])))
-        rows.sort(key=lambda row: row.sort_key(sort))
-        query = urlencode(
-            {"range": preset, **({"from": period.first, "to": period.last} if preset == "custom" else {})}
-        )
-        for row in rows:  # each client's figures in its own number format
-            with number_locale(row.workspace.number_locale):
+            with number_locale(ws.number_locale):  # each client's figures in its own number format
+                row = self.overview_row(ws, periods[ws.pk], preset, all_targets.get(ws.pk, []))
                 row.html = render_to_string(
                     "kpis/_ws_card.html",
                     {"row": row, "query": query, "period": period, "health_labels": p.HEALTH_LABELS},
                     request=self.request,
                 )
+            rows.append(row)
+        rows.sort(key=lambda row: row.sort_key(sort))
         context.update(
             rows=rows,
             period=period,
@@ -553,7 +552,7 @@ class WorkspaceDashboardView(DashboardStateMixin, WorkspaceViewMixin, TemplateVi
             ["kpi", "label", "actual", "target_for_range", "target_total", "attainment", "progress", "health"],
             (
                 [c.name, c.info.label, raw(c.value), raw(c.progress.target_for_range), raw(c.progress.target_total),
-                 _rounded(c.progress.attainment), _rounded(c.progress.progress), c.progress.health]
+                 _fraction(c.progress.attainment), _fraction(c.progress.progress), c.progress.health]
                 for c in cards
             ),
         )  # fmt: skip
@@ -1004,7 +1003,7 @@ class CustomerRecordsView(RecordListView):
         )  # fmt: skip
 
 
-def _rounded(fraction: float | None) -> float | str:
+def _fraction(fraction: float | None) -> float | str:
     return "" if fraction is None else round(fraction, 6)
 
 
@@ -1067,9 +1066,11 @@ class AbmView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
         trend_days = score_trend_days(period)
         trends = [selectors.engagement_scores(ws, day) for day in trend_days]
         with workspace_scope(ws):
-            accounts = list(
-                Account.objects.filter(is_target=True).order_by("name").values("id", "external_id", "name", "domain")
-            )
+            target_accounts = Account.objects.filter(is_target=True)
+            if self.show == "engaged":  # ≥ 1 engagement touchpoint in the period (the rollup has only those)
+                engaged = AccountDay.objects.filter(day__range=(period.first, period.last), touches__gt=0)
+                target_accounts = target_accounts.filter(id__in=engaged.values("account_id"))
+            accounts = list(target_accounts.order_by("name").values("id", "external_id", "name", "domain"))
             # The last day with engagement, from the target-account days rollup (not a scan of every touchpoint).
             last_touch = dict(
                 AccountDay.objects.filter(day__lte=period.last)
@@ -1077,13 +1078,6 @@ class AbmView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
                 .annotate(last=Max("day"))
                 .values_list("account_id", "last")
             )
-            if self.show == "engaged":  # ≥ 1 engagement touchpoint in the period (the rollup has only those)
-                engaged = set(
-                    AccountDay.objects.filter(day__range=(period.first, period.last), touches__gt=0)
-                    .values_list("account_id", flat=True)
-                    .distinct()
-                )
-                accounts = [a for a in accounts if a["id"] in engaged]
         if self.show == "mqa":
             accounts = [a for a in accounts if scores.get(a["external_id"], {}).get("is_mqa")]
         rows = []

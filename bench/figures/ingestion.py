@@ -58,6 +58,20 @@ def production_env(bench, **overrides: str) -> dict[str, str]:
     return env
 
 
+def stop_at_cleanup(bench, process: subprocess.Popen, timeout: float = 20) -> None:
+    """Stop `process` when the bench ends: TERM (a gunicorn master stops its workers, a SIGKILL would orphan
+    them), KILL after `timeout` seconds."""
+
+    def stop() -> None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+    bench.state.setdefault("cleanup", []).append(stop)
+
+
 def web_env(bench) -> dict[str, str]:
     """The web process's and the worker's environment (one, shared by the figures)."""
     if "web_env" not in bench.state:
@@ -98,14 +112,7 @@ def start_web(bench) -> tuple[int, subprocess.Popen]:
         process.kill()
         raise RuntimeError("gunicorn did not start within 60 s")
 
-    def stop() -> None:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-    bench.state.setdefault("cleanup", []).append(stop)
+    stop_at_cleanup(bench, process)
     bench.state["web"] = (port, process)
     return port, process
 

@@ -37,7 +37,7 @@ def _free_port() -> int:
 
 
 def _start_server(bench) -> int:
-    from bench.figures.ingestion import _redis_up, production_env
+    from bench.figures.ingestion import _redis_up, production_env, stop_at_cleanup
 
     if not _redis_up():
         raise Skipped("no Redis on 127.0.0.1:6379 for the shared rate limits")
@@ -56,14 +56,7 @@ def _start_server(bench) -> int:
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(bench.scratch / "isolation.log", "wb"),  # noqa: SIM115
     )  # fmt: skip
 
-    def stop() -> None:
-        process.terminate()  # the master stops its workers; a SIGKILL would orphan them
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-    bench.state.setdefault("cleanup", []).append(stop)
+    stop_at_cleanup(bench, process)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:

@@ -329,7 +329,7 @@ def start_worker(bench):
     """One Celery worker (one pool process) on the bench database and the web's broker."""
     if "worker" in bench.state:
         return bench.state["worker"]
-    from bench.figures.ingestion import start_web, web_env
+    from bench.figures.ingestion import start_web, stop_at_cleanup, web_env
 
     start_web(bench)
     env = web_env(bench)
@@ -344,14 +344,7 @@ def start_worker(bench):
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
 
-    def stop() -> None:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-    bench.state.setdefault("cleanup", []).append(stop)
+    stop_at_cleanup(bench, process, timeout=30)
     bench.state["worker"] = process
     time.sleep(3)  # ready in about two seconds (DEPENDENCIES.md)
     if process.poll() is not None:
