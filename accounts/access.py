@@ -3,6 +3,7 @@
 The workspace is resolved once from the URL, for the signed-in user only (a
 404 when it is missing or not theirs), put in scope for the whole view and
 its template rendering, and checked against the capability the view needs.
+A page that only reads runs its queries in one transaction (`workspace_reads`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from accounts.formatting import number_locale
 from accounts.roles import Can, agency_can_manage, workspace_capabilities
 from accounts.selectors import agency_access_or_404, workspace_access_or_404
-from accounts.tenancy import workspace_scope
+from accounts.tenancy import workspace_reads, workspace_scope
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -29,10 +30,11 @@ class WorkspaceViewMixin(LoginRequiredMixin):
             return self.handle_no_permission()
         self.workspace, self.role = workspace_access_or_404(user=request.user, slug=kwargs["workspace_slug"])
         self.capabilities = workspace_capabilities(self.role)
-        needed = self.read_capability if request.method in SAFE_METHODS else self.write_capability
-        if needed not in self.capabilities:
+        reading = request.method in SAFE_METHODS
+        if (self.read_capability if reading else self.write_capability) not in self.capabilities:
             raise PermissionDenied("Your role in this workspace does not allow that.")
-        with workspace_scope(self.workspace), number_locale(self.workspace.number_locale):
+        scope = workspace_reads if reading else workspace_scope
+        with scope(self.workspace), number_locale(self.workspace.number_locale):
             response = super().dispatch(request, *args, **kwargs)
             if hasattr(response, "render") and not getattr(response, "is_rendered", True):
                 response.render()

@@ -33,19 +33,31 @@ class Integration:
         return self.key.workspace
 
 
+# A key in one of these query parameters is refused (401), whatever the header says.
+KEY_QUERY_PARAMETERS = ("api_key", "key", "token", "access_token")
+
+
+def bearer_key(header: str) -> str | None:
+    """The raw key of an `Authorization: Bearer <key>` header's value, or None if it is not one."""
+    scheme, _, raw_key = header.partition(" ")
+    if scheme.lower() != "bearer" or not raw_key.strip():
+        return None
+    return raw_key.strip()
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
     def authenticate(self, request):
-        if any(name in request.query_params for name in ("api_key", "key", "token", "access_token")):
+        if any(name in request.query_params for name in KEY_QUERY_PARAMETERS):
             raise exceptions.AuthenticationFailed("Send the API key in the Authorization header, never in the URL.")
         header = authentication.get_authorization_header(request).decode("latin-1")
         if not header:
             return None
-        scheme, _, raw_key = header.partition(" ")
-        if scheme.lower() != "bearer" or not raw_key.strip():
+        raw_key = bearer_key(header)
+        if raw_key is None:
             raise exceptions.AuthenticationFailed("Use 'Authorization: Bearer <api key>'.")
-        key = api_key_verify(raw_key.strip())
+        key = api_key_verify(raw_key)
         if key is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
         api_key_touch(key=key)
@@ -78,6 +90,14 @@ class RateLimit:
         }
 
 
+@dataclass(frozen=True)
+class Window:
+    """One fixed window of a workspace's budget: its counter's cache key, and when it ends."""
+
+    counter: str
+    reset_at: int
+
+
 class ApiKeyRateThrottle(throttling.SimpleRateThrottle):
     """A fixed-window budget per workspace (all its keys together), counted in the cache.
 
@@ -96,8 +116,20 @@ class ApiKeyRateThrottle(throttling.SimpleRateThrottle):
 
     def get_cache_key(self, request, view) -> str | None:
         if isinstance(request.auth, ApiKey):
-            return f"ratelimit:workspace:{request.auth.workspace_id}"
+            return self.workspace_ident(request.auth.workspace_id)
         return None
+
+    @staticmethod
+    def workspace_ident(workspace_id: int) -> str:
+        return f"ratelimit:workspace:{workspace_id}"
+
+    def window(self, ident: str) -> Window:
+        """The current window of `ident`'s budget; sets wait_seconds (what Retry-After will say)."""
+        now = self.timer()
+        number = int(now // self.duration)
+        reset_at = (number + 1) * self.duration
+        self.wait_seconds = max(1, math.ceil(reset_at - now))
+        return Window(counter=f"{ident}:{self.duration}:{number}", reset_at=reset_at)
 
     def allow_request(self, request, view) -> bool:
         if self.rate is None:
@@ -105,19 +137,32 @@ class ApiKeyRateThrottle(throttling.SimpleRateThrottle):
         ident = self.get_cache_key(request, view)
         if ident is None:
             return True
-        now = self.timer()
-        window = int(now // self.duration)
-        reset_at = (window + 1) * self.duration
-        self.wait_seconds = max(1, math.ceil(reset_at - now))
+        window = self.window(ident)
         try:
-            count = self._count_request(f"{ident}:{self.duration}:{window}", timeout=self.wait_seconds + 1)
+            count = self._count_request(window.counter, timeout=self.wait_seconds + 1)
         except Exception:
             logger.warning("Rate limit cache unavailable; request let through", exc_info=True)
             return True
-        request.rate_limit = RateLimit(
-            limit=self.num_requests, remaining=max(0, self.num_requests - count), reset_at=reset_at
-        )
+        request.rate_limit = self._rate_limit(window, count)
         return count <= self.num_requests
+
+    def spent(self, count: int | None) -> bool:
+        """Whether a window whose counter reads `count` has spent its budget: its next request is certain
+        to be refused (a counter only grows within its window)."""
+        return (count or 0) >= self.num_requests
+
+    def count_refused(self, window: Window) -> RateLimit | None:
+        """Count a request refused because its window is `spent`, as allow_request would have (so the count
+        is the same whichever path refuses it); None if the counter is gone (its window long over): not
+        counted, and not to be refused."""
+        try:
+            count = self.cache.incr(window.counter)
+        except ValueError:
+            return None
+        return self._rate_limit(window, count)
+
+    def _rate_limit(self, window: Window, count: int) -> RateLimit:
+        return RateLimit(limit=self.num_requests, remaining=max(0, self.num_requests - count), reset_at=window.reset_at)
 
     def _count_request(self, key: str, *, timeout: int) -> int:
         """This request's number in the window (atomic: incr in the cache, add for the first)."""

@@ -229,11 +229,21 @@ def _key_cache_shared() -> bool:
     return bool(settings.CACHE_URL)
 
 
-def _active_key(prefix: str) -> ApiKey | None:
+def _cached_key(prefix: str) -> ApiKey | None:
+    """The key's row as the shared cache holds it (None: not cached, or no shared cache)."""
     if _key_cache_shared():
-        fields = cache.get(_key_cache_name(prefix))
-        if fields is not None:
-            return ApiKey(**fields)
+        return _key_from_fields(cache.get(_key_cache_name(prefix)))
+    return None
+
+
+def _key_from_fields(fields: dict | None) -> ApiKey | None:
+    return None if fields is None else ApiKey(**fields)
+
+
+def _active_key(prefix: str) -> ApiKey | None:
+    key = _cached_key(prefix)
+    if key is not None:
+        return key
     # Cross-workspace by necessity: the key is what tells us the workspace.
     key = ApiKey.objects.unscoped().filter(prefix=prefix, revoked_at=None).first()
     if key is not None:
@@ -247,15 +257,39 @@ def _remember_key(key: ApiKey) -> None:
         cache.set(_key_cache_name(key.prefix), fields, timeout=API_KEY_CACHE_SECONDS)
 
 
-def api_key_verify(raw_key: str) -> ApiKey | None:
-    """The active key matching `raw_key`, compared in constant time, or None."""
+def _key_prefix(raw_key: str) -> str | None:
     parts = raw_key.split("_", 2)
     if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
         return None
-    key = _active_key(parts[1])
+    return parts[1]
+
+
+def _matching(key: ApiKey | None, raw_key: str) -> ApiKey | None:
+    """`key` if `raw_key` is its secret (compared in constant time), else None."""
     if key is None or not hmac.compare_digest(key.secret_hash, _api_key_hash(raw_key)):
         return None
     return key
+
+
+def api_key_verify(raw_key: str) -> ApiKey | None:
+    """The active key matching `raw_key`, compared in constant time, or None."""
+    prefix = _key_prefix(raw_key)
+    return None if prefix is None else _matching(_active_key(prefix), raw_key)
+
+
+def api_key_cache_entry(raw_key: str) -> str | None:
+    """The shared cache's entry for `raw_key`'s row, for a caller that reads it along with other entries in
+    one round trip (api_key_from_cache_entry then checks it); None if not a key or no shared cache."""
+    prefix = _key_prefix(raw_key)
+    if prefix is None or not _key_cache_shared():
+        return None
+    return _key_cache_name(prefix)
+
+
+def api_key_from_cache_entry(raw_key: str, fields: dict | None) -> ApiKey | None:
+    """The key the cached row `fields` (read from api_key_cache_entry) gives, if `raw_key` is its secret.
+    None for a row not cached: a revoked key's row is deleted, so only api_key_verify can tell why."""
+    return _matching(_key_from_fields(fields), raw_key)
 
 
 def api_key_touch(*, key: ApiKey) -> None:

@@ -11,8 +11,10 @@ import argparse
 import json
 import os
 import platform
+import secrets
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime
 from io import StringIO
@@ -22,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
-DATABASE = "pulse_bench"
+DATABASE = os.environ.get("BENCH_DATABASE", "pulse_bench")  # another name lets two benches run side by side
 MAIN_TIME_ZONE = "America/New_York"
 
 
@@ -123,10 +125,51 @@ class Bench:
                     id_bases=id_bases,
                 )  # fmt: skip
                 elapsed = time.perf_counter() - started
-                cursor.execute("ANALYZE")
+                cursor.execute("VACUUM (ANALYZE)")  # the steady state autovacuum keeps: visibility maps set
             finally:
                 cursor.execute("SELECT set_config('statement_timeout', %s, false)", [timeout])
         return counts, elapsed
+
+
+class Phases:
+    """How long each phase of the run took (results.json, and a line at the end): where the time goes."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.monotonic()
+
+    def lap(self, name: str) -> float:
+        now = time.monotonic()
+        self.seconds[name] = round(now - self._last, 1)
+        self._last = now
+        return self.seconds[name]
+
+    def line(self) -> str:
+        return ", ".join(f"{name} {seconds:g} s" for name, seconds in self.seconds.items())
+
+
+def unique_workspace_ids(cursor) -> None:
+    """Start this run's workspace ids at a random point: rate-limit counters in Redis are keyed by
+    workspace id, and a run before this one (in the same window) or beside it (another BENCH_DATABASE)
+    must not spend this run's budgets."""
+    start = 1_000_000 + secrets.randbelow(1_000_000_000)
+    cursor.execute("SELECT setval(pg_get_serial_sequence('accounts_workspace', 'id'), %s, false)", [start])
+
+
+def stop_all(stops: list) -> None:
+    """Stop the servers and workers figures left running, all at once: each waits for its own graceful exit."""
+
+    def stop_quietly(stop) -> None:
+        try:
+            stop()
+        except Exception as error:
+            print(f"cleanup: {error}", file=sys.stderr)
+
+    threads = [threading.Thread(target=stop_quietly, args=(stop,)) for stop in stops]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def create_database(server: str) -> None:
@@ -198,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--figure-timeout", type=float, default=0, help="seconds any one SQL statement of a figure may take"
     )
-    parser.add_argument("--keep", action="store_true", help="keep the pulse_bench database afterwards")
+    parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
     parser.add_argument("--output", default=str(ROOT / "bench" / "results.json"))
     args = parser.parse_args(argv)
     scaling = args.scaling.strip().lower() in {"1", "true", "yes", "on"}
@@ -213,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     from bench.progress import Progress
 
     started = time.monotonic()
+    phases = Phases()
     create_database(args.server)
     django.setup()
 
@@ -229,15 +273,19 @@ def main(argv: list[str] | None = None) -> int:
     progress = Progress(steps=3 + len(chosen))
     bench = Bench(scale_name=args.scale, seed=args.seed, server=args.server, scaling=scaling, progress=progress)
     rows: list[dict] = []
+    phases.lap("setup")
     try:
         progress.step("migrate")
         call_command("migrate", verbosity=0)
         with bench.cursor() as cursor:
             info = machine(cursor)
+            unique_workspace_ids(cursor)
+        phases.lap("migrate")
         progress.step(f"generate and COPY a {args.scale} workspace")
         from bench.figures.load import load_main_workspace
 
         load_main_workspace(bench)
+        phases.lap("load")
         timeout = args.figure_timeout or min(300, max(60, bench.load_stats["rows"] / 10_000))
         os.environ["PGOPTIONS"] = f"-c statement_timeout={int(timeout * 1000)}"  # the figures' child processes
         for item in chosen:
@@ -253,13 +301,10 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(as_dict(item, None, "skipped", str(reason)))
             except Exception as error:  # a broken figure is reported, the others still run
                 rows.append(as_dict(item, None, "error", f"{type(error).__name__}: {error}"))
+            rows[-1]["seconds"] = phases.lap(item.name)
         progress.finish()
     finally:
-        for stop in bench.state.get("cleanup", []):
-            try:
-                stop()
-            except Exception as error:
-                print(f"cleanup: {error}", file=sys.stderr)
+        stop_all(bench.state.get("cleanup", []))
         from django.db import connections
 
         connections.close_all()
@@ -268,6 +313,7 @@ def main(argv: list[str] | None = None) -> int:
         for path in bench.scratch.glob("*"):
             path.unlink()
         bench.scratch.rmdir()
+        phases.lap("cleanup")
 
     duration = time.monotonic() - started
     for row in rows:
@@ -281,6 +327,7 @@ def main(argv: list[str] | None = None) -> int:
         "duration_s": round(duration, 1),
         "machine": info,
         "load": bench.load_stats,
+        "phases_s": phases.seconds,
         "figures": rows,
     }
     output = Path(args.output)
@@ -292,6 +339,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{info['memory_gb']} GB, PostgreSQL {info['postgresql']}, in {duration:.0f} s"
     )
     print(table(rows))
+    print(f"\nseconds by phase: {phases.line()}")
     from bench.figures.scaling import PLOT
 
     print(f"\nwritten: {output}" + (f" and {PLOT}" if scaling else ""))

@@ -199,7 +199,10 @@ class Deal(WorkspaceOwned):
         ]
         indexes = [
             models.Index(fields=["workspace", "created_on"]),
-            models.Index(fields=["workspace", "status", "closed_on"]),
+            # account and churned_on as trailing keys: customer counts read the index alone.
+            models.Index(
+                fields=["workspace", "status", "closed_on", "account", "churned_on"], name="deal_status_closed_idx"
+            ),
             models.Index(fields=["workspace", "account", "closed_at"]),
             models.Index(fields=["workspace", "churned_on"]),
         ]
@@ -216,8 +219,13 @@ class Touchpoint(WorkspaceOwned):
     occurred_at = models.DateTimeField()
     occurred_on = models.DateField()
     campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="touchpoints")
-    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="touchpoints")
-    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="touchpoints")
+    # Indexed below with the time: one index serves the journeys, first touches and the foreign key.
+    lead = models.ForeignKey(
+        Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="touchpoints", db_index=False
+    )
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="touchpoints", db_index=False
+    )
     visitor_id = models.CharField(max_length=255, blank=True)
     session_id = models.CharField(max_length=255, blank=True)
     url = models.URLField(max_length=2000, blank=True)
@@ -231,8 +239,10 @@ class Touchpoint(WorkspaceOwned):
         ]
         indexes = [
             models.Index(fields=["workspace", "occurred_on", "kind"]),
-            models.Index(fields=["workspace", "account", "occurred_at"]),
-            models.Index(fields=["workspace", "lead", "occurred_at"]),
+            # By account or lead, not workspace first: their ids are unique across workspaces, and an
+            # index leading with the foreign key also serves its checks when a lead or account is deleted.
+            models.Index(fields=["account", "occurred_at"], name="touchpoint_account_time_idx"),
+            models.Index(fields=["lead", "occurred_at"], name="touchpoint_lead_time_idx"),
             # Web sessions are rebuilt by session: their page views, wherever they fall in time.
             models.Index(
                 fields=["workspace", "session_id", "occurred_at"],

@@ -352,16 +352,24 @@ def _write_postgresql(
     column_of = {f.attname: f.column for f in fields}
     read_columns = ", ".join(f"t.{qn(column_of[name])}" for name in read)
     matches = " AND ".join(f"t.{qn(c)} = i.{qn(c)}" for c in key_columns)
+    # The pre-image is looked up through the key's unique index: each key column
+    # narrowed to the batch's values (a superset, made exact by the join with i).
+    # Joined on i alone, a planner misled by stale statistics hashes the whole table.
+    key_values = [sorted({row[name] for row in values} - {None}) for name in resource.key]
+    narrow = " AND ".join(
+        f"t.{qn(column_of[name])} = ANY(%b::{model._meta.get_field(name).db_type(connection)}[])"
+        for name in resource.key
+    )
     table = qn(model._meta.db_table)
     sql = (
         f"WITH i ({columns}) AS (SELECT * FROM unnest({casts})), "  # noqa: S608 - identifiers are ours
-        f"old AS (SELECT {read_columns} FROM {table} t JOIN i ON {matches}), "
+        f"old AS (SELECT {read_columns} FROM {table} t JOIN i ON {matches} WHERE t.workspace_id = %b AND {narrow}), "
         f"written AS (INSERT INTO {table} ({columns}) SELECT * FROM i "
         f"ON CONFLICT ({', '.join(qn(c) for c in key_columns)}) DO UPDATE SET {updates}) "
         "SELECT * FROM old"
     )
     with connection.binding_cursor() as cursor:
-        cursor.execute(sql, arrays)
+        cursor.execute(sql, [*arrays, workspace.pk, *key_values])
         found = {}
         for record in cursor.fetchall():
             current = dict(zip(read, record, strict=True))

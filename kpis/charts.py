@@ -7,6 +7,10 @@ says its chart type, axis and unit so static/js/charts.js can format ticks and
 build the data table behind the chart. `?format=csv` gives the same numbers
 as CSV.
 
+A time series' labels are its periods written in the workspace's locale ("2. Dez.",
+"w/c 2 Dec", "Dec 2026"), ready for the axis and the table as they are; `periods`
+has their first days as ISO dates, which the CSV writes.
+
 Every value comes from `kpis.selectors`: a time series is the KPI over each
 day / week / month clipped to the range, exactly as /api/v1/kpis/timeseries/.
 """
@@ -25,7 +29,9 @@ from kpis import presentation as p
 from kpis import selectors
 from kpis.formulas import ATTRIBUTION_MODELS
 from kpis.series import kpis_for_periods
-from kpis.views import MODEL_LABELS, DashboardState, csv_response, export_name
+from kpis.views.attribution import MODEL_LABELS
+from kpis.views.exports import csv_response, export_name
+from kpis.views.state import DashboardState
 
 PALETTE = ["#3b5bdb", "#f08c00", "#2b8a3e", "#c2255c", "#1098ad", "#7048e8", "#868e96"]
 UNITS = {
@@ -68,6 +74,8 @@ class ChartView(WorkspaceViewMixin, BaseLineChartView):
     description = ""
     # Whether the campaign / channel filter applies (attribution and ABM are workspace-wide).
     scoped = True
+    # A time series' periods as ISO dates (set by `timeseries`); other charts' labels are names.
+    periods: list[str] | None = None
 
     def get(self, request, *args, **kwargs):
         self.state = DashboardState.from_request(request, self.workspace)
@@ -78,7 +86,7 @@ class ChartView(WorkspaceViewMixin, BaseLineChartView):
             return csv_response(
                 export_name(self.workspace, self.title, self.state.period),
                 ["label", *(s.label for s in self.series)],
-                ([label, *(s.values[i] for s in self.series)] for i, label in enumerate(self.labels)),
+                ([label, *(s.values[i] for s in self.series)] for i, label in enumerate(self.periods or self.labels)),
             )
         return super().get(request, *args, **kwargs)
 
@@ -121,20 +129,26 @@ class ChartView(WorkspaceViewMixin, BaseLineChartView):
             "currency": self.workspace.currency,
             "locale": self.workspace.number_locale.replace("_", "-"),  # a BCP 47 tag, for Intl.NumberFormat
             "grain": getattr(self, "grain", None),
+            "periods": self.periods,
             "from": self.state.period.first.isoformat(),
             "to": self.state.period.last.isoformat(),
+            "range_label": self.state.period.label(),  # in the workspace's locale, for the data table's caption
         }
 
     # shared reads
     def timeseries(self, metrics) -> tuple[list[str], dict[str, list]]:
-        """Each metric per grain period, from the same selector and clipping as the timeseries API."""
+        """Each metric per grain period, from the same selector and clipping as the timeseries API.
+
+        Returns the periods' labels in the workspace's locale; their ISO first days go to `self.periods`.
+        """
         self.grain = p.chart_grain(self.state.period, self.state.grain)
         period = self.state.period
         periods = selectors.period_starts(period.first, period.last, self.grain)
         points = kpis_for_periods(
             self.workspace, [(first, last) for _, first, last in periods], metrics=metrics, **self.state.scope
         )
-        labels = [start.isoformat() for start, _, _ in periods]
+        self.periods = [start.isoformat() for start, _, _ in periods]
+        labels = [p.format_period_start(start, self.grain) for start, _, _ in periods]
         return labels, {metric: [point[metric] for point in points] for metric in metrics}
 
     def totals(self, metrics, **scope) -> dict:

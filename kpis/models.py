@@ -12,6 +12,8 @@ be rebuilt from them at any time; nothing is edited by hand.
 - `VisitorDay`: one row per (visitor, local day) with a page view, and the
   visitor's previous such day: distinct and new visitors of any range become
   range counts (`previous_day` null or before the range).
+- `VisitorGap`: `VisitorDay` counted per (day, previous_day): the same range
+  counts, from about a quarter of the rows.
 - `AccountDay`: per (target account, local day) its engagement touches and
   their decayed weight, 2^((s − R)/h) summed, R being
   `KpiState.decay_reference` (exponential decay is separable, see
@@ -149,6 +151,23 @@ class VisitorDay(Rollup):
         indexes = [models.Index(fields=["workspace", "day", "previous_day"], name="kpis_visitorday_day")]
 
 
+class VisitorGap(Rollup):
+    """How many visitors were seen on a local day, by the day each was last seen before it (null: never).
+
+    `VisitorDay` grouped by (day, previous_day): distinct and new visitors of a
+    workspace-wide range are sums over the range's days, from rows a quarter as
+    many (visitors who return do so after one of a few recent days).
+    """
+
+    day = models.DateField()
+    previous_day = models.DateField(null=True)
+    visitors = models.IntegerField()
+
+    class Meta:
+        # The range sums from the index alone.
+        indexes = [models.Index(fields=["workspace", "day", "previous_day", "visitors"], name="kpis_visitorgap_day")]
+
+
 class AccountDay(Rollup):
     """The engagement touchpoints of a target account on one local day.
 
@@ -165,6 +184,10 @@ class AccountDay(Rollup):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["workspace", "day", "account"], name="kpis_accountday_key")]
+        # The engagement reads of a range (scores, MQAs) from the index alone, not the scattered rows.
+        indexes = [
+            models.Index(fields=["workspace", "day", "account", "decayed_weight"], name="kpis_accountday_weights"),
+        ]
 
 
 class AccountFacts(Rollup):
@@ -185,7 +208,7 @@ class AccountFacts(Rollup):
         indexes = [models.Index(fields=["workspace", "first_won_on"], name="kpis_accountfacts_won")]
 
 
-ROLLUPS = (DailyComponents, WorkspaceDay, WebSession, VisitorDay, AccountDay, AccountFacts)
+ROLLUPS = (DailyComponents, WorkspaceDay, WebSession, VisitorDay, VisitorGap, AccountDay, AccountFacts)
 
 
 class KpiState(WorkspaceOwned):

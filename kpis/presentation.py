@@ -10,13 +10,14 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from functools import lru_cache
 
 from babel import Locale
-from babel.numbers import format_currency, format_decimal, get_currency_symbol
+from babel.dates import format_date, format_datetime, format_interval, format_skeleton, get_datetime_format
+from babel.numbers import NumberPattern, get_currency_symbol, parse_pattern
 
 from accounts.formatting import current_locale
 
@@ -620,17 +621,29 @@ COMPACT_STEPS = ((Decimal(1_000_000_000), "B"), (Decimal(1_000_000), "M"), (Deci
 
 # ---------------------------------------------------------------- formatting
 # In the workspace's number locale (accounts.formatting): CLDR's grouping, decimal mark and currency placement.
+# A page formats a few hundred figures, so the locale, its patterns and currency symbols are parsed once per
+# process (Babel's format_decimal and format_currency parse all three again on every call).
+
+
+@lru_cache(maxsize=64)
+def _locale(code: str) -> Locale:
+    return Locale.parse(code)
 
 
 @lru_cache(maxsize=512)
-def _pattern(locale: str, kind: str, places: int, suffix: str = "") -> str:
+def _pattern(locale: str, kind: str, places: int, suffix: str = "") -> NumberPattern:
     """The locale's decimal or currency pattern with exactly `places` fraction digits, `suffix` after the digits."""
-    formats = Locale.parse(locale)
+    formats = _locale(locale)
     base = (formats.currency_formats["standard"] if kind == "currency" else formats.decimal_formats[None]).pattern
     base = base.split(";")[0]
     digits = re.search(r"[#0,.]+", base).group()
     replacement = digits.split(".")[0] + ("." + "0" * places if places else "") + (f"'{suffix}'" if suffix else "")
-    return base.replace(digits, replacement, 1)
+    return parse_pattern(base.replace(digits, replacement, 1))
+
+
+@lru_cache(maxsize=256)
+def _currency_symbol(currency: str, locale: str) -> str:
+    return get_currency_symbol(currency, locale)
 
 
 def _rounded(value: Decimal, places: int) -> Decimal:
@@ -640,8 +653,7 @@ def _rounded(value: Decimal, places: int) -> Decimal:
 
 def _grouped(value: Decimal, places: int) -> str:
     locale = current_locale()
-    text = format_decimal(_rounded(value, places), format=_pattern(locale, "decimal", places), locale=locale)
-    return text.replace("-", "−")
+    return _pattern(locale, "decimal", places).apply(_rounded(value, places), _locale(locale)).replace("-", "−")
 
 
 def format_money(value, currency: str, *, compact: bool = False) -> str:
@@ -655,14 +667,9 @@ def format_money(value, currency: str, *, compact: bool = False) -> str:
         threshold, suffix = next((t, s) for t, s in COMPACT_STEPS if amount >= t)
         amount, places = amount / threshold, 1
     locale = current_locale()
-    text = format_currency(
-        _rounded(amount, places),
-        currency,
-        format=_pattern(locale, "currency", places, suffix),
-        locale=locale,
-        currency_digits=False,
-    )
-    return sign + _currency_spaced(text, get_currency_symbol(currency, locale))
+    pattern = _pattern(locale, "currency", places, suffix)
+    text = pattern.apply(_rounded(amount, places), _locale(locale), currency=currency, currency_digits=False)
+    return sign + _currency_spaced(text, _currency_symbol(currency, locale))
 
 
 def _currency_spaced(text: str, symbol: str) -> str:
@@ -692,6 +699,11 @@ def format_value(value, kind: Kind | str, currency: str = "USD", *, compact: boo
     return _grouped(Decimal(str(value)), 2)
 
 
+def format_number(value: float | Decimal | None, places: int) -> str:
+    """A plain number (an engagement score, the MQA threshold) to `places` decimals; null is "—"."""
+    return NULL if value is None else _grouped(Decimal(str(value)), places)
+
+
 def format_kpi(name: str, value, currency: str, *, compact: bool = False) -> str:
     return format_value(value, KPIS[name].kind, currency, compact=compact)
 
@@ -703,6 +715,74 @@ def format_percent(fraction: float | None, *, signed: bool = False) -> str:
     if signed and fraction > 0:
         text = "+" + text
     return text + " %"
+
+
+# ---------------------------------------------------------------- dates
+# In the same locale as the numbers, from CLDR: "2. Dez. 2026" in de_DE. English keeps the house style the
+# pages always had ("2 Dec 2026", "3 Nov – 2 Dec 2026"), which no single CLDR English locale gives.
+
+DATE_SKELETONS = {
+    "date": "yMMMd",
+    "day_month": "MMMd",
+    "month": "yMMM",
+    "weekday": "yMMMEd",
+    "quarter": "yQQQ",
+    "year": "y",
+}
+ENGLISH_DATE_PATTERNS = {
+    "date": "d MMM y",
+    "day_month": "d MMM",
+    "month": "MMM y",
+    "weekday": "EEE d MMM y",
+    "quarter": "QQQ y",
+    "year": "y",
+}
+
+
+def _is_english(locale: str) -> bool:
+    return locale.split("_")[0] == "en"
+
+
+def format_day(day: date | None, style: str = "date") -> str:
+    """A day in the workspace's locale, as `style`: date (2 Dec 2026), day_month, month, weekday, quarter (Q4 2026)
+    or year; None is ""."""
+    if day is None:
+        return ""
+    if isinstance(day, datetime):
+        day = day.date()  # already in the time zone it is read in (the template filter sees to it)
+    locale = current_locale()
+    if _is_english(locale):
+        return format_date(day, ENGLISH_DATE_PATTERNS[style], locale="en")
+    return format_skeleton(DATE_SKELETONS[style], day, locale=locale)
+
+
+def format_moment(moment: datetime | None) -> str:
+    """A date and time to the minute in the workspace's locale (2 Dec 2026 14:03); None is ""."""
+    if moment is None:
+        return ""
+    locale = current_locale()
+    if _is_english(locale):
+        return format_datetime(moment, f"{ENGLISH_DATE_PATTERNS['date']} HH:mm", locale="en")
+    time_text = format_skeleton("Hm", moment, locale=locale)
+    return get_datetime_format("medium", locale=locale).replace("{1}", format_day(moment)).replace("{0}", time_text)
+
+
+def format_period(first: date, last: date) -> str:
+    """A range of days in the workspace's locale: "3 Nov – 2 Dec 2026", "3. Nov. – 2. Dez. 2026"."""
+    if first == last:
+        return format_day(first)
+    locale = current_locale()
+    if _is_english(locale):
+        return f"{format_day(first, 'day_month' if first.year == last.year else 'date')} – {format_day(last)}"
+    return format_interval(first, last, DATE_SKELETONS["date"], locale=locale)
+
+
+def format_period_start(start: date, grain: str) -> str:
+    """A chart's label for the day, week ("w/c 2 Dec") or month starting on `start`."""
+    if grain == "month":
+        return format_day(start, "month")
+    text = format_day(start, "day_month")
+    return f"w/c {text}" if grain == "week" else text
 
 
 # ---------------------------------------------------------------- change
@@ -782,11 +862,7 @@ class Period:
         return max(0, (last - first).days + 1)
 
     def label(self) -> str:
-        if self.first == self.last:
-            return self.first.strftime("%-d %b %Y")
-        if self.first.year == self.last.year:
-            return f"{self.first.strftime('%-d %b')} – {self.last.strftime('%-d %b %Y')}"
-        return f"{self.first.strftime('%-d %b %Y')} – {self.last.strftime('%-d %b %Y')}"
+        return format_period(self.first, self.last)
 
 
 def shift_years(day: date, years: int) -> date:

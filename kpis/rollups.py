@@ -38,6 +38,7 @@ from kpis.models import (
     AccountFacts,
     DailyComponents,
     VisitorDay,
+    VisitorGap,
     WebSession,
     WorkspaceDay,
 )
@@ -54,6 +55,7 @@ T = {
     "workspace_day": WorkspaceDay._meta.db_table,
     "session": WebSession._meta.db_table,
     "visitor_day": VisitorDay._meta.db_table,
+    "visitor_gap": VisitorGap._meta.db_table,
     "account_day": AccountDay._meta.db_table,
     "facts": AccountFacts._meta.db_table,
 }
@@ -114,7 +116,8 @@ class Rollup:
     table: str
     columns: tuple[str, ...]  # without workspace_id and id
     key: tuple[str, ...]
-    nullable_key: tuple[str, ...] = ()
+    # Key columns that may be NULL, each with a value it never takes, to compare them by (keeps hash joins).
+    nullable_key: tuple[tuple[str, str], ...] = ()
 
     def replace_all(self, workspace_id: int, select: str, params: dict[str, object]) -> None:
         """Make the workspace's rows those of `select` (workspace_id, *columns), writing only the differences.
@@ -127,8 +130,10 @@ class Rollup:
         """
         columns = ", ".join(self.columns)
         rebuilt = f"rebuilt_{self.table}"
+        never = dict(self.nullable_key)
         keys = " AND ".join(
-            f"COALESCE(n.{c}, 0) = COALESCE(t.{c}, 0)" if c in self.nullable_key else f"n.{c} = t.{c}" for c in self.key
+            f"COALESCE(n.{c}, {never[c]}) = COALESCE(t.{c}, {never[c]})" if c in never else f"n.{c} = t.{c}"
+            for c in self.key
         )
         values = " AND ".join(_same(f"n.{c}", f"t.{c}") for c in self.columns if c not in self.key)
         _run(f"DROP TABLE IF EXISTS {rebuilt}", {})
@@ -167,11 +172,14 @@ class Rollup:
 
 
 COMPONENTS = Rollup(
-    T["components"], ("day", "campaign_id", *COMPONENT_FIELDS), ("day", "campaign_id"), ("campaign_id",)
+    T["components"], ("day", "campaign_id", *COMPONENT_FIELDS), ("day", "campaign_id"), (("campaign_id", "0"),)
 )
 WORKSPACE_DAYS = Rollup(T["workspace_day"], ("day", *COMPONENT_FIELDS), ("day",))
 SESSIONS = Rollup(T["session"], ("session_id", "first_day", "campaign_id", "page_views"), ("session_id",))
 VISITOR_DAYS = Rollup(T["visitor_day"], ("visitor_id", "day", "previous_day"), ("visitor_id", "day"))
+VISITOR_GAPS = Rollup(
+    T["visitor_gap"], ("day", "previous_day", "visitors"), ("day", "previous_day"), (("previous_day", "'0001-01-01'"),)
+)
 ACCOUNT_DAYS = Rollup(T["account_day"], ("day", "account_id", "touches", "decayed_weight"), ("day", "account_id"))
 FACTS = Rollup(
     T["facts"],
@@ -391,7 +399,7 @@ def build_components(workspace_id: int, span: Span) -> None:
 
 
 def build_visitor_days(workspace_id: int, span: Span) -> None:
-    """Rebuild the (visitor, day) rows of the span, and the previous_day of the first row after it."""
+    """Rebuild the (visitor, day) rows of the span, the previous_day of the first row after it, and their gaps."""
     params = span.params(workspace_id)
     seen = (
         f"SELECT DISTINCT visitor_id, occurred_on AS day FROM {T['touchpoint']} WHERE workspace_id = %(ws)s"
@@ -402,6 +410,7 @@ def build_visitor_days(workspace_id: int, span: Span) -> None:
     )
     if span.everything:
         VISITOR_DAYS.replace_all(workspace_id, f"SELECT %(ws)s, visitor_id, day, lag_day FROM ({ordered}) v", params)
+        VISITOR_GAPS.replace_all(workspace_id, _gap_rows(""), params)
         return
     table, touched = T["visitor_day"], "touched_visitors"
     # The visitors seen in the span before this rebuild or now: the first row
@@ -425,13 +434,34 @@ def build_visitor_days(workspace_id: int, span: Span) -> None:
         params,
     )
     of_visitor = f"p.workspace_id = %(ws)s AND p.visitor_id = {table}.visitor_id"
-    _run(
+    later = _run(
         f"UPDATE {table} SET previous_day = (SELECT MAX(p.day) FROM {table} p WHERE {of_visitor} AND p.day < {table}.day)"
         f" WHERE workspace_id = %(ws)s AND visitor_id IN (SELECT visitor_id FROM {touched})"
-        f" AND day = (SELECT MIN(p.day) FROM {table} p WHERE {of_visitor} AND p.day > %(last)s)",
+        f" AND day = (SELECT MIN(p.day) FROM {table} p WHERE {of_visitor} AND p.day > %(last)s) RETURNING day",
         params,
     )
     _run(f"DROP TABLE {touched}", {})
+    _rebuild_gaps(workspace_id, span, {row[0] for row in later})
+
+
+def _gap_rows(condition: str) -> str:
+    """(workspace_id, day, previous_day, visitors) of the visitor-days matched."""
+    return (
+        f"SELECT workspace_id, day, previous_day, COUNT(*) FROM {T['visitor_day']} WHERE workspace_id = %(ws)s"
+        f"{condition} GROUP BY workspace_id, day, previous_day"
+    )
+
+
+def _rebuild_gaps(workspace_id: int, span: Span, later_days: set[date]) -> None:
+    """The gap counts of the span's days and of the later days whose visitors' previous_day moved."""
+    later = sorted(later_days)
+    days = span.where("day")[len(" AND ") :]
+    if later:
+        days = f"({days} OR day IN ({', '.join(f'%(later{i})s' for i in range(len(later)))}))"
+    params = span.params(workspace_id, **{f"later{i}": day for i, day in enumerate(later)})
+    _run(f"DELETE FROM {T['visitor_gap']} WHERE workspace_id = %(ws)s AND {days}", params)
+    columns = ", ".join(VISITOR_GAPS.columns)
+    _run(f"INSERT INTO {T['visitor_gap']} (workspace_id, {columns}) {_gap_rows(f' AND {days}')}", params)
 
 
 # ---------------------------------------------------------------- accounts

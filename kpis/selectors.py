@@ -12,14 +12,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Count, F, Q, Sum
 
 from accounts.models import Workspace
-from accounts.tenancy import require_workspace, workspace_scope
+from accounts.tenancy import require_workspace, workspace_reads, workspace_scope
 from campaigns.models import (
     ENGAGEMENT_KINDS,
     Account,
@@ -31,18 +31,18 @@ from campaigns.models import (
     TouchpointKind,
 )
 from kpis import formulas
+from kpis.abm import engagement_counts, scores_at, scores_by_external_id
 from kpis.models import (
     COMPONENT_FIELDS,
-    AccountDay,
     AccountFacts,
     DailyComponents,
     KpiState,
     VisitorDay,
+    VisitorGap,
     WorkspaceDay,
 )
-from kpis.queries import decayed_weight, effective_account
-from kpis.rollups import TARGET_TOUCHES, decayed_weight_sql, epoch_days
-from kpis.services import engagement_weights
+from kpis.queries import effective_account
+from kpis.rollups import epoch_days
 
 MONEY_METRICS = frozenset(
     {
@@ -97,22 +97,18 @@ COUNT_METRICS = frozenset(
     }
 )
 # Workspace-wide KPIs: null when narrowed to a campaign or channel.
+ABM_METRICS = (
+    "target_accounts",
+    "engaged_target_accounts",
+    "account_engagement_rate",
+    "mqas",
+    "target_accounts_won",
+    "target_account_conversion_rate",
+    "abm_velocity_days",
+    "non_target_velocity_days",
+)
 ACCOUNT_LEVEL_METRICS = frozenset(
-    {
-        "active_customers",
-        "customer_churn_rate",
-        "retention_rate",
-        "arpa",
-        "clv",
-        "target_accounts",
-        "engaged_target_accounts",
-        "account_engagement_rate",
-        "mqas",
-        "target_accounts_won",
-        "target_account_conversion_rate",
-        "abm_velocity_days",
-        "non_target_velocity_days",
-    }
+    {"active_customers", "customer_churn_rate", "retention_rate", "arpa", "clv", *ABM_METRICS}
 )
 
 # Every KPI name, in KPI_SPEC.md's order, with the query groups it needs.
@@ -258,7 +254,7 @@ def kpis_for_period(
     groups = set().union(*(METRIC_GROUPS[name] for name in names)) if names else set()
     if scope.narrowed:
         groups -= {_ABM, _REC}  # account-level: null when narrowed
-    with workspace_scope(workspace):
+    with workspace_reads(workspace):
         raw: dict[str, object] = {}
         for group in sorted(groups):
             raw.update(_GROUP_QUERIES[group](workspace, first_day, last_day, scope))
@@ -398,15 +394,14 @@ def _email_unique(workspace, first_day, last_day, scope: Scope) -> dict:
 
 
 def _web(workspace, first_day, last_day, scope: Scope) -> dict:
-    """Distinct and new visitors: range counts over `VisitorDay` (previous_day says who was seen before)."""
-    in_period = VisitorDay.objects.filter(day__range=(first_day, last_day))
-    first_ever = in_period.filter(previous_day__isnull=True)
+    """Distinct and new visitors: range sums over `VisitorGap` (previous_day says who was seen before)."""
     if not scope.narrowed:
-        counts = in_period.aggregate(
-            unique=Count("day", filter=Q(previous_day__isnull=True) | Q(previous_day__lt=first_day)),
-            new=Count("day", filter=Q(previous_day__isnull=True)),
+        counts = VisitorGap.objects.filter(day__range=(first_day, last_day)).aggregate(
+            unique=Sum("visitors", filter=Q(previous_day__isnull=True) | Q(previous_day__lt=first_day)),
+            new=Sum("visitors", filter=Q(previous_day__isnull=True)),
         )
-        return {"unique_visitors": counts["unique"], "new_visitors": counts["new"]}
+        return {"unique_visitors": counts["unique"] or 0, "new_visitors": counts["new"] or 0}
+    first_ever = VisitorDay.objects.filter(day__range=(first_day, last_day), previous_day__isnull=True)
     counts = (
         Touchpoint.objects.filter(
             scope.q("campaign_id"), kind=TouchpointKind.PAGE_VIEW, occurred_on__range=(first_day, last_day)
@@ -421,45 +416,15 @@ def _web(workspace, first_day, last_day, scope: Scope) -> dict:
 
 
 def _abm(workspace, first_day, last_day, scope: Scope) -> dict:
-    """Target accounts, those engaged in P and the MQAs at its end: one pass over the target-account days.
-
-    Each account's score is its window's partial sums (and, when daylight saving
-    changed within the window, ± its raw touches at the window's start) times
-    the decay factor; compared with the threshold in SQL.
-    """
+    """Target accounts, those engaged in P and the MQAs at its end: one pass over the target-account days."""
     threshold = float(workspace.mqa_threshold)
     target_accounts = Account.objects.filter(is_target=True).count()
-    window = score_window(workspace, last_day)
-    if window is None:  # never recomputed
-        never = end_of_day(workspace, last_day)
-        window = ScoreWindow(last_day + timedelta(days=1), never, never, 1.0, 0.0, 0.0, last_day)
-    decayed, params = decayed_weight_sql(engagement_weights(workspace), window.reference, workspace.half_life_days)
-    adapt = connection.ops.adapt_datetimefield_value
-    parts = (
-        "SELECT account_id, CASE WHEN day >= %(first)s THEN 1 ELSE 0 END AS engaged,"  # noqa: S608
-        " CASE WHEN day >= %(whole_from)s THEN decayed_weight ELSE 0 END AS in_window"
-        f" FROM {AccountDay._meta.db_table} WHERE workspace_id = %(ws)s AND day BETWEEN %(since)s AND %(last)s"
-        f" UNION ALL SELECT a.id, 0, %(sign)s * {decayed} {TARGET_TOUCHES}"
-        " AND t.occurred_on = %(raw_day)s AND t.occurred_at >= %(raw_from)s AND t.occurred_at < %(raw_until)s"
-    )
-    sql = (
-        "SELECT SUM(CASE WHEN engaged > 0 THEN 1 ELSE 0 END), SUM(CASE WHEN in_window * %(factor)s >= %(threshold)s"  # noqa: S608
-        " THEN 1 ELSE 0 END) FROM (SELECT SUM(engaged) AS engaged, SUM(in_window) AS in_window"
-        f" FROM ({parts}) parts GROUP BY account_id) accounts"
-    )
-    params.update(
-        ws=workspace.pk, first=first_day, last=last_day, whole_from=window.whole_from,
-        since=min(first_day, window.whole_from), sign=window.raw_sign, factor=window.factor, threshold=threshold,
-        raw_from=adapt(window.raw_from), raw_until=adapt(window.raw_until), raw_day=window.raw_day,
-    )  # fmt: skip
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        engaged, mqas = cursor.fetchone()
+    engaged, mqas = engagement_counts(workspace, first_day, last_day)
     return {
         "target_accounts": target_accounts,
-        "engaged_target_accounts": int(engaged or 0),
+        "engaged_target_accounts": engaged,
         # Every score is ≥ 0: with a threshold of 0 every target account is an MQA, engaged or not.
-        "mqas": target_accounts if threshold <= 0 else int(mqas or 0),
+        "mqas": target_accounts if threshold <= 0 else mqas,
         "converted_target_accounts": AccountFacts.objects.filter(is_target=True, first_won_on__lte=last_day).count(),
     }
 
@@ -579,99 +544,19 @@ def _assemble(workspace: Workspace, raw: dict, first_day: date, last_day: date, 
     return values
 
 
-def end_of_day(workspace: Workspace, day: date) -> datetime:
-    """Midnight (UTC-aware) at the start of the day after `day`, in the workspace's time zone."""
-    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=workspace.tz).astimezone(UTC)
-
-
 def engagement_scores(workspace: Workspace, at: date) -> dict[int, float]:
-    """score(a, end of `at`) of every target account with engagement in the window (others score 0).
-
-    The window's whole days come from the per-day decayed sums (DESIGN.md:
-    decay is separable). The window starts at a local midnight unless daylight
-    saving changed within it; then the day it starts in is taken whole less
-    its touches before the start, or left out plus its touches after the
-    start, whichever reads fewer raw touchpoints (an hour's worth).
-    """
-    with workspace_scope(workspace):
-        window = score_window(workspace, at)
-        if window is None:
-            return {}
-        totals: dict[int, float] = dict(
-            AccountDay.objects.filter(day__gte=window.whole_from, day__lte=at)
-            .values("account_id")
-            .annotate(total=Sum("decayed_weight"))
-            .values_list("account_id", "total")
-        )
-        if window.raw_from < window.raw_until:
-            raw = _target_decayed_sums(workspace, window)
-            for account_id, total in raw:
-                totals[account_id] = totals.get(account_id, 0.0) + window.raw_sign * total
-        return {account_id: max(total * window.factor, 0.0) for account_id, total in totals.items()}
-
-
-@dataclass(frozen=True)
-class ScoreWindow:
-    """How score(a, end of a day) is read: whole days from `whole_from`, ± raw touches in [raw_from, raw_until)."""
-
-    whole_from: date
-    raw_from: datetime
-    raw_until: datetime  # both within one local day, `raw_day`
-    raw_sign: float
-    reference: float
-    factor: float  # 0.5^((t − R) / half_life): turns the stored partial sums into scores at t
-    raw_day: date
-
-
-def score_window(workspace: Workspace, at: date) -> ScoreWindow | None:
-    """The engagement window ending at the end of `at` (None before the first recompute)."""
-    state = KpiState.objects.first()
-    if state is None or state.decay_reference is None:
-        return None
-    tz = workspace.tz
-    moment = end_of_day(workspace, at)
-    window_start = moment - timedelta(days=workspace.engagement_window_days)
-    boundary_day = window_start.astimezone(tz).date()
-    day_start = datetime.combine(boundary_day, time.min, tzinfo=tz).astimezone(UTC)
-    day_end = min(end_of_day(workspace, boundary_day), moment)
-    moment_days = moment.timestamp() / formulas.SECONDS_PER_DAY
-    factor = 0.5 ** ((moment_days - state.decay_reference) / workspace.half_life_days)
-    if window_start - day_start <= day_end - window_start:
-        return ScoreWindow(boundary_day, day_start, window_start, -1.0, state.decay_reference, factor, boundary_day)
-    return ScoreWindow(
-        boundary_day + timedelta(days=1), window_start, day_end, 1.0, state.decay_reference, factor, boundary_day
-    )
-
-
-def _target_decayed_sums(workspace: Workspace, window: ScoreWindow):
-    """(target account, Σ decayed weight) of the engagement touchpoints of the window's raw stretch."""
-    return (
-        Touchpoint.objects.filter(
-            kind__in=ENGAGEMENT_KINDS,
-            occurred_on=window.raw_day,
-            occurred_at__gte=window.raw_from,
-            occurred_at__lt=window.raw_until,
-        )
-        .annotate(engaged_account=effective_account())
-        .filter(engaged_account__in=Account.objects.filter(is_target=True).values("id"))
-        .order_by()
-        .values("engaged_account")
-        .annotate(total=Sum(decayed_weight(engagement_weights(workspace), window.reference, workspace.half_life_days)))
-        .values_list("engaged_account", "total")
-    )
+    """score(a, end of `at`) of every target account with engagement in the window (others score 0)."""
+    return scores_at(workspace, at)
 
 
 def account_scores(workspace: Workspace, at: date) -> list[dict[str, object]]:
-    """Engagement score and MQA flag of every target account at the end of `at`."""
-    scores = engagement_scores(workspace, at)
+    """Engagement score and MQA flag of every target account at the end of `at`, by external_id."""
     threshold = float(workspace.mqa_threshold)
-    with workspace_scope(workspace):
-        targets = Account.objects.filter(is_target=True).order_by("external_id").values_list("id", "external_id")
-        rows = []
-        for account_id, external_id in targets.iterator(chunk_size=2000):
-            score = scores.get(account_id, 0.0)
-            rows.append({"account": external_id, "score": score, "is_mqa": score >= threshold})
-    return rows
+    with workspace_reads(workspace):
+        return [
+            {"account": external_id, "score": score, "is_mqa": score >= threshold}
+            for external_id, score in scores_by_external_id(workspace, at)
+        ]
 
 
 def attribution_for_period(
@@ -683,7 +568,7 @@ def attribution_for_period(
     """
     if model not in formulas.ATTRIBUTION_MODELS:
         raise ValueError(f"unknown attribution model {model!r}")
-    with workspace_scope(workspace):
+    with workspace_reads(workspace):
         won = Deal.objects.filter(status=DealStatus.WON, closed_on__range=(first_day, last_day))
         deals_by_account: dict[int, list[dict]] = {}
         for deal in won.order_by("account_id", "closed_at", "external_id").values(

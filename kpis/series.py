@@ -19,10 +19,10 @@ from django.db import connection
 from django.db.models import F, Sum
 
 from accounts.models import Workspace
-from accounts.tenancy import workspace_scope
+from accounts.tenancy import workspace_reads
 from campaigns.models import Campaign, Touchpoint, TouchpointKind
 from kpis import selectors as s
-from kpis.models import VisitorDay
+from kpis.models import VisitorGap
 
 Period = tuple[date, date]
 
@@ -43,7 +43,7 @@ def kpis_for_periods(
     raws: list[dict[str, object]] = [{} for _ in periods]
     if not periods:
         return []
-    with workspace_scope(workspace):
+    with workspace_reads(workspace):
         for group in sorted(groups):
             for raw, part in zip(raws, _SERIES[group](workspace, periods, scope), strict=True):
                 raw.update(part)
@@ -154,14 +154,14 @@ def _email_unique(workspace, periods, scope) -> list[dict]:
 
 
 def _web(workspace, periods, scope) -> list[dict]:
-    """Distinct and new visitors per period: range counts over `VisitorDay`, one query for the span."""
+    """Distinct and new visitors per period: range sums over `VisitorGap`, one query for the span."""
     if scope.narrowed:
         return [s._web(workspace, first, last, scope) for first, last in periods]
     cte, params = _days_of(periods)
     sql = (
-        f"{cte} SELECT p.idx, SUM(CASE WHEN v.previous_day IS NULL OR v.previous_day < p.first THEN 1 ELSE 0 END),"  # noqa: S608
-        " SUM(CASE WHEN v.previous_day IS NULL THEN 1 ELSE 0 END)"
-        f" FROM {VisitorDay._meta.db_table} v JOIN p ON p.day = v.day WHERE v.workspace_id = %s GROUP BY p.idx"
+        f"{cte} SELECT p.idx, SUM(CASE WHEN v.previous_day IS NULL OR v.previous_day < p.first THEN v.visitors END),"  # noqa: S608
+        " SUM(CASE WHEN v.previous_day IS NULL THEN v.visitors END)"
+        f" FROM {VisitorGap._meta.db_table} v JOIN p ON p.day = v.day WHERE v.workspace_id = %s GROUP BY p.idx"
     )
     return _per_period(sql, [*params, workspace.pk], periods, ("unique_visitors", "new_visitors"))
 

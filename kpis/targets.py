@@ -16,7 +16,7 @@ from django.db.models import Q
 
 from accounts.models import Workspace
 from accounts.tenancy import WorkspaceOwned, workspace_scope
-from kpis.presentation import KPIS, TARGETABLE, Kind, Period, TargetPeriodValue, month_end, quarter_start
+from kpis.presentation import KPIS, TARGETABLE, Kind, Period, TargetPeriodValue, format_day, month_end, quarter_start
 
 
 class TargetPeriodKind(models.TextChoices):
@@ -68,11 +68,8 @@ class Target(WorkspaceOwned):
 
     @property
     def period_label(self) -> str:
-        if self.period_kind == TargetPeriodKind.MONTH:
-            return self.starts_on.strftime("%b %Y")
-        if self.period_kind == TargetPeriodKind.QUARTER:
-            return f"Q{(self.starts_on.month - 1) // 3 + 1} {self.starts_on.year}"
-        return str(self.starts_on.year)
+        """The target's month, quarter or year in the workspace's locale: "Dec 2026", "Q4 2026" ("Dez. 2026")."""
+        return format_day(self.starts_on, self.period_kind)  # each period kind is one of format_day's styles
 
     @property
     def value_for_display(self) -> Decimal:

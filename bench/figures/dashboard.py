@@ -78,10 +78,11 @@ def dashboard_latency(bench) -> Result:
     rollups_settled(bench)
     client = _client(bench.workspace)
     slug = bench.workspace.slug
-    timings = _timings(client, f"/w/{slug}/")  # the default range: the last 30 days
-    each = 3 if bench.scale_name == "small" else 10  # small: a smoke run
+    small = bench.scale_name == "small"  # a smoke run
+    repeat, each = (15, 3) if small else (REPEAT, 10)
+    timings = _timings(client, f"/w/{slug}/", repeat)  # the default range: the last 30 days
     others = {name: statistics.median(_timings(client, f"/w/{slug}/?range={name}", each)) for name in RANGES}
-    baseline = _timings(client, f"/w/{slug}/api-keys/")
+    baseline = _timings(client, f"/w/{slug}/api-keys/", repeat)
     return Result(
         value=_p95(timings),
         baseline=_p95(baseline),

@@ -1,11 +1,11 @@
 /* Draws every <figure data-chart-url> with Chart.js 4 from its JSON view
    ({labels, datasets} from django-chartjs, each dataset with its unit and axis),
-   and writes the same numbers as a table behind the chart. No framework. */
+   and writes the same numbers as a table behind the chart. Labels and the range
+   come from the server already written in the workspace's locale. No framework. */
 (function () {
   "use strict";
 
   var NULL = "\u2014";
-  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
   // Numbers in the workspace's locale (its number format setting), as on the server-rendered cards.
   function numberFormat(locale, options) {
@@ -32,22 +32,13 @@
     return function (v) { return number.format(v); };
   }
 
-  function formatLabel(label, grain) {
-    var match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(label);
-    if (!match) { return label; }
-    var day = String(Number(match[3])), month = MONTHS[Number(match[2]) - 1];
-    if (grain === "month") { return month + " " + match[1]; }
-    if (grain === "week") { return "w/c " + day + " " + month; }
-    return day + " " + month;
-  }
-
   function buildTable(figure, json, formats) {
     var wrap = figure.querySelector(".chart-data .table-wrap");
     if (!wrap) { return; }
     var table = document.createElement("table");
     var caption = document.createElement("caption");
     caption.className = "visually-hidden";
-    caption.textContent = json.title + " (" + json.from + " to " + json.to + ")";
+    caption.textContent = json.title + " (" + json.range_label + ")";
     table.appendChild(caption);
     var head = table.createTHead().insertRow();
     var first = document.createElement("th");
@@ -65,7 +56,7 @@
       var row = body.insertRow();
       var th = document.createElement("th");
       th.scope = "row";
-      th.textContent = formatLabel(label, json.grain);
+      th.textContent = label;
       row.appendChild(th);
       json.datasets.forEach(function (d, j) {
         var v = d.data[i];
@@ -100,8 +91,7 @@
           if (unit === "count") { ticks.precision = 0; }  // whole numbers only: no "1, 1, 1, 0, 0" axis
           return ticks;
         }
-        var categoryAxis = { grid: { display: false }, ticks: { autoSkip: !horizontal, maxRotation: 0,
-          callback: function (value) { return formatLabel(this.getLabelForValue(value), json.grain); } } };
+        var categoryAxis = { grid: { display: false }, ticks: { autoSkip: !horizontal, maxRotation: 0 } };
         var scales = {};
         if (horizontal) {
           // Bars along x: the value axes are x (bottom) and x1 (top), categories on y.
@@ -127,7 +117,6 @@
             plugins: {
               legend: { position: "bottom", labels: { boxWidth: 12 } },
               tooltip: { callbacks: {
-                title: function (items) { return items.length ? formatLabel(items[0].label, json.grain) : ""; },
                 label: function (ctx) {
                   var v = ctx.raw;
                   return ctx.dataset.label + ": " + (v === null || v === undefined ? NULL : formats[ctx.datasetIndex](v));

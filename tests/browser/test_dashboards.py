@@ -362,3 +362,35 @@ def test_a_client_viewer_cannot_see_another_client(live_server, new_page, consol
     assert theirs.slug not in page.content()
     # The 404 pages log a console error for the failed navigation: only ours are checked.
     assert not [e for e in console_errors if "404" not in e], console_errors
+
+
+def test_a_german_workspace_reads_dates_and_figures_in_german(live_server, new_page, console_errors, screenshot):
+    from campaigns.generator import seed_workspace
+    from kpis.services import recompute_rollups
+    from tests.factories import AgencyMembershipFactory, WorkspaceFactory
+
+    workspace = WorkspaceFactory(name="Kontor Berlin", slug="kontor", currency="EUR", number_locale="de_DE")
+    seed_workspace(workspace=workspace, scale="tiny", seed=3)
+    recompute_rollups(workspace.pk)
+    owner = AgencyMembershipFactory(agency=workspace.agency, role="owner").user
+
+    page = new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", owner.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/w/kontor/?range=custom&from=2026-10-03&to=2026-12-01&grain=week")
+    wait_for_charts(page)
+    assert "3. Okt.\u2009–\u20091. Dez. 2026" in page.inner_text(".range-summary")
+    # The chart's axis labels and data table come from the server already in German.
+    spend_leads = page.locator("figure[data-chart=spend-leads]")
+    assert spend_leads.get_attribute("data-state") == "ready"
+    assert (
+        page.locator("figure[data-chart=spend-leads] .chart-data th[scope=row]").first.text_content() == "w/c 28. Sept."
+    )
+    caption = page.locator("figure[data-chart=spend-leads] .chart-data caption").text_content()
+    assert caption == "Spend and leads (3. Okt.\u2009–\u20091. Dez. 2026)"
+    assert re.search(r"\d,\d{2}\xa0€", page.locator(".kpi-card[data-kpi=spend] .kpi-value").first.inner_text())
+    screenshot(page, "13-dashboard-german")
+    assert not console_errors, console_errors

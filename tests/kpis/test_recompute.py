@@ -14,7 +14,7 @@ from accounts.tenancy import workspace_scope
 from campaigns.changes import record_change
 from campaigns.models import DataChange, DealStatus, Lead
 from kpis import services, tasks
-from kpis.models import ROLLUPS, KpiState, WebSession
+from kpis.models import ROLLUPS, KpiState, VisitorGap, WebSession
 from kpis.selectors import account_scores, kpis_for_period
 from kpis.services import kpis_settings_changed, recompute_pending_changes, recompute_rollups
 from tests.data_factories import (
@@ -87,6 +87,29 @@ def test_a_partial_recompute_equals_a_full_one(workspace):
     assert partial == rollup_rows(workspace)
     with workspace_scope(workspace):
         assert WebSession.objects.get(session_id="s1").page_views == 3
+
+
+def test_a_visit_between_two_others_moves_the_later_days_gap(workspace):
+    def visit(day: int) -> None:
+        TouchpointFactory(workspace=workspace, kind="page_view", visitor_id="v9", session_id=f"s9-{day}",
+                          occurred_at=datetime(2026, 1, day, 12, tzinfo=UTC))  # fmt: skip
+
+    visit(5)
+    visit(10)
+    recompute_rollups(workspace.pk)
+    visit(7)
+    recompute_rollups(workspace.pk, date(2026, 1, 7), date(2026, 1, 7))
+    with workspace_scope(workspace):
+        gaps = sorted(VisitorGap.objects.values_list("day", "previous_day", "visitors"))
+    # Jan 10's visitor was last seen on the 5th before, on the 7th now: only a rebuild of the 10th says so.
+    assert gaps == [
+        (date(2026, 1, 5), None, 1),
+        (date(2026, 1, 7), date(2026, 1, 5), 1),
+        (date(2026, 1, 10), date(2026, 1, 7), 1),
+    ]
+    partial = rollup_rows(workspace)
+    recompute_rollups(workspace.pk)
+    assert partial == rollup_rows(workspace)
 
 
 def test_the_other_workspace_is_left_alone(workspace, other_workspace):

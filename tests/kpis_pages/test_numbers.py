@@ -122,7 +122,7 @@ def test_chart_series_equal_the_timeseries_api(seeded, member_client, api_client
         api = api_client.get(f"/api/v1/kpis/timeseries/?metric={metric}&from={first}&to={last}&grain={grain}").json()[
             "points"
         ]
-        assert payload["labels"] == [point["period_start"] for point in api]
+        assert payload["periods"] == [point["period_start"] for point in api]
         chart_values = by_label[KPIS[metric].label]
         for chart_value, point in zip(chart_values, api, strict=True):
             if point["value"] is None:

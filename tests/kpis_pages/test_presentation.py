@@ -53,6 +53,13 @@ def test_numbers_follow_the_workspace_locale(locale, money, compact, count, rate
         assert p.format_money(Decimal("999.4"), "JPY").count("999") == 1  # no decimals for yen, whatever the locale
 
 
+def test_plain_numbers():
+    with number_locale("de_DE"):
+        assert p.format_number(-1234.56, 1) == "−1.234,6"
+        assert p.format_number(-0.04, 1) == "0,0"  # no "−0,0"
+        assert p.format_number(None, 2) == "—"
+
+
 def test_change():
     assert p.change("leads", 110, 100, "USD").text == "+10.0 %"
     assert p.change("leads", 110, 100, "USD").tone == "good"

@@ -1,0 +1,159 @@
+"""The workspace dashboard (/w/<slug>/) and its printable report."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from django.http import HttpResponse
+from django.utils import timezone
+from django.views.generic import TemplateView
+
+from accounts.access import WorkspaceViewMixin
+from accounts.models import Workspace
+from accounts.tenancy import workspace_scope
+from campaigns.models import Account, Campaign, Deal, Lead, Touchpoint
+from kpis import presentation as p
+from kpis import selectors
+from kpis.targets import targets_for_period
+from kpis.views.cards import Card, CardBuilder, build_cards
+from kpis.views.exports import csv_response, export_name, raw
+from kpis.views.state import DashboardStateMixin
+
+DASHBOARD_METRICS = tuple(dict.fromkeys([*p.HEADLINE, *(n for names in p.PANELS.values() for n in names)]))
+
+
+class Chart(NamedTuple):
+    route: str
+    name: str
+    title: str
+
+
+# The chart at the head of each panel of cards.
+PANEL_CHARTS = {
+    "Funnel": Chart("kpis-chart-funnel", "funnel", "Funnel: leads → MQL → SQL → SQO → won"),
+    "Cost": Chart("kpis-chart-cost-trend", "cost-trend", "CPL and CAC trends"),
+    "Recurring revenue": Chart("kpis-chart-recurring", "recurring", "MRR and churn"),
+    "Email": Chart("kpis-chart-email", "email", "Email sends and rates"),
+    "Web": Chart("kpis-chart-web", "web", "Web traffic"),
+    "Social": Chart("kpis-chart-social", "social", "Social engagement"),
+}
+
+
+def has_data(workspace: Workspace) -> bool:
+    with workspace_scope(workspace):
+        return any(model.objects.exists() for model in (Campaign, Lead, Deal, Account, Touchpoint))
+
+
+class WorkspaceDashboardView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
+    """/w/<slug>/: KPI cards, targets and pacing, charts, for the range and scope in the URL."""
+
+    template_name = "kpis/dashboard.html"
+
+    def get(self, request, *args, **kwargs):
+        self.dispatch_state()
+        if request.GET.get("export") == "kpis":
+            return self.export_kpis()
+        if request.GET.get("export") == "target-progress":
+            return self.export_target_progress()
+        return super().get(request, *args, **kwargs)
+
+    def figures(self, metrics=DASHBOARD_METRICS, *, last_year_metrics=p.HEADLINE):
+        ws, state = self.workspace, self.state
+        previous, last_year = state.period.previous(), state.period.last_year()
+        values = selectors.kpis_for_period(ws, state.period.first, state.period.last, metrics=metrics, **state.scope)
+        prev = selectors.kpis_for_period(ws, previous.first, previous.last, metrics=metrics, **state.scope)
+        year = selectors.kpis_for_period(ws, last_year.first, last_year.last, metrics=last_year_metrics, **state.scope)
+        return values, prev, year
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(self.state_context())
+        # The campaign picker's list already says whether there is any campaign: no query when there is one.
+        context["has_data"] = bool(context["campaign_choices"]) or has_data(self.workspace)
+        if not context["has_data"]:
+            return context
+        values, previous, last_year = self.figures()
+        targets = targets_for_period(workspace=self.workspace, period=self.state.period)
+        builder = CardBuilder(values, previous, self.workspace, self.state, targets)
+        context["cards"] = builder.cards(p.HEADLINE, last_year)
+        context["panels"] = [
+            (title, PANEL_CHARTS.get(title), builder.cards(names)) for title, names in p.PANELS.items()
+        ]
+        context["target_cards"] = target_cards(builder)
+        context["health"] = p.worst_health(c.progress.health for c in context["target_cards"])
+        context["health_label"] = p.HEALTH_LABELS[context["health"]]
+        context["api_url"] = f"/api/v1/kpis/?{self.state.range_query()}"
+        return context
+
+    def export_target_progress(self) -> HttpResponse:
+        ws, state = self.workspace, self.state
+        targets = targets_for_period(workspace=ws, period=state.period)
+        values = selectors.kpis_for_period(
+            ws, state.period.first, state.period.last, metrics=list(targets), **state.scope
+        )
+        cards = target_cards(CardBuilder(values, {}, ws, state, targets))
+        return csv_response(
+            export_name(ws, "target-progress", state.period),
+            ["kpi", "label", "actual", "target_for_range", "target_total", "attainment", "progress", "health"],
+            (
+                [c.name, c.info.label, raw(c.value), raw(c.progress.target_for_range), raw(c.progress.target_total),
+                 _fraction(c.progress.attainment), _fraction(c.progress.progress), c.progress.health]
+                for c in cards
+            ),
+        )  # fmt: skip
+
+    def export_kpis(self):
+        ws, state = self.workspace, self.state
+        values = selectors.kpis_for_period(ws, state.period.first, state.period.last, **state.scope)
+        previous = state.period.previous()
+        prev = selectors.kpis_for_period(ws, previous.first, previous.last, **state.scope)
+        rows = []
+        for name, value in values.items():
+            info = p.KPIS.get(name)
+            ch = p.change(name, value, prev.get(name), ws.currency) if info else None
+            rows.append(
+                [
+                    name,
+                    info.label if info else name,
+                    info.group if info else "",
+                    raw(value),
+                    raw(prev.get(name)),
+                    "" if ch is None or ch.fraction is None else round(ch.fraction, 6),
+                    info.formula if info else "",
+                ]
+            )
+        return csv_response(
+            export_name(ws, "kpis", state.period),
+            ["kpi", "label", "group", "value", "previous_period", "change", "formula"],
+            rows,
+        )
+
+
+class ReportView(WorkspaceDashboardView):
+    """Every KPI of the range on one page that prints cleanly (browser → Save as PDF)."""
+
+    template_name = "kpis/report.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if not context["has_data"]:
+            return context
+        ws, state = self.workspace, self.state
+        values = selectors.kpis_for_period(ws, state.period.first, state.period.last, **state.scope)
+        previous = state.period.previous()
+        prev = selectors.kpis_for_period(ws, previous.first, previous.last, **state.scope)
+        groups: dict[str, list[Card]] = {}
+        for card in build_cards(list(p.KPIS), values, prev, None, ws, state, {}, drill=False):
+            groups.setdefault(card.info.group, []).append(card)
+        context["groups"] = groups
+        context["generated_at"] = timezone.now()
+        return context
+
+
+def target_cards(builder: CardBuilder) -> list[Card]:
+    """The cards of the KPIs with a target overlapping the range."""
+    return [card for card in builder.cards(builder.targets) if card.progress]
+
+
+def _fraction(fraction: float | None) -> float | str:
+    return "" if fraction is None else round(fraction, 6)

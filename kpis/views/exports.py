@@ -1,0 +1,36 @@
+"""CSV exports of the pages' tables (`?export=<table>`): raw values, as the KPI API writes them."""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+
+from django.http import HttpResponse
+from django.utils.text import slugify
+
+from accounts.models import Workspace
+from kpis import presentation as p
+
+
+def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    return response
+
+
+def raw(value) -> str:
+    """A KPI as the API writes it: money with 2 decimals, null as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def export_name(workspace: Workspace, what: str, period: p.Period | None = None) -> str:
+    suffix = f"_{period.first.isoformat()}_{period.last.isoformat()}" if period else ""
+    return f"{workspace.slug}_{slugify(what)}{suffix}.csv"

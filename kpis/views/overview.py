@@ -1,0 +1,162 @@
+"""The agency overview (/): a card per client workspace with its headline KPIs and health."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from accounts.formatting import number_locale
+from accounts.models import Workspace
+from accounts.tenancy import workspace_scope
+from accounts.views import HomeView
+from kpis import presentation as p
+from kpis import selectors
+from kpis.targets import Target
+from kpis.views.cards import Card, build_cards
+from kpis.views.exports import csv_response, raw
+from kpis.views.state import DashboardState, local_today
+
+
+@dataclass
+class OverviewRow:
+    workspace: Workspace
+    values: dict
+    cards: list[Card]
+    health: p.Health
+    sparkline: str
+    sparkline_label: str
+    targets_count: int
+    target_cards: list[Card] = field(default_factory=list)
+    period: p.Period | None = None  # the client's own (its local date)
+    html: str = ""
+
+    def sort_key(self, key: str):
+        if key == "name":
+            return (0, self.workspace.name.lower())
+        if key == "health":
+            return (0, ["red", "amber", "green", "none"].index(self.health))
+        value = self.values.get(key)
+        return (1, 0) if value is None else (0, -float(value))
+
+
+OVERVIEW_SORTS = {
+    "name": "Name",
+    "spend": "Spend",
+    "leads": "Leads",
+    "cpl": "CPL",
+    "open_deals": "Pipeline",
+    "won_revenue": "Won revenue",
+    "roi": "ROI",
+    "health": "Health",
+}
+
+
+class AgencyOverviewView(HomeView):
+    """Every workspace the user reaches, with its headline KPIs (a deliberate cross-workspace read)."""
+
+    template_name = "kpis/overview.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        workspaces = list(context["workspaces"])
+        preset, period, _grain, errors = p.parse_range(self.request.GET, timezone.now().date())
+        # Each client's range ends on its own local date ("last 7 days" in its time zone).
+        periods = {ws.pk: p.parse_range(self.request.GET, local_today(ws))[1] for ws in workspaces}
+        query = urlencode(
+            {"range": preset, **({"from": period.first, "to": period.last} if preset == "custom" else {})}
+        )
+        sort = self.request.GET.get("sort") or "name"
+        if sort not in OVERVIEW_SORTS:
+            sort = "name"
+        # One query for every workspace's targets, then each workspace's figures inside its own scope.
+        all_targets: dict[int, list[Target]] = {}
+        if workspaces:
+            for target in Target.objects.unscoped().filter(
+                workspace__in=[w.pk for w in workspaces],
+                starts_on__lte=max(r.last for r in periods.values()),
+                ends_on__gte=min(r.first for r in periods.values()),
+            ):
+                all_targets.setdefault(target.workspace_id, []).append(target)
+        rows = []
+        for ws in workspaces:
+            with number_locale(ws.number_locale):  # each client's figures in its own number format
+                row = self.overview_row(ws, periods[ws.pk], preset, all_targets.get(ws.pk, []))
+                row.html = render_to_string(
+                    "kpis/_ws_card.html",
+                    {"row": row, "query": query, "period": period, "health_labels": p.HEALTH_LABELS},
+                    request=self.request,
+                )
+            rows.append(row)
+        rows.sort(key=lambda row: row.sort_key(sort))
+        context.update(
+            rows=rows,
+            period=period,
+            preset=preset,
+            presets=p.PRESETS,
+            range_errors=errors,
+            sort=sort,
+            sorts=OVERVIEW_SORTS,
+            health_labels=p.HEALTH_LABELS,
+            query=query,
+        )
+        return context
+
+    def overview_row(self, ws: Workspace, ws_period: p.Period, preset: str, ws_targets: list[Target]) -> OverviewRow:
+        """One client's card: its figures for its own period, targets and health, sparkline of leads."""
+        targets: dict[str, list] = {}
+        for target in ws_targets:
+            if target.starts_on <= ws_period.last and target.ends_on >= ws_period.first:
+                targets.setdefault(target.kpi, []).append(p.TargetPeriodValue(target.period, target.value))
+        windows = p.sparkline_windows(ws_period)
+        metrics = tuple(dict.fromkeys([*p.OVERVIEW_KPIS, *targets]))
+        with workspace_scope(ws):
+            values = selectors.kpis_for_period(ws, ws_period.first, ws_period.last, metrics=metrics)
+            previous_period = ws_period.previous()
+            previous = selectors.kpis_for_period(ws, previous_period.first, previous_period.last, metrics=metrics)
+            points = [
+                selectors.kpis_for_period(ws, window.first, window.last, metrics=["leads"])["leads"]
+                for window in windows
+            ]
+        state = DashboardState(preset, ws_period, p.default_grain(ws_period))
+        cards = build_cards(p.OVERVIEW_KPIS, values, previous, None, ws, state, targets, drill=False)
+        target_cards = build_cards(list(targets), values, previous, None, ws, state, targets, drill=False)
+        return OverviewRow(
+            workspace=ws,
+            values=values,
+            cards=cards,
+            health=p.worst_health(c.progress.health for c in target_cards if c.progress),
+            sparkline=p.sparkline_points(points) if any(points) else "",
+            sparkline_label=(
+                f"Leads per {'day' if windows[0].days == 1 else f'{windows[0].days} days'}"
+                f" from {p.format_day(windows[0].first, 'day_month')} to {p.format_day(windows[-1].last, 'day_month')}: "
+                + ", ".join(str(v) for v in points)
+            ),
+            targets_count=len(targets),
+            target_cards=[c for c in target_cards if c.progress],
+            period=ws_period,
+        )
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("export") == "workspaces":
+            context = self.get_context_data(**kwargs)
+            header = ["workspace", "agency", "currency", "from", "to", *p.OVERVIEW_KPIS, "health"]
+            return csv_response(
+                f"workspaces_{context['period'].first}_{context['period'].last}.csv",
+                header,
+                (
+                    [
+                        r.workspace.slug,
+                        r.workspace.agency.name,
+                        r.workspace.currency,
+                        context["period"].first,
+                        context["period"].last,
+                        *(raw(r.values.get(n)) for n in p.OVERVIEW_KPIS),
+                        r.health,
+                    ]
+                    for r in context["rows"]
+                ),
+            )
+        return super().get(request, *args, **kwargs)

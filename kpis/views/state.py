@@ -1,0 +1,133 @@
+"""The state of a dashboard page, kept in its URL: range, grain and campaign or channel filter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import urlencode
+
+from django.utils import timezone
+
+from accounts.models import Workspace
+from accounts.tenancy import workspace_scope
+from campaigns.models import Campaign, Channel
+from kpis import presentation as p
+from kpis import selectors
+
+PAGE_SIZE = 50
+
+
+def local_today(workspace: Workspace) -> date:
+    return timezone.now().astimezone(workspace.tz).date()
+
+
+@dataclass
+class DashboardState:
+    """Range, grain and campaign / channel filter, read from and written to the query string."""
+
+    preset: str
+    period: p.Period
+    grain: str
+    campaign: Campaign | None = None
+    channel: str | None = None
+    errors: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_request(cls, request, workspace: Workspace) -> DashboardState:
+        preset, period, grain, errors = p.parse_range(request.GET, local_today(workspace))
+        state = cls(preset, period, grain, errors=errors)
+        campaign_id = request.GET.get("campaign") or ""
+        channel = request.GET.get("channel") or ""
+        if campaign_id:
+            with workspace_scope(workspace):
+                state.campaign = Campaign.objects.filter(external_id=campaign_id).first()
+            if state.campaign is None:
+                state.errors.append("No such campaign in this workspace: showing every campaign.")
+        elif channel:
+            if channel in Channel.values:
+                state.channel = channel
+            else:
+                state.errors.append(f"Unknown channel “{channel}”: showing every channel.")
+        return state
+
+    @property
+    def narrowed(self) -> bool:
+        return self.campaign is not None or self.channel is not None
+
+    @property
+    def scope(self) -> dict:
+        return {"campaign": self.campaign, "channel": self.channel}
+
+    def params(self, **overrides) -> dict[str, str]:
+        params = {"range": self.preset}
+        if self.preset == "custom":
+            params.update({"from": self.period.first.isoformat(), "to": self.period.last.isoformat()})
+        params["grain"] = self.grain
+        if self.campaign is not None:
+            params["campaign"] = self.campaign.external_id
+        elif self.channel:
+            params["channel"] = self.channel
+        params.update({k: v for k, v in overrides.items() if v is not None})
+        return {k: v for k, v in params.items() if v != ""}
+
+    def query(self, **overrides) -> str:
+        return urlencode(self.params(**overrides))
+
+    @property
+    def unscoped_query(self) -> str:
+        """The same range and grain over every campaign (the filter's "clear" link)."""
+        return self.query(campaign="", channel="")
+
+    def range_query(self) -> str:
+        """The period only, as dates (for the API and record lists)."""
+        params = {"from": self.period.first.isoformat(), "to": self.period.last.isoformat()}
+        if self.campaign is not None:
+            params["campaign"] = self.campaign.external_id
+        elif self.channel:
+            params["channel"] = self.channel
+        return urlencode(params)
+
+    @property
+    def scope_label(self) -> str:
+        if self.campaign is not None:
+            return f"Campaign: {self.campaign.name}"
+        if self.channel:
+            return f"Channel: {p.channel_label(self.channel)}"
+        return "All campaigns"
+
+
+class DashboardStateMixin:
+    """Reads the state once; puts it, the pickers' choices and the currency in the context."""
+
+    def dispatch_state(self):
+        self.state = DashboardState.from_request(self.request, self.workspace)
+        return self.state
+
+    def state_context(self, *, campaigns=True) -> dict:
+        state = self.state
+        context = {
+            "state": state,
+            "period": state.period,
+            "previous_period": state.period.previous(),
+            "last_year_period": state.period.last_year(),
+            "presets": p.PRESETS,
+            "grains": p.GRAINS,
+            "channels": list(p.CHANNEL_LABELS.items()),
+            "currency": self.workspace.currency,
+            "kpis_as_of": selectors.kpis_as_of(self.workspace),
+        }
+        if campaigns:
+            with workspace_scope(self.workspace):
+                context["campaign_choices"] = list(
+                    Campaign.objects.order_by("name").values_list("external_id", "name", "channel")
+                )
+        return context
+
+
+def query_without(request, *names: str) -> str:
+    """The current query string without `names`, ready for another parameter to be appended."""
+    params = request.GET.copy()
+    for name in (*names, "export"):
+        params.pop(name, None)
+    encoded = params.urlencode()
+    return f"{encoded}&" if encoded else ""

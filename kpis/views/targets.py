@@ -1,0 +1,128 @@
+"""Targets: editors set a target per KPI and period; everyone with access sees progress."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.views.generic import TemplateView, View
+
+from accounts.access import WorkspaceViewMixin
+from accounts.roles import Can
+from kpis import presentation as p
+from kpis import selectors
+from kpis.targets import TargetPeriodKind, target_delete, target_list, target_set
+from kpis.views.exports import csv_response, export_name
+from kpis.views.state import DashboardStateMixin, local_today
+
+
+class TargetForm(forms.Form):
+    kpi = forms.ChoiceField(label="KPI", choices=[(n, p.KPIS[n].label) for n in p.TARGETABLE])
+    period_kind = forms.ChoiceField(label="Period", choices=TargetPeriodKind.choices, initial=TargetPeriodKind.MONTH)
+    starts_on = forms.DateField(
+        label="Starting",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Any day of the month, quarter or year: the target covers the whole of it.",
+    )
+    value = forms.DecimalField(label="Target", max_digits=16, decimal_places=4)
+
+    def clean(self):
+        cleaned = super().clean()
+        kpi, value = cleaned.get("kpi"), cleaned.get("value")
+        if kpi is None or value is None:
+            return cleaned
+        info = p.KPIS[kpi]
+        if info.kind == p.Kind.RATE:
+            if kpi == "roi":
+                if value < -100:
+                    self.add_error("value", "An ROI cannot be below −100 %.")
+            elif not 0 <= value <= 100:
+                self.add_error("value", "A rate target is a percentage between 0 and 100.")
+            cleaned["value"] = value / 100
+        elif value < 0:
+            self.add_error("value", "A target cannot be negative.")
+        elif info.kind == p.Kind.COUNT and value != value.to_integral_value():
+            self.add_error("value", "A count target is a whole number.")
+        return cleaned
+
+
+class TargetsView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
+    """Editors set a target per KPI and period; everyone with access sees progress."""
+
+    template_name = "kpis/targets.html"
+    read_capability = Can.VIEW
+    write_capability = Can.EDIT_DATA
+
+    def get(self, request, *args, **kwargs):
+        self.dispatch_state()
+        if request.GET.get("export") == "targets":
+            targets = target_list(workspace=self.workspace)
+            return csv_response(
+                export_name(self.workspace, "targets"),
+                ["kpi", "period_kind", "starts_on", "ends_on", "value"],
+                ([t.kpi, t.period_kind, t.starts_on, t.ends_on, t.value] for t in targets),
+            )
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(self.state_context(campaigns=False))
+        targets = target_list(workspace=self.workspace)
+        ws = self.workspace
+        today = local_today(ws)
+        # Progress of each started target over its own period, to date (one read per distinct period);
+        # targets that ended more than a year ago are listed without figures.
+        current = [t for t in targets if t.starts_on <= today and (today - t.ends_on).days <= 366]
+        by_period: dict[tuple[date, date], dict] = {}
+        for target in current:
+            key = (target.starts_on, min(target.ends_on, today))
+            by_period.setdefault(key, {}).setdefault(target.kpi, []).append(target)
+        progress = {}
+        for (first, last), kpis in by_period.items():
+            values = selectors.kpis_for_period(ws, first, last, metrics=list(kpis))
+            for kpi, ts in kpis.items():
+                for t in ts:
+                    to_date = p.Period(first, last)
+                    progress[t.pk] = (
+                        p.format_kpi(kpi, values[kpi], ws.currency),
+                        p.progress_against(kpi, values[kpi], to_date, [p.TargetPeriodValue(t.period, t.value)]),
+                    )
+        rows = []
+        for t in targets:
+            actual, target_progress = progress.get(t.pk, (None, None))
+            rows.append(
+                {
+                    "target": t,
+                    "value_text": p.format_kpi(t.kpi, t.value, ws.currency),
+                    "actual": actual,
+                    "progress": target_progress,
+                    "progress_text": p.format_percent(target_progress.progress) if target_progress else "",
+                    "is_future": t.starts_on > today,
+                }
+            )
+        context.update(rows=rows, today=today)
+        context.setdefault("form", TargetForm(initial={"starts_on": today.replace(day=1), "period_kind": "month"}))
+        return context
+
+    def post(self, request, *args, **kwargs):
+        self.dispatch_state()
+        form = TargetForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        target = target_set(workspace=self.workspace, **form.cleaned_data)
+        messages.success(request, f"Target saved: {target.get_kpi_display()} for {target.period_label}.")
+        return redirect("kpis-targets", workspace_slug=self.workspace.slug)
+
+
+class TargetDeleteView(WorkspaceViewMixin, View):
+    write_capability = Can.EDIT_DATA
+    http_method_names = ["post"]
+
+    def post(self, request, workspace_slug: str, target_id: int):
+        if not target_delete(workspace=self.workspace, target_id=target_id):
+            raise Http404("No such target.")
+        messages.success(request, "Target deleted.")
+        return redirect("kpis-targets", workspace_slug=self.workspace.slug)
