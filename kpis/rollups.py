@@ -455,7 +455,7 @@ def _gap_rows(condition: str) -> str:
 def _rebuild_gaps(workspace_id: int, span: Span, later_days: set[date]) -> None:
     """The gap counts of the span's days and of the later days whose visitors' previous_day moved."""
     later = sorted(later_days)
-    days = span.where("day")[len(" AND ") :]
+    days = "day BETWEEN %(first)s AND %(last)s"
     if later:
         days = f"({days} OR day IN ({', '.join(f'%(later{i})s' for i in range(len(later)))}))"
     params = span.params(workspace_id, **{f"later{i}": day for i, day in enumerate(later)})

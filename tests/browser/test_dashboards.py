@@ -184,6 +184,14 @@ def assert_same(page_value: str, api_value) -> None:
         assert float(page_value) == pytest.approx(float(api_value), rel=1e-12, abs=1e-12)
 
 
+def log_in(page, base_url: str, email: str) -> None:
+    page.goto(f"{base_url}/login/")
+    page.fill("input[name=username]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}/")
+
+
 def test_from_sign_up_to_the_dashboards(live_server, new_page, console_errors, screenshot, django_user_model):
     base = live_server.url
     page = new_page()
@@ -345,11 +353,7 @@ def test_a_client_viewer_cannot_see_another_client(live_server, new_page, consol
     WorkspaceMembershipFactory(workspace=mine, user=viewer, role=WorkspaceRole.VIEWER)
 
     page = new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", viewer.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    log_in(page, live_server.url, viewer.email)
     assert page.locator("article[data-workspace=contoso]").count() == 1
     assert "Fabrikam" not in page.content()
     screenshot(page, "12-client-viewer-overview")
@@ -375,11 +379,7 @@ def test_a_german_workspace_reads_dates_and_figures_in_german(live_server, new_p
     owner = AgencyMembershipFactory(agency=workspace.agency, role="owner").user
 
     page = new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", owner.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    log_in(page, live_server.url, owner.email)
     page.goto(f"{live_server.url}/w/kontor/?range=custom&from=2026-10-03&to=2026-12-01&grain=week")
     wait_for_charts(page)
     assert "3. Okt.\u2009–\u20091. Dez. 2026" in page.inner_text(".range-summary")
