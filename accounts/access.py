@@ -3,6 +3,8 @@
 The workspace is resolved once from the URL, for the signed-in user only (a
 404 when it is missing or not theirs), put in scope for the whole view and
 its template rendering, and checked against the capability the view needs.
+Times on its pages are shown in the workspace's time zone, the zone its KPI
+days are counted in (Django's `date` filter and `kpi_dates` both follow it).
 A page that only reads runs its queries in one transaction (`workspace_reads`).
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from accounts.formatting import number_locale
 from accounts.roles import Can, agency_can_manage, workspace_capabilities
@@ -34,7 +37,7 @@ class WorkspaceViewMixin(LoginRequiredMixin):
         if (self.read_capability if reading else self.write_capability) not in self.capabilities:
             raise PermissionDenied("Your role in this workspace does not allow that.")
         scope = workspace_reads if reading else workspace_scope
-        with scope(self.workspace), number_locale(self.workspace.number_locale):
+        with scope(self.workspace), number_locale(self.workspace.number_locale), timezone.override(self.workspace.tz):
             response = super().dispatch(request, *args, **kwargs)
             if hasattr(response, "render") and not getattr(response, "is_rendered", True):
                 response.render()

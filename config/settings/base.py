@@ -230,13 +230,20 @@ if CACHE_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+LOG_LEVEL = env("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # A refused request (429) is the rate limit doing its job: logging each one would let a
+    # flooding client write a hundred lines a second.
+    "filters": {
+        "not_throttled": {"()": "django.utils.log.CallbackFilter", "callback": "ext://config.logs.not_throttled"}
+    },
+    # The level is on the handler too: Django's own loggers (django.request…) propagate here at theirs.
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "level": LOG_LEVEL}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"axes": {"level": "WARNING"}, "django.request": {"filters": ["not_throttled"]}},
 }
 AXES_VERBOSE = False
 # In development, serve static files straight from the source folders.

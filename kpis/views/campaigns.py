@@ -11,7 +11,7 @@ from accounts.tenancy import workspace_scope
 from campaigns.models import Campaign, Channel, Deal, Lead, SpendEntry
 from kpis import presentation as p
 from kpis import selectors
-from kpis.views.cards import build_cards
+from kpis.views.cards import CardBuilder
 from kpis.views.exports import csv_response, export_name, raw
 from kpis.views.records import DEAL_HEADER, LEAD_HEADER, deal_row, lead_row
 from kpis.views.state import PAGE_SIZE, DashboardStateMixin, query_without
@@ -140,8 +140,9 @@ class CampaignDetailView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
         prev = selectors.kpis_for_period(ws, previous.first, previous.last, campaign=self.campaign, metrics=metrics)
         context["campaign"] = self.campaign
         context["channel_label"] = p.channel_label(self.campaign.channel)
-        context["cards"] = build_cards(self.CARD_METRICS, values, prev, None, ws, state, {})
-        context["details"] = build_cards(self.DETAIL_METRICS, values, prev, None, ws, state, {})
+        builder = CardBuilder(values, prev, ws, state, {})
+        context["cards"] = builder.cards(self.CARD_METRICS)
+        context["details"] = builder.cards(self.DETAIL_METRICS)
         get = self.request.GET.get
         context["spend_page"] = Paginator(self.spend_entries(), PAGE_SIZE).get_page(get("spend_page"))
         context["leads_page"] = Paginator(self.leads(), PAGE_SIZE).get_page(get("leads_page"))

@@ -15,7 +15,7 @@ from campaigns.models import Account, Campaign, Deal, Lead, Touchpoint
 from kpis import presentation as p
 from kpis import selectors
 from kpis.targets import targets_for_period
-from kpis.views.cards import Card, CardBuilder, build_cards
+from kpis.views.cards import Card, CardBuilder
 from kpis.views.exports import csv_response, export_name, raw
 from kpis.views.state import DashboardStateMixin
 
@@ -48,6 +48,8 @@ class WorkspaceDashboardView(DashboardStateMixin, WorkspaceViewMixin, TemplateVi
     """/w/<slug>/: KPI cards, targets and pacing, charts, for the range and scope in the URL."""
 
     template_name = "kpis/dashboard.html"
+    # The KPIs read for the range and the previous period (None: every KPI).
+    metrics: tuple[str, ...] | None = DASHBOARD_METRICS
 
     def get(self, request, *args, **kwargs):
         self.dispatch_state()
@@ -72,18 +74,20 @@ class WorkspaceDashboardView(DashboardStateMixin, WorkspaceViewMixin, TemplateVi
         context["has_data"] = bool(context["campaign_choices"]) or has_data(self.workspace)
         if not context["has_data"]:
             return context
-        values, previous, last_year = self.figures()
+        values, previous, last_year = self.figures(self.metrics)
         targets = targets_for_period(workspace=self.workspace, period=self.state.period)
         builder = CardBuilder(values, previous, self.workspace, self.state, targets)
         context["cards"] = builder.cards(p.HEADLINE, last_year)
-        context["panels"] = [
-            (title, PANEL_CHARTS.get(title), builder.cards(names)) for title, names in p.PANELS.items()
-        ]
         context["target_cards"] = target_cards(builder)
         context["health"] = p.worst_health(c.progress.health for c in context["target_cards"])
         context["health_label"] = p.HEALTH_LABELS[context["health"]]
         context["api_url"] = f"/api/v1/kpis/?{self.state.range_query()}"
+        context.update(self.sections(builder))
         return context
+
+    def sections(self, builder: CardBuilder) -> dict:
+        """The page's own part below the headline: a panel of cards and a chart per KPI group."""
+        return {"panels": [(title, PANEL_CHARTS.get(title), builder.cards(names)) for title, names in p.PANELS.items()]}
 
     def export_target_progress(self) -> HttpResponse:
         ws, state = self.workspace, self.state
@@ -134,20 +138,14 @@ class ReportView(WorkspaceDashboardView):
 
     template_name = "kpis/report.html"
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        if not context["has_data"]:
-            return context
-        ws, state = self.workspace, self.state
-        values = selectors.kpis_for_period(ws, state.period.first, state.period.last, **state.scope)
-        previous = state.period.previous()
-        prev = selectors.kpis_for_period(ws, previous.first, previous.last, **state.scope)
+    metrics = None
+
+    def sections(self, builder: CardBuilder) -> dict:
+        """A table of every KPI, by group, from the same reads as the headline."""
         groups: dict[str, list[Card]] = {}
-        for card in build_cards(list(p.KPIS), values, prev, None, ws, state, {}, drill=False):
+        for card in builder.cards(p.KPIS):
             groups.setdefault(card.info.group, []).append(card)
-        context["groups"] = groups
-        context["generated_at"] = timezone.now()
-        return context
+        return {"groups": groups, "generated_at": timezone.now()}
 
 
 def target_cards(builder: CardBuilder) -> list[Card]:

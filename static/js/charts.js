@@ -21,8 +21,14 @@
       return function (v) { return money.format(v); };
     }
     if (unit === "rate") {
-      var rate = numberFormat(locale, { minimumFractionDigits: compact ? 0 : 1, maximumFractionDigits: compact ? 0 : 1 });
-      return function (v) { return rate.format(v * 100) + " %"; };
+      var rate = numberFormat(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+      if (!compact) { return function (v) { return rate.format(v * 100) + " %"; }; }
+      // Axis ticks: as many decimals as small rates need, so 0.1 %, 0.2 % … are not all "0 %".
+      var axis = [0, 1, 2].map(function (digits) { return numberFormat(locale, { maximumFractionDigits: digits }); });
+      return function (v) {
+        var pct = Math.abs(v * 100);
+        return axis[pct === 0 || pct >= 10 ? 0 : pct >= 1 ? 1 : 2].format(v * 100) + " %";
+      };
     }
     if (unit === "days") {
       var days = numberFormat(locale, { minimumFractionDigits: compact ? 0 : 1, maximumFractionDigits: compact ? 0 : 1 });

@@ -101,6 +101,17 @@ def test_throttled_key_gets_429_with_retry_after(api_client, settings, monkeypat
     assert int(api_client.get(URL)["Retry-After"]) > 0
 
 
+def test_a_429_is_not_logged_but_other_refusals_are(api_client, monkeypatch, caplog):
+    """A client flooding past its limit must not flood the logs too."""
+    from accounts.authentication import ApiKeyRateThrottle
+
+    monkeypatch.setattr(ApiKeyRateThrottle, "THROTTLE_RATES", {"api_key": "1/min"})
+    with caplog.at_level("WARNING", logger="django.request"):
+        assert api_client.get("/api/v1/campaigns/nope/").status_code == 404
+        assert api_client.get(URL).status_code == 429
+    assert [r.status_code for r in caplog.records if r.name == "django.request"] == [404]
+
+
 def test_workspace_scope_is_gone_after_an_api_request(api_client):
     from accounts.tenancy import current_workspace
 

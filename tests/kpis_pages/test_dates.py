@@ -100,3 +100,20 @@ def test_target_periods_follow_the_workspace_locale(workspace, member_client, lo
         follow=True,
     )
     assert f"Target saved: Cost per lead for {quarter}." in saved.content.decode()
+
+
+def test_record_times_show_in_the_workspace_time_zone_and_locale(workspace, member_client):
+    """A lead created at 23:30 in New York (04:30 UTC the next day) is listed on the day its KPIs count it."""
+    from tests.data_factories import DealFactory, LeadFactory
+
+    workspace.time_zone = "America/New_York"
+    workspace.number_locale = "de_DE"
+    workspace.save()
+    late = datetime(2026, 1, 16, 4, 30, tzinfo=UTC)  # 15 Jan, 23:30 in New York
+    lead = LeadFactory(workspace=workspace, external_id="late", created_at=late, mql_at=late)
+    DealFactory(workspace=workspace, lead=lead, status="won", created_at=late, closed_at=late)
+    leads = member_client.get(f"/w/{workspace.slug}/data/leads/").content.decode()
+    assert "15. Jan. 2026, 23:30" in leads  # created, to the minute
+    assert "15. Jan. 2026</td>" in leads and "16. Jan." not in leads  # the MQL day
+    deals = member_client.get(f"/w/{workspace.slug}/data/deals/").content.decode()
+    assert "15. Jan. 2026" in deals and "16. Jan." not in deals

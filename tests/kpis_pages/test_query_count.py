@@ -45,3 +45,16 @@ def test_agency_overview_queries_grow_only_with_workspaces(workspace, client_for
     seed(second, scale=SCALES["tiny"].times(2), seed_value=2)
     client = client_for(AgencyMembershipFactory(agency=workspace.agency, role="owner").user)
     assert queries(client, "/?range=last_7") == queries(client, "/?range=ytd")
+
+
+def test_report_queries_do_not_grow_with_campaigns_or_range(workspace, client_for):
+    bigger = WorkspaceFactory(agency=workspace.agency, slug="bigger")
+    seed(workspace, scale=SCALES["tiny"])
+    seed(bigger, scale=SCALES["tiny"].times(2), seed_value=2)
+    client = client_for(AgencyMembershipFactory(agency=workspace.agency, role="owner").user)
+    counts = {
+        (slug, preset): queries(client, f"/w/{slug}/report/?range={preset}")
+        for slug in ("acme", "bigger")
+        for preset in ("last_7", "ytd")
+    }
+    assert len(set(counts.values())) == 1, counts
