@@ -243,6 +243,12 @@ class Touchpoint(WorkspaceOwned):
             # index leading with the foreign key also serves its checks when a lead or account is deleted.
             models.Index(fields=["account", "occurred_at"], name="touchpoint_account_time_idx"),
             models.Index(fields=["lead", "occurred_at"], name="touchpoint_lead_time_idx"),
+            # Unique opens and clicks of any range: the distinct (lead, campaign) pairs, from this index alone.
+            models.Index(
+                fields=["workspace", "kind", "occurred_on", "lead", "campaign"],
+                condition=Q(kind__in=[TouchpointKind.EMAIL_OPEN, TouchpointKind.EMAIL_CLICK]),
+                name="touchpoint_email_pairs_idx",
+            ),
             # Web sessions are rebuilt by session: their page views, wherever they fall in time.
             models.Index(
                 fields=["workspace", "session_id", "occurred_at"],
