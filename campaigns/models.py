@@ -243,11 +243,14 @@ class Touchpoint(WorkspaceOwned):
             # index leading with the foreign key also serves its checks when a lead or account is deleted.
             models.Index(fields=["account", "occurred_at"], name="touchpoint_account_time_idx"),
             models.Index(fields=["lead", "occurred_at"], name="touchpoint_lead_time_idx"),
-            # Unique opens and clicks of any range: the distinct (lead, campaign) pairs, from this index alone.
-            models.Index(
-                fields=["workspace", "kind", "occurred_on", "lead", "campaign"],
-                condition=Q(kind__in=[TouchpointKind.EMAIL_OPEN, TouchpointKind.EMAIL_CLICK]),
-                name="touchpoint_email_pairs_idx",
+            # Unique opens and clicks of any range: the distinct (lead, campaign) pairs, from these indexes
+            # alone (PostgreSQL; SQLite does not match a bound kind to a partial index's condition).
+            *(
+                models.Index(fields=["workspace", "occurred_on", "lead", "campaign"], condition=Q(kind=kind), name=name)
+                for kind, name in (
+                    (TouchpointKind.EMAIL_OPEN, "touchpoint_opens_idx"),
+                    (TouchpointKind.EMAIL_CLICK, "touchpoint_clicks_idx"),
+                )
             ),
             # Web sessions are rebuilt by session: their page views, wherever they fall in time.
             models.Index(

@@ -756,6 +756,17 @@ def format_day(day: date | None, style: str = "date") -> str:
     return format_skeleton(DATE_SKELETONS[style], day, locale=locale)
 
 
+def format_zone(moment: datetime | None) -> str:
+    """The name of the time zone `moment` is in, at that moment: "CET", "EST"; "UTC−03" where the
+    zone has no abbreviation (tz names some zones by their offset only: "-03")."""
+    if moment is None:
+        return ""
+    name = moment.tzname() or ""
+    if name[:1] in ("+", "-"):
+        return f"UTC{name.replace('-', '−')}"
+    return name
+
+
 def format_moment(moment: datetime | None) -> str:
     """A date and time to the minute in the workspace's locale (2 Dec 2026 14:03); None is ""."""
     if moment is None:

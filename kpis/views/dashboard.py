@@ -59,7 +59,7 @@ class WorkspaceDashboardView(DashboardStateMixin, WorkspaceViewMixin, TemplateVi
             return self.export_target_progress()
         return super().get(request, *args, **kwargs)
 
-    def figures(self, metrics=DASHBOARD_METRICS, *, last_year_metrics=p.HEADLINE):
+    def figures(self, metrics: tuple[str, ...] | None, *, last_year_metrics=p.HEADLINE):
         ws, state = self.workspace, self.state
         previous, last_year = state.period.previous(), state.period.last_year()
         values = selectors.kpis_for_period(ws, state.period.first, state.period.last, metrics=metrics, **state.scope)

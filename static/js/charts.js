@@ -23,11 +23,12 @@
     if (unit === "rate") {
       var rate = numberFormat(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
       if (!compact) { return function (v) { return rate.format(v * 100) + " %"; }; }
-      // Axis ticks: as many decimals as small rates need, so 0.1 %, 0.2 % … are not all "0 %".
-      var axis = [0, 1, 2].map(function (digits) { return numberFormat(locale, { maximumFractionDigits: digits }); });
-      return function (v) {
-        var pct = Math.abs(v * 100);
-        return axis[pct === 0 || pct >= 10 ? 0 : pct >= 1 ? 1 : 2].format(v * 100) + " %";
+      // Axis ticks: as many decimals as the step between ticks needs, so 0.1 %, 0.2 % … are not all "0 %".
+      var axis = [0, 1, 2, 3].map(function (digits) { return numberFormat(locale, { maximumFractionDigits: digits }); });
+      return function (v, index, ticks) {
+        var step = ticks && ticks.length > 1 ? Math.abs(ticks[1].value - ticks[0].value) * 100 : 1;
+        var digits = step >= 1 ? 0 : step >= 0.1 ? 1 : step >= 0.01 ? 2 : 3;
+        return axis[digits].format(v * 100) + " %";
       };
     }
     if (unit === "days") {
@@ -93,7 +94,7 @@
         var horizontal = figure.hasAttribute("data-horizontal");
         function valueTicks(unit) {
           var f = formatter(unit, json.currency, true, json.locale);
-          var ticks = { callback: function (v) { return f(v); } };
+          var ticks = { callback: function (v, index, all) { return f(v, index, all); } };
           if (unit === "count") { ticks.precision = 0; }  // whole numbers only: no "1, 1, 1, 0, 0" axis
           return ticks;
         }

@@ -96,6 +96,7 @@ def test_throttled_key_gets_429_with_retry_after(api_client, settings, monkeypat
     from accounts.authentication import ApiKeyRateThrottle
 
     monkeypatch.setattr(ApiKeyRateThrottle, "THROTTLE_RATES", {"api_key": "3/min"})
+    monkeypatch.setattr(ApiKeyRateThrottle, "timer", lambda self: 1_800_000_000.0)  # one window throughout
     codes = [api_client.get(URL).status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
     assert int(api_client.get(URL)["Retry-After"]) > 0
@@ -106,6 +107,7 @@ def test_a_429_is_not_logged_but_other_refusals_are(api_client, monkeypatch, cap
     from accounts.authentication import ApiKeyRateThrottle
 
     monkeypatch.setattr(ApiKeyRateThrottle, "THROTTLE_RATES", {"api_key": "1/min"})
+    monkeypatch.setattr(ApiKeyRateThrottle, "timer", lambda self: 1_800_000_000.0)  # one window throughout
     with caplog.at_level("WARNING", logger="django.request"):
         assert api_client.get("/api/v1/campaigns/nope/").status_code == 404
         assert api_client.get(URL).status_code == 429

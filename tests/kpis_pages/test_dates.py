@@ -7,6 +7,7 @@ import io
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -117,3 +118,22 @@ def test_record_times_show_in_the_workspace_time_zone_and_locale(workspace, memb
     assert "15. Jan. 2026</td>" in leads and "16. Jan." not in leads  # the MQL day
     deals = member_client.get(f"/w/{workspace.slug}/data/deals/").content.decode()
     assert "15. Jan. 2026" in deals and "16. Jan." not in deals
+
+
+def test_a_new_york_workspace_names_its_zone_and_shows_local_times(workspace, member_client):
+    """Times on the pages are New York's, and each says so (EST in December; UTC−03 for a zone without a name)."""
+    from accounts.tenancy import workspace_scope
+    from kpis.models import KpiState
+    from tests.data_factories import TouchpointFactory
+
+    workspace.time_zone = "America/New_York"
+    workspace.save()
+    TouchpointFactory(workspace=workspace, kind="page_view", occurred_at=datetime(2026, 11, 20, 3, 15, tzinfo=UTC))
+    with workspace_scope(workspace):
+        KpiState.objects.update_or_create(defaults={"as_of": datetime(2026, 12, 2, 14, 3, tzinfo=UTC)})
+    html = member_client.get(f"/w/{workspace.slug}/?{RANGE}").content.decode()
+    assert "data as of 2 Dec 2026 09:03 EST" in html
+    views = member_client.get(f"/w/{workspace.slug}/records/touchpoints/?touchpoint=page_view&{RANGE}").content.decode()
+    assert "19 Nov 2026 22:15" in views and "Dates and times in America/New_York" in views
+    sao_paulo = datetime(2026, 12, 2, 14, 3, tzinfo=UTC).astimezone(ZoneInfo("America/Sao_Paulo"))
+    assert p.format_zone(sao_paulo) == "UTC\u221203"

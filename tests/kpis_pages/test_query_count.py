@@ -58,3 +58,21 @@ def test_report_queries_do_not_grow_with_campaigns_or_range(workspace, client_fo
         for preset in ("last_7", "ytd")
     }
     assert len(set(counts.values())) == 1, counts
+
+
+def test_the_report_reads_each_period_once(workspace, client_for, monkeypatch):
+    """The range, the previous period and the same range last year: one KPI read each."""
+    from kpis import selectors
+
+    seed(workspace, scale=SCALES["tiny"])
+    client = client_for(AgencyMembershipFactory(agency=workspace.agency, role="owner").user)
+    reads = []
+    original = selectors.kpis_for_period
+
+    def counted(ws, first_day, last_day, *args, **kwargs):
+        reads.append((first_day, last_day))
+        return original(ws, first_day, last_day, *args, **kwargs)
+
+    monkeypatch.setattr(selectors, "kpis_for_period", counted)
+    assert client.get("/w/acme/report/?range=last_30").status_code == 200
+    assert len(reads) == len(set(reads)) == 3, reads
