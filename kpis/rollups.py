@@ -526,9 +526,11 @@ def build_account_facts(
 ) -> None:
     """Rebuild the first touch and first won deal of the accounts the span can have changed.
 
-    Those are the accounts with a touchpoint, lead or deal dated in the span,
-    and those whose first touch (at touched_from ≤ t < touched_until, the span
-    in UTC) or first won deal was in it (a row since moved or deleted); then
+    Those are the accounts with a touchpoint, lead or deal dated in the span
+    whose first touch or first won deal is not before the span (an earlier
+    one cannot move), and those whose first touch (at touched_from ≤ t <
+    touched_until, the span in UTC) or first won deal was in it (a row since
+    moved or deleted: its old date is a changed day too); then
     every account with a won deal and no facts gets them, from indexed
     per-account minimums.
     """
@@ -549,9 +551,12 @@ def build_account_facts(
         f"SELECT account_id FROM {T['deal']} WHERE workspace_id = %(ws)s"
         f" AND (created_on{in_span} OR closed_on{in_span})",
     ]
+    # An account's data dated in the span can move its first touch or first won deal only if that
+    # is not already earlier than the span: most accounts active today were first won long ago.
     dated = (
         "(first_touch_at >= %(touched_from)s AND first_touch_at < %(touched_until)s)"
-        f" OR first_won_on{in_span} OR {' OR '.join(f'account_id IN ({query})' for query in accounts)}"
+        f" OR first_won_on{in_span} OR ((first_touch_at >= %(touched_from)s OR first_won_at >= %(touched_from)s)"
+        f" AND ({' OR '.join(f'account_id IN ({query})' for query in accounts)}))"
     )
     _run(f"DELETE FROM {T['facts']} WHERE workspace_id = %(ws)s AND ({dated})", params)
     # The accounts with a won deal and no facts now, set aside first (see Rollup.replace_all).

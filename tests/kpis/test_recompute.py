@@ -14,7 +14,7 @@ from accounts.tenancy import workspace_scope
 from campaigns.changes import record_change
 from campaigns.models import DataChange, DealStatus, Lead
 from kpis import services, tasks
-from kpis.models import ROLLUPS, KpiState, VisitorGap, WebSession
+from kpis.models import ROLLUPS, AccountFacts, KpiState, VisitorGap, WebSession
 from kpis.selectors import account_scores, kpis_for_period
 from kpis.services import kpis_settings_changed, recompute_pending_changes, recompute_rollups
 from tests.data_factories import (
@@ -87,6 +87,35 @@ def test_a_partial_recompute_equals_a_full_one(workspace):
     assert partial == rollup_rows(workspace)
     with workspace_scope(workspace):
         assert WebSession.objects.get(session_id="s1").page_views == 3
+
+
+def test_a_partial_recompute_moves_first_touches_and_first_wins_on_or_after_the_span(workspace):
+    """New data dated in the span for accounts first touched or won before it, on it and after it."""
+    campaign = CampaignFactory(workspace=workspace)
+    accounts = [AccountFactory(workspace=workspace, is_target=True) for _ in range(3)]
+    for account, day in zip(accounts, (2, 10, 20), strict=True):  # first touched on the 2nd, 10th and 20th
+        TouchpointFactory(workspace=workspace, kind="meeting", account=account, campaign=campaign,
+                          occurred_at=datetime(2026, 1, day, 9, tzinfo=UTC))  # fmt: skip
+        DealFactory(workspace=workspace, account=account, status=DealStatus.WON, source_campaign=campaign,
+                    created_at=datetime(2026, 1, day, tzinfo=UTC), closed_at=datetime(2026, 1, day + 5, tzinfo=UTC))  # fmt: skip
+    recompute_rollups(workspace.pk)
+    for account in accounts:  # on the 10th: a touch and a deal won at once, for each of them
+        TouchpointFactory(workspace=workspace, kind="meeting", account=account, campaign=campaign,
+                          occurred_at=datetime(2026, 1, 10, 8, tzinfo=UTC))  # fmt: skip
+        DealFactory(workspace=workspace, account=account, status=DealStatus.WON, source_campaign=campaign,
+                    created_at=datetime(2026, 1, 10, 1, tzinfo=UTC), closed_at=datetime(2026, 1, 10, 2, tzinfo=UTC))  # fmt: skip
+    recompute_rollups(workspace.pk, date(2026, 1, 10), date(2026, 1, 10))
+    partial = rollup_rows(workspace)
+    recompute_rollups(workspace.pk)
+    assert partial == rollup_rows(workspace)
+    with workspace_scope(workspace):
+        facts = {f.account_id: f for f in AccountFacts.objects.all()}
+    first, on_day, later = (facts[a.pk] for a in accounts)
+    assert first.first_touch_at == datetime(2026, 1, 2, tzinfo=UTC)  # unchanged (its deal's creation): before the span
+    assert first.first_won_at == datetime(2026, 1, 7, tzinfo=UTC)
+    assert on_day.first_touch_at == datetime(2026, 1, 10, tzinfo=UTC)  # its first deal's creation, that day
+    assert on_day.first_won_at == later.first_won_at == datetime(2026, 1, 10, 2, tzinfo=UTC)  # moved earlier
+    assert later.first_touch_at == datetime(2026, 1, 10, 1, tzinfo=UTC)  # moved from the 20th
 
 
 def test_a_visit_between_two_others_moves_the_later_days_gap(workspace):
