@@ -767,15 +767,18 @@ def format_zone(moment: datetime | None) -> str:
     return name
 
 
-def format_moment(moment: datetime | None) -> str:
-    """A date and time to the minute in the workspace's locale (2 Dec 2026 14:03); None is ""."""
+def format_moment(moment: datetime | None, style: str = "") -> str:
+    """A date and time to the minute in the workspace's locale (2 Dec 2026 14:03), with its zone's name
+    when `style` is "zone" (2 Dec 2026 14:03 CET); None is ""."""
     if moment is None:
         return ""
+    zone = f" {format_zone(moment)}" if style == "zone" else ""
     locale = current_locale()
     if _is_english(locale):
-        return format_datetime(moment, f"{ENGLISH_DATE_PATTERNS['date']} HH:mm", locale="en")
+        return format_datetime(moment, f"{ENGLISH_DATE_PATTERNS['date']} HH:mm", locale="en") + zone
     time_text = format_skeleton("Hm", moment, locale=locale)
-    return get_datetime_format("medium", locale=locale).replace("{1}", format_day(moment)).replace("{0}", time_text)
+    moment_text = get_datetime_format("medium", locale=locale).replace("{1}", format_day(moment))
+    return moment_text.replace("{0}", time_text) + zone
 
 
 def format_period(first: date, last: date) -> str:

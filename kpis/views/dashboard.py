@@ -59,12 +59,13 @@ class WorkspaceDashboardView(DashboardStateMixin, WorkspaceViewMixin, TemplateVi
             return self.export_target_progress()
         return super().get(request, *args, **kwargs)
 
-    def figures(self, metrics: tuple[str, ...] | None, *, last_year_metrics=p.HEADLINE):
-        ws, state = self.workspace, self.state
+    def figures(self):
+        """The figures of the range and the previous period (`metrics`), and the headline's last year."""
+        ws, state, metrics = self.workspace, self.state, self.metrics
         previous, last_year = state.period.previous(), state.period.last_year()
         values = selectors.kpis_for_period(ws, state.period.first, state.period.last, metrics=metrics, **state.scope)
         prev = selectors.kpis_for_period(ws, previous.first, previous.last, metrics=metrics, **state.scope)
-        year = selectors.kpis_for_period(ws, last_year.first, last_year.last, metrics=last_year_metrics, **state.scope)
+        year = selectors.kpis_for_period(ws, last_year.first, last_year.last, metrics=p.HEADLINE, **state.scope)
         return values, prev, year
 
     def get_context_data(self, **kwargs):
@@ -74,7 +75,7 @@ class WorkspaceDashboardView(DashboardStateMixin, WorkspaceViewMixin, TemplateVi
         context["has_data"] = bool(context["campaign_choices"]) or has_data(self.workspace)
         if not context["has_data"]:
             return context
-        values, previous, last_year = self.figures(self.metrics)
+        values, previous, last_year = self.figures()
         targets = targets_for_period(workspace=self.workspace, period=self.state.period)
         builder = CardBuilder(values, previous, self.workspace, self.state, targets)
         context["cards"] = builder.cards(p.HEADLINE, last_year)

@@ -94,7 +94,7 @@
         var horizontal = figure.hasAttribute("data-horizontal");
         function valueTicks(unit) {
           var f = formatter(unit, json.currency, true, json.locale);
-          var ticks = { callback: function (v, index, all) { return f(v, index, all); } };
+          var ticks = { callback: f };
           if (unit === "count") { ticks.precision = 0; }  // whole numbers only: no "1, 1, 1, 0, 0" axis
           return ticks;
         }
