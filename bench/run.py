@@ -97,12 +97,13 @@ class Bench:
         answer = json.loads(out.getvalue().strip().splitlines()[-1])
         return Workspace.objects.get(slug=answer["workspace"]), answer["api_key"]
 
-    def generator(self, scale, seed: int | None = None, time_zone: str = MAIN_TIME_ZONE):
+    def generator(self, scale, seed: int | None = None, time_zone: str = MAIN_TIME_ZONE, *, until=None, prefix=""):
         from campaigns.generator import WorkspaceGenerator
 
         return WorkspaceGenerator(
-            scale=scale, seed=self.seed if seed is None else seed, time_zone=time_zone, until=self.until
-        )
+            scale=scale, seed=self.seed if seed is None else seed, time_zone=time_zone, until=until or self.until,
+            prefix=prefix,
+        )  # fmt: skip
 
     def load(
         self, workspace, generator, *, tables=None, tee=None, id_bases=None, label: str = "load"

@@ -330,8 +330,11 @@ class WorkspaceGenerator:
         time_zone: str = "UTC",
         until: datetime | None = None,
         site: str = "www.example.com",
+        prefix: str = "",
     ) -> None:
         self.scale = SCALES[scale] if isinstance(scale, str) else scale
+        # Put before every external, visitor and session id: two generators can then fill one workspace.
+        self.prefix = prefix
         self.seed = seed
         self.clock = LocalClock(ZoneInfo(time_zone))
         until = until or datetime.now(UTC).replace(second=0, microsecond=0)
@@ -890,12 +893,28 @@ class WorkspaceGenerator:
 
     def tables(self) -> Iterator[tuple[str, Iterator[tuple]]]:
         """(table, rows) in dependency order; consume each before asking for the next."""
-        yield "campaigns", self.campaigns()
-        yield "spend", self.spend()
-        yield "accounts", self.accounts()
-        yield "leads", self.leads()
-        yield "deals", self.deals()
-        yield "touchpoints", self.touchpoints()
+        for table, rows in (
+            ("campaigns", self.campaigns()),
+            ("spend", self.spend()),
+            ("accounts", self.accounts()),
+            ("leads", self.leads()),
+            ("deals", self.deals()),
+            ("touchpoints", self.touchpoints()),
+        ):
+            yield table, self._prefixed(table, rows) if self.prefix else rows
+
+    def _prefixed(self, table: str, rows: Iterator[tuple]) -> Iterator[tuple]:
+        columns = _ID_COLUMNS.get(table, ())
+        for row in rows:
+            row = list(row)
+            for column in columns:
+                if row[column]:
+                    row[column] = self.prefix + row[column]
+            yield tuple(row)
+
+
+# The identifier columns of each table's rows (see the row shapes above).
+_ID_COLUMNS = {"campaigns": (1,), "accounts": (1,), "leads": (1,), "deals": (1,), "touchpoints": (5, 6, 8)}
 
 
 # --------------------------------------------------------------------------- sink: the ORM

@@ -21,6 +21,8 @@ be rebuilt from them at any time; nothing is edited by hand.
 - `AccountFacts`: per account with a won deal: its first touch ever and its
   first won deal, which new customers, repeat revenue, sales cycles and ABM
   velocity are read from.
+- `CustomerDay`: per local day, the accounts that became customers and those
+  that stopped being customers: active customers at any date are a running sum.
 - `KpiState`: one row per workspace: when the rollups were computed (`as_of`)
   and the settings they were computed with.
 
@@ -208,7 +210,34 @@ class AccountFacts(Rollup):
         indexes = [models.Index(fields=["workspace", "first_won_on"], name="kpis_accountfacts_won")]
 
 
-ROLLUPS = (DailyComponents, WorkspaceDay, WebSession, VisitorDay, VisitorGap, AccountDay, AccountFacts)
+class CustomerDay(Rollup):
+    """How many accounts became customers, and how many stopped being customers, on a local day.
+
+    An account is a customer at the end of each day from the one a won deal of
+    its closed on until the day before that deal churned (KPI_SPEC.md, active
+    customer). The customers at the end of day L are Σ (gained − lost) over
+    the days up to L, as MRR is of `WorkspaceDay`: a count at any date reads a
+    row per day with a change, not every deal of the history.
+    """
+
+    day = models.DateField()
+    gained = models.IntegerField()
+    lost = models.IntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "day"], name="kpis_customerday_key")]
+
+
+ROLLUPS = (
+    DailyComponents,
+    WorkspaceDay,
+    WebSession,
+    VisitorDay,
+    VisitorGap,
+    AccountDay,
+    AccountFacts,
+    CustomerDay,
+)
 
 
 class KpiState(WorkspaceOwned):

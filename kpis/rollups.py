@@ -9,7 +9,8 @@ workspace itself (row-level security checks it again on PostgreSQL).
 The order matters within a span: sessions first (a page view can change a
 session that started on an earlier day, whose components then change too),
 then the components of the span and of those days, visitors, account days,
-and the account facts last (they read the account days).
+and the account facts (they read the account days); the customer days read
+deals alone.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from kpis.models import (
     COMPONENT_FIELDS,
     AccountDay,
     AccountFacts,
+    CustomerDay,
     DailyComponents,
     VisitorDay,
     VisitorGap,
@@ -58,6 +60,7 @@ T = {
     "visitor_gap": VisitorGap._meta.db_table,
     "account_day": AccountDay._meta.db_table,
     "facts": AccountFacts._meta.db_table,
+    "customer_day": CustomerDay._meta.db_table,
 }
 
 
@@ -194,6 +197,7 @@ FACTS = Rollup(
     ),
     ("account_id",),
 )
+CUSTOMER_DAYS = Rollup(T["customer_day"], ("day", "gained", "lost"), ("day",))
 
 
 # ---------------------------------------------------------------- web sessions
@@ -302,6 +306,11 @@ def _component_sources(span: Span) -> list[tuple[str, str, str, dict[str, str]]]
     closed_out = "(CASE WHEN closed_on > created_on THEN closed_on ELSE created_on END)"
     lead = f"{T['lead']} WHERE workspace_id = %(ws)s"
     deal = f"{T['deal']} WHERE workspace_id = %(ws)s"
+    # Only the span's leads are looked up among the won deals' (not every won deal of the history);
+    # and the closed-out day, an expression, is narrowed first by the two indexed dates it is one of.
+    span_leads = "" if span.everything else f" AND lead_id IN (SELECT id FROM {lead}{span.where('created_on')})"
+    in_span = " BETWEEN %(first)s AND %(last)s"
+    closed_out_dates = "" if span.everything else f" AND (closed_on{in_span} OR created_on{in_span})"
     return [
         (
             f"{T['spend']} WHERE workspace_id = %(ws)s{span.where('date')}",
@@ -310,8 +319,8 @@ def _component_sources(span: Span) -> list[tuple[str, str, str, dict[str, str]]]
             {"spend": "SUM(cost)", "impressions": "SUM(impressions)", "clicks": "SUM(clicks)"},
         ),
         (
-            f"{T['lead']} l LEFT JOIN (SELECT DISTINCT lead_id FROM {T['deal']} WHERE workspace_id = %(ws)s"
-            f" AND {won}) converted ON converted.lead_id = l.id WHERE l.workspace_id = %(ws)s"
+            f"{T['lead']} l LEFT JOIN (SELECT DISTINCT lead_id FROM {deal} AND {won}{span_leads})"
+            " converted ON converted.lead_id = l.id WHERE l.workspace_id = %(ws)s"
             f"{span.where('l.created_on')}",
             "l.created_on",
             "l.source_campaign_id",
@@ -347,7 +356,7 @@ def _component_sources(span: Span) -> list[tuple[str, str, str, dict[str, str]]]
         ),
         (
             f"{deal} AND status IN ('{DealStatus.WON}', '{DealStatus.LOST}') AND closed_on IS NOT NULL"
-            f"{span.where(closed_out)}",
+            f"{closed_out_dates}{span.where(closed_out)}",
             closed_out,
             "source_campaign_id",
             {"deals_closed_out": "COUNT(*)"},
@@ -504,7 +513,7 @@ def build_account_days(
 # The engagement touchpoints `t` of target accounts `a` (through the touchpoint's lead `l` when it has no account).
 TARGET_TOUCHES = (
     f"FROM {T['touchpoint']} t LEFT JOIN {T['lead']} l ON l.id = t.lead_id"
-    f" JOIN {T['account']} a ON a.id = COALESCE(t.account_id, l.account_id) AND a.is_target"
+    f" JOIN {T['account']} a ON a.id = COALESCE(t.account_id, l.account_id) AND a.workspace_id = %(ws)s AND a.is_target"
     f" WHERE t.workspace_id = %(ws)s AND t.kind IN ({_quoted(ENGAGEMENT_KINDS)})"
 )
 
@@ -530,9 +539,8 @@ def build_account_facts(
     whose first touch or first won deal is not before the span (an earlier
     one cannot move), and those whose first touch (at touched_from ≤ t <
     touched_until, the span in UTC) or first won deal was in it (a row since
-    moved or deleted: its old date is a changed day too); then
-    every account with a won deal and no facts gets them, from indexed
-    per-account minimums.
+    moved or deleted: its old date is a changed day too), and those with a
+    deal won in the span; each from indexed per-account minimums.
     """
     params = span.params(
         workspace_id,
@@ -558,19 +566,21 @@ def build_account_facts(
         f" OR first_won_on{in_span} OR ((first_touch_at >= %(touched_from)s OR first_won_at >= %(touched_from)s)"
         f" AND ({' OR '.join(f'account_id IN ({query})' for query in accounts)}))"
     )
-    _run(f"DELETE FROM {T['facts']} WHERE workspace_id = %(ws)s AND ({dated})", params)
-    # The accounts with a won deal and no facts now, set aside first (see Rollup.replace_all).
-    missing = "facts_missing"
-    _run(f"DROP TABLE IF EXISTS {missing}", {})
+    # The accounts to rebuild, set aside first (see Rollup.replace_all): those above, and those with a deal
+    # won in the span (a first win). Any other account's facts stay as they are; the nightly full rebuild
+    # would mend one that drifted.
+    changed = "facts_changed"
+    _run(f"DROP TABLE IF EXISTS {changed}", {})
     _run(
-        f"CREATE TEMPORARY TABLE {missing} AS SELECT DISTINCT account_id FROM {T['deal']} d"
-        f" WHERE d.workspace_id = %(ws)s AND d.status = '{DealStatus.WON}' AND NOT EXISTS"
-        f" (SELECT 1 FROM {T['facts']} f WHERE f.workspace_id = %(ws)s AND f.account_id = d.account_id)",
+        f"CREATE TEMPORARY TABLE {changed} AS SELECT account_id FROM {T['facts']}"
+        f" WHERE workspace_id = %(ws)s AND ({dated}) UNION SELECT account_id FROM {T['deal']}"
+        f" WHERE workspace_id = %(ws)s AND status = '{DealStatus.WON}' AND closed_on{in_span}",
         params,
     )
-    of_missing = f" AND account_id IN (SELECT account_id FROM {missing})"
-    _run(f"INSERT INTO {T['facts']} (workspace_id, {', '.join(FACTS.columns)}) {_facts_rows(of_missing)}", params)
-    _run(f"DROP TABLE {missing}", {})
+    of_changed = f" AND account_id IN (SELECT account_id FROM {changed})"
+    _run(f"DELETE FROM {T['facts']} WHERE workspace_id = %(ws)s{of_changed}", params)
+    _run(f"INSERT INTO {T['facts']} (workspace_id, {', '.join(FACTS.columns)}) {_facts_rows(of_changed)}", params)
+    _run(f"DROP TABLE {changed}", {})
 
 
 def _facts_rows(condition: str) -> str:
@@ -608,3 +618,47 @@ def _first_touch(account: str) -> str:
     if connection.vendor == "postgresql":
         return f"LEAST({direct}, {via_lead}, {lead}, {deal})"
     return f"MIN(COALESCE({direct}, {deal}), COALESCE({via_lead}, {deal}), COALESCE({lead}, {deal}), {deal})"
+
+
+# ---------------------------------------------------------------- customers
+
+
+def build_customer_days(workspace_id: int, span: Span) -> None:
+    """Rebuild the customers gained and lost per day (`CustomerDay`), from the span's first day on.
+
+    Per account, each won deal counts +1 from the day it closed and −1 from
+    the day it churned; a day where that running count leaves 0 is a gain,
+    one where it returns to 0 a loss. A deal changed in the span can move
+    an account's gains and losses on any later day (a deal that never
+    churns hides every later churn of the account), so a partial rebuild
+    rewrites every day from the span's first, for the accounts with a deal
+    closed or churned on one of them: its cost follows how far back the
+    change is, not the length of the history.
+    """
+    later = span if span.everything else Span(span.first, date.max)
+    won = f"workspace_id = %(ws)s AND status = '{DealStatus.WON}' AND closed_on IS NOT NULL"
+    accounts = (
+        ""
+        if later.everything
+        else f" AND account_id IN (SELECT account_id FROM {T['deal']} WHERE {won}"
+        " AND (closed_on >= %(first)s OR churned_on >= %(first)s))"
+    )
+    # A deal churned the day it closed makes its account a customer at the end of no day.
+    events = (
+        f"SELECT account_id, closed_on AS day, 1 AS delta FROM {T['deal']}"
+        f" WHERE {won} AND (churned_on IS NULL OR churned_on > closed_on){accounts}"
+        f" UNION ALL SELECT account_id, churned_on, -1 FROM {T['deal']} WHERE {won} AND churned_on > closed_on{accounts}"
+    )
+    changes = (
+        "SELECT day, SUM(delta) AS net, SUM(SUM(delta)) OVER (PARTITION BY account_id ORDER BY day) AS after"
+        f" FROM ({events}) events GROUP BY account_id, day"
+    )
+    gained, lost = "net > 0 AND after = net", "net < 0 AND after = 0"
+    CUSTOMER_DAYS.replace_span(
+        workspace_id,
+        later,
+        "day",
+        f"SELECT %(ws)s, day, {_count_if(gained)}, {_count_if(lost)} FROM ({changes}) changes"
+        f" WHERE ({gained} OR {lost}){later.where('day')} GROUP BY day",
+        later.params(workspace_id),
+    )

@@ -35,6 +35,7 @@ from kpis.abm import engagement_counts, scores_at, scores_by_external_id
 from kpis.models import (
     COMPONENT_FIELDS,
     AccountFacts,
+    CustomerDay,
     DailyComponents,
     KpiState,
     VisitorDay,
@@ -357,25 +358,33 @@ def _balances(workspace, first_day, last_day, scope: Scope) -> dict:
 
 
 def _recurring(workspace, first_day, last_day, scope: Scope) -> dict:
-    """Per account, whether it was a customer at the start and at the end of P (workspace-wide)."""
-    active_at_end = "(churned_on IS NULL OR churned_on > %(last)s)"  # closed_on <= last: the WHERE says so
+    """Customers at the start and the end of P, and those of the start that are not at the end (workspace-wide).
+
+    The two counts are running sums of `CustomerDay`; the churned customers
+    are looked for among the accounts with a deal churned in P only (no other
+    can be a customer at the start and not at the end), by their deals.
+    """
+    deals = f"{Deal._meta.db_table} WHERE workspace_id = %(ws)s AND status = %(won)s"
+    active_at_end = "closed_on <= %(last)s AND (churned_on IS NULL OR churned_on > %(last)s)"
     active_at_start = "closed_on < %(first)s AND (churned_on IS NULL OR churned_on >= %(first)s)"
+    churned = (
+        f"SELECT COUNT(*) FROM (SELECT account_id FROM {deals} AND account_id IN"  # noqa: S608
+        f" (SELECT account_id FROM {deals} AND churned_on BETWEEN %(first)s AND %(last)s) GROUP BY account_id"
+        f" HAVING MAX(CASE WHEN {active_at_start} THEN 1 ELSE 0 END) = 1"
+        f" AND MAX(CASE WHEN {active_at_end} THEN 1 ELSE 0 END) = 0) churned"
+    )
     sql = (
-        "SELECT SUM(at_end), SUM(at_start), SUM(CASE WHEN at_start = 1 AND at_end = 0 THEN 1 ELSE 0 END)"  # noqa: S608
-        f" FROM (SELECT MAX(CASE WHEN {active_at_end} THEN 1 ELSE 0 END) AS at_end,"
-        f" MAX(CASE WHEN {active_at_start} THEN 1 ELSE 0 END) AS at_start"
-        f" FROM {Deal._meta.db_table} WHERE workspace_id = %(ws)s AND status = %(won)s AND closed_on <= %(last)s"
-        # A deal churned before P is active at neither end.
-        " AND (churned_on IS NULL OR churned_on >= %(first)s) GROUP BY account_id) customers"
+        f"SELECT SUM(gained - lost), SUM(CASE WHEN day < %(first)s THEN gained - lost ELSE 0 END), ({churned})"  # noqa: S608
+        f" FROM {CustomerDay._meta.db_table} WHERE workspace_id = %(ws)s AND day <= %(last)s"
     )
     params = {"ws": workspace.pk, "won": DealStatus.WON, "first": first_day, "last": last_day}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        active, at_start, churned = cursor.fetchone()
+        active, at_start, churned_count = cursor.fetchone()
     return {
         "active_customers": int(active or 0),
         "active_at_start": int(at_start or 0),
-        "churned_customers": int(churned or 0),
+        "churned_customers": int(churned_count or 0),
     }
 
 

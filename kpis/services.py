@@ -299,3 +299,4 @@ def _rebuild_span(workspace: Workspace, state: KpiState, span: rollups.Span) -> 
         touched_from = datetime.combine(span.first, time.min, tzinfo=workspace.tz)
         touched_until = datetime.combine(span.last + timedelta(days=1), time.min, tzinfo=workspace.tz)
         rollups.build_account_facts(workspace.pk, span, touched_from.astimezone(UTC), touched_until.astimezone(UTC))
+    rollups.build_customer_days(workspace.pk, span)

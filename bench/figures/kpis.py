@@ -2,7 +2,7 @@
 
 - full recompute of the workspace against the plain-SQL baseline: one plain
   GROUP BY query per rollup (the daily components of each raw table, web
-  sessions, visitor days, target-account engagement days, account facts),
+  sessions, visitor days, target-account engagement days, account facts, customer days),
   materialised into temporary tables: the same information, without the
   rollups' indexes, durability and in-place replacement;
 - worker peak memory: `manage.py recompute_kpis` in a fresh process, its peak
@@ -107,6 +107,16 @@ BASELINE_QUERIES = {
                 UNION ALL SELECT account_id, created_at FROM campaigns_deal WHERE workspace_id = %(ws)s
             ) touches GROUP BY 1
         ) f ON f.account_id = w.account_id""",
+    "customer_days": """
+        SELECT day, SUM((net > 0 AND after = net)::int) AS gained, SUM((net < 0 AND after = 0)::int) AS lost FROM (
+            SELECT day, SUM(delta) AS net, SUM(SUM(delta)) OVER (PARTITION BY account_id ORDER BY day) AS after
+            FROM (
+                SELECT account_id, closed_on AS day, 1 AS delta FROM campaigns_deal
+                WHERE workspace_id = %(ws)s AND status = 'won' AND (churned_on IS NULL OR churned_on > closed_on)
+                UNION ALL SELECT account_id, churned_on, -1 FROM campaigns_deal
+                WHERE workspace_id = %(ws)s AND status = 'won' AND churned_on > closed_on
+            ) AS events GROUP BY account_id, day
+        ) AS changes GROUP BY 1""",
 }
 
 

@@ -181,6 +181,24 @@ def test_orm_sink_appends_after_existing_rows_and_keeps_tenants_apart(new_york, 
         Campaign.objects.create(external_id="later", name="Later", channel="other")
 
 
+def test_a_prefixed_generator_adds_its_rows_to_a_workspace_beside_another(new_york):
+    """The bench's "4× the history": the same recent rows, and older ones with their own ids beside them."""
+    older = WorkspaceGenerator(scale="tiny", seed=9, time_zone="America/New_York", until=UNTIL, prefix="h-")
+    plain, prefixed = rows(tiny(seed=9)), rows(older)
+    assert [r[1:] for r in prefixed["spend"]] == [r[1:] for r in plain["spend"]]
+    for table, columns in (("accounts", (1,)), ("deals", (1,)), ("touchpoints", (5, 6, 8))):
+        for plain_row, prefixed_row in zip(plain[table], prefixed[table], strict=True):
+            for column in columns:
+                assert prefixed_row[column] == (plain_row[column] and "h-" + plain_row[column])
+    load_orm(new_york, tiny(seed=9))
+    load_orm(new_york, older)
+    with workspace_scope(new_york):
+        assert Touchpoint.objects.count() == 2 * len(plain["touchpoints"])
+        assert Touchpoint.objects.filter(session_id__startswith="h-").count() == len(
+            [r for r in plain["touchpoints"] if r[6]]
+        )
+
+
 @pytest.mark.django_db
 def test_seed_demo_workspace_gives_a_sensible_funnel(new_york):
     counts = seed_demo_workspace(workspace=new_york, seed=1)

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import importlib
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 from unittest import mock
 
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from accounts.tenancy import workspace_scope
 from campaigns.changes import record_change
 from campaigns.models import DataChange, DealStatus, Lead
 from kpis import services, tasks
-from kpis.models import ROLLUPS, AccountFacts, KpiState, VisitorGap, WebSession
+from kpis.models import ROLLUPS, AccountFacts, CustomerDay, KpiState, VisitorGap, WebSession
 from kpis.selectors import account_scores, kpis_for_period
 from kpis.services import kpis_settings_changed, recompute_pending_changes, recompute_rollups
 from tests.data_factories import (
@@ -98,24 +101,80 @@ def test_a_partial_recompute_moves_first_touches_and_first_wins_on_or_after_the_
                           occurred_at=datetime(2026, 1, day, 9, tzinfo=UTC))  # fmt: skip
         DealFactory(workspace=workspace, account=account, status=DealStatus.WON, source_campaign=campaign,
                     created_at=datetime(2026, 1, day, tzinfo=UTC), closed_at=datetime(2026, 1, day + 5, tzinfo=UTC))  # fmt: skip
+    prospect = AccountFactory(workspace=workspace)  # touched on the 2nd, never won: no facts yet
+    TouchpointFactory(workspace=workspace, kind="meeting", account=prospect,
+                      occurred_at=datetime(2026, 1, 2, tzinfo=UTC))  # fmt: skip
     recompute_rollups(workspace.pk)
     for account in accounts:  # on the 10th: a touch and a deal won at once, for each of them
         TouchpointFactory(workspace=workspace, kind="meeting", account=account, campaign=campaign,
                           occurred_at=datetime(2026, 1, 10, 8, tzinfo=UTC))  # fmt: skip
         DealFactory(workspace=workspace, account=account, status=DealStatus.WON, source_campaign=campaign,
                     created_at=datetime(2026, 1, 10, 1, tzinfo=UTC), closed_at=datetime(2026, 1, 10, 2, tzinfo=UTC))  # fmt: skip
+    DealFactory(workspace=workspace, account=prospect, status=DealStatus.WON,
+                created_at=datetime(2026, 1, 10, tzinfo=UTC), closed_at=datetime(2026, 1, 10, 3, tzinfo=UTC))  # fmt: skip
     recompute_rollups(workspace.pk, date(2026, 1, 10), date(2026, 1, 10))
     partial = rollup_rows(workspace)
     recompute_rollups(workspace.pk)
     assert partial == rollup_rows(workspace)
     with workspace_scope(workspace):
         facts = {f.account_id: f for f in AccountFacts.objects.all()}
+    assert facts.pop(prospect.pk).first_touch_at == datetime(2026, 1, 2, tzinfo=UTC)  # first won in the span
     first, on_day, later = (facts[a.pk] for a in accounts)
     assert first.first_touch_at == datetime(2026, 1, 2, tzinfo=UTC)  # unchanged (its deal's creation): before the span
     assert first.first_won_at == datetime(2026, 1, 7, tzinfo=UTC)
     assert on_day.first_touch_at == datetime(2026, 1, 10, tzinfo=UTC)  # its first deal's creation, that day
     assert on_day.first_won_at == later.first_won_at == datetime(2026, 1, 10, 2, tzinfo=UTC)  # moved earlier
     assert later.first_touch_at == datetime(2026, 1, 10, 1, tzinfo=UTC)  # moved from the 20th
+
+
+def test_a_deal_won_in_the_span_moves_the_customers_lost_on_later_days(workspace):
+    """A deal that never churns keeps its account a customer past another deal's churn, after the span."""
+    account = AccountFactory(workspace=workspace)
+    DealFactory(workspace=workspace, account=account, status=DealStatus.WON, created_at=datetime(2026, 1, 2, tzinfo=UTC),
+                closed_at=datetime(2026, 1, 5, tzinfo=UTC), churned_at=datetime(2026, 1, 20, tzinfo=UTC))  # fmt: skip
+    recompute_rollups(workspace.pk)
+
+    def customers(first: date, last: date) -> tuple:
+        with workspace_scope(workspace):
+            values = kpis_for_period(workspace, first, last, metrics=["active_customers", "customer_churn_rate"])
+        return values["active_customers"], values["customer_churn_rate"]
+
+    assert customers(date(2026, 1, 15), date(2026, 1, 25)) == (0, 1.0)  # the one customer of the 15th churned
+    lasting = DealFactory(workspace=workspace, account=account, status=DealStatus.WON,
+                          created_at=datetime(2026, 1, 10, tzinfo=UTC), closed_at=datetime(2026, 1, 10, tzinfo=UTC))  # fmt: skip
+    recompute_rollups(workspace.pk, date(2026, 1, 10), date(2026, 1, 10))
+    partial = rollup_rows(workspace)
+    assert customers(date(2026, 1, 15), date(2026, 1, 25)) == (1, 0.0)
+    recompute_rollups(workspace.pk)
+    assert partial == rollup_rows(workspace)
+    lasting.delete()
+    recompute_rollups(workspace.pk, date(2026, 1, 10), date(2026, 1, 10))
+    assert customers(date(2026, 1, 15), date(2026, 1, 25)) == (0, 1.0)
+
+
+def test_the_migration_counts_the_customer_days_a_rebuild_does(workspace):
+    """kpis 0005 fills `CustomerDay` from the deals in SQL of its own: it must agree with the rebuild."""
+    migration = importlib.import_module("kpis.migrations.0005_customer_day")
+    deals = (  # (account, closed on, churned on) in January: overlaps, a reactivation, a same-day churn
+        ("a", 2, None), ("a", 5, 9), ("b", 3, 8), ("b", 8, 12), ("c", 4, 6), ("c", 10, None),
+        ("d", 7, 7), ("f", 11, 15),
+    )  # fmt: skip
+    accounts = {name: AccountFactory(workspace=workspace) for name in "abcdf"}
+    for name, closed, churned in deals:
+        DealFactory(workspace=workspace, account=accounts[name], status=DealStatus.WON,
+                    created_at=datetime(2026, 1, 1, tzinfo=UTC), closed_at=datetime(2026, 1, closed, 12, tzinfo=UTC),
+                    churned_at=churned and datetime(2026, 1, churned, 12, tzinfo=UTC))  # fmt: skip
+    recompute_rollups(workspace.pk)
+    rebuilt = rollup_rows(workspace)["CustomerDay"]
+    # gained: a, b on the 2nd-3rd, c on the 4th and 10th, f on the 11th; lost: c on the 6th, b on the 12th, f on the 15th
+    assert sorted((day.day, gained, lost) for _ws, day, gained, lost in rebuilt) == [
+        (2, 1, 0), (3, 1, 0), (4, 1, 0), (6, 0, 1), (10, 1, 0), (11, 1, 0), (12, 0, 1), (15, 0, 1),
+    ]  # fmt: skip
+    with workspace_scope(workspace):
+        CustomerDay.objects.all().delete()
+    with connection.cursor() as cursor:
+        migration.count_customer_days(None, SimpleNamespace(connection=connection, execute=cursor.execute))
+    assert rollup_rows(workspace)["CustomerDay"] == rebuilt
 
 
 def test_a_visit_between_two_others_moves_the_later_days_gap(workspace):
