@@ -207,7 +207,17 @@ class AccountFacts(Rollup):
     class Meta:
         verbose_name_plural = "account facts"
         constraints = [models.UniqueConstraint(fields=["workspace", "account"], name="kpis_accountfacts_key")]
-        indexes = [models.Index(fields=["workspace", "first_won_on"], name="kpis_accountfacts_won")]
+        indexes = [
+            models.Index(fields=["workspace", "first_won_on"], name="kpis_accountfacts_won"),
+            # A one-day rebuild finds the accounts first touched on or after the day by it.
+            models.Index(fields=["workspace", "first_touch_at"], name="kpis_accountfacts_touch"),
+            # Converted target accounts: counted from the index alone, not every customer's row.
+            models.Index(
+                fields=["workspace", "first_won_on"],
+                condition=models.Q(is_target=True),
+                name="kpis_accountfacts_target",
+            ),
+        ]
 
 
 class CustomerDay(Rollup):

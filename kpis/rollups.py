@@ -306,9 +306,17 @@ def _component_sources(span: Span) -> list[tuple[str, str, str, dict[str, str]]]
     closed_out = "(CASE WHEN closed_on > created_on THEN closed_on ELSE created_on END)"
     lead = f"{T['lead']} WHERE workspace_id = %(ws)s"
     deal = f"{T['deal']} WHERE workspace_id = %(ws)s"
-    # Only the span's leads are looked up among the won deals' (not every won deal of the history);
-    # and the closed-out day, an expression, is narrowed first by the two indexed dates it is one of.
-    span_leads = "" if span.everything else f" AND lead_id IN (SELECT id FROM {lead}{span.where('created_on')})"
+    # A lead of a won deal: every lead against every won deal's (one hash join) in a full rebuild; in a
+    # partial one, each of the span's leads looked up by index (never every won deal of the history).
+    # The closed-out day, an expression, is narrowed first by the two indexed dates it is one of.
+    if span.everything:
+        leads = f"{T['lead']} l LEFT JOIN (SELECT DISTINCT lead_id FROM {deal} AND {won}) converted ON converted.lead_id = l.id"
+        customer = "converted.lead_id IS NOT NULL"
+    else:
+        leads = f"{T['lead']} l"
+        # OFFSET 0 keeps PostgreSQL from weighing a hash of every won deal instead (it may pick it).
+        fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
+        customer = f"EXISTS (SELECT 1 FROM {T['deal']} d WHERE d.lead_id = l.id AND d.{won}{fence})"
     in_span = " BETWEEN %(first)s AND %(last)s"
     closed_out_dates = "" if span.everything else f" AND (closed_on{in_span} OR created_on{in_span})"
     return [
@@ -319,9 +327,7 @@ def _component_sources(span: Span) -> list[tuple[str, str, str, dict[str, str]]]
             {"spend": "SUM(cost)", "impressions": "SUM(impressions)", "clicks": "SUM(clicks)"},
         ),
         (
-            f"{T['lead']} l LEFT JOIN (SELECT DISTINCT lead_id FROM {deal} AND {won}{span_leads})"
-            " converted ON converted.lead_id = l.id WHERE l.workspace_id = %(ws)s"
-            f"{span.where('l.created_on')}",
+            f"{leads} WHERE l.workspace_id = %(ws)s{span.where('l.created_on')}",
             "l.created_on",
             "l.source_campaign_id",
             {
@@ -329,7 +335,7 @@ def _component_sources(span: Span) -> list[tuple[str, str, str, dict[str, str]]]
                 "cohort_mqls": _count_if("l.mql_at IS NOT NULL"),
                 "cohort_sqls": _count_if("l.sql_at IS NOT NULL"),
                 "cohort_sqos": _count_if("l.sqo_at IS NOT NULL"),
-                "cohort_customers": _count_if("converted.lead_id IS NOT NULL"),
+                "cohort_customers": _count_if(customer),
             },
         ),
         *[
@@ -536,11 +542,11 @@ def build_account_facts(
     """Rebuild the first touch and first won deal of the accounts the span can have changed.
 
     Those are the accounts with a touchpoint, lead or deal dated in the span
-    whose first touch or first won deal is not before the span (an earlier
-    one cannot move), and those whose first touch (at touched_from ≤ t <
-    touched_until, the span in UTC) or first won deal was in it (a row since
-    moved or deleted: its old date is a changed day too), and those with a
-    deal won in the span; each from indexed per-account minimums.
+    whose first touch is not before it (an earlier one cannot move), those
+    whose first touch (at touched_from ≤ t < touched_until, the span in UTC)
+    or first won deal was in it (a row since moved or deleted: its old date
+    is a changed day too), and those with a deal won in the span; each from
+    indexed per-account minimums.
     """
     params = span.params(
         workspace_id,
@@ -551,32 +557,42 @@ def build_account_facts(
         FACTS.replace_all(workspace_id, _facts_rows(""), params)
         return
     in_span = " BETWEEN %(first)s AND %(last)s"
-    touchpoints = f"SELECT {{}} FROM {T['touchpoint']} t{{}} WHERE t.workspace_id = %(ws)s AND t.occurred_on{in_span}"
-    accounts = [
-        touchpoints.format("t.account_id", ""),
-        touchpoints.format("l.account_id", f" JOIN {T['lead']} l ON l.id = t.lead_id"),
-        f"SELECT account_id FROM {T['lead']} WHERE workspace_id = %(ws)s AND created_on{in_span}",
-        f"SELECT account_id FROM {T['deal']} WHERE workspace_id = %(ws)s"
-        f" AND (created_on{in_span} OR closed_on{in_span})",
-    ]
-    # An account's data dated in the span can move its first touch or first won deal only if that
-    # is not already earlier than the span: most accounts active today were first won long ago.
-    dated = (
-        "(first_touch_at >= %(touched_from)s AND first_touch_at < %(touched_until)s)"
-        f" OR first_won_on{in_span} OR ((first_touch_at >= %(touched_from)s OR first_won_at >= %(touched_from)s)"
-        f" AND ({' OR '.join(f'account_id IN ({query})' for query in accounts)}))"
+    at_in_span = "occurred_at >= %(touched_from)s AND t.occurred_at < %(touched_until)s"
+    # Whether account f has a touchpoint (its own or its leads'), lead or deal dated in the span: index probes.
+    touched = " OR ".join(
+        f"EXISTS (SELECT 1 FROM {source} AND {condition})"
+        for source, condition in (
+            (f"{T['touchpoint']} t WHERE t.workspace_id = %(ws)s AND t.account_id = f.account_id", f"t.{at_in_span}"),
+            (
+                f"{T['lead']} l JOIN {T['touchpoint']} t ON t.lead_id = l.id"
+                " WHERE l.workspace_id = %(ws)s AND l.account_id = f.account_id AND t.workspace_id = %(ws)s",
+                f"t.{at_in_span}",
+            ),
+            (f"{T['lead']} l WHERE l.workspace_id = %(ws)s AND l.account_id = f.account_id", f"l.created_on{in_span}"),
+            (
+                f"{T['deal']} d WHERE d.workspace_id = %(ws)s AND d.account_id = f.account_id",
+                f"(d.created_on{in_span} OR d.closed_on{in_span})",
+            ),
+        )
     )
-    # The accounts to rebuild, set aside first (see Rollup.replace_all): those above, and those with a deal
-    # won in the span (a first win). Any other account's facts stay as they are; the nightly full rebuild
-    # would mend one that drifted.
+    facts = f"SELECT f.account_id FROM {T['facts']} f WHERE f.workspace_id = %(ws)s"
+    # The accounts to rebuild, set aside first (see Rollup.replace_all). Data dated in the span can move
+    # an account's first touch earlier only if it is not already before the span: most accounts active
+    # today were first touched long ago, and the few others are found by index. Any other account's
+    # facts stay as they are; the nightly full rebuild would mend one that drifted.
     changed = "facts_changed"
     _run(f"DROP TABLE IF EXISTS {changed}", {})
     _run(
-        f"CREATE TEMPORARY TABLE {changed} AS SELECT account_id FROM {T['facts']}"
-        f" WHERE workspace_id = %(ws)s AND ({dated}) UNION SELECT account_id FROM {T['deal']}"
-        f" WHERE workspace_id = %(ws)s AND status = '{DealStatus.WON}' AND closed_on{in_span}",
+        f"CREATE TEMPORARY TABLE {changed} AS {facts} AND f.first_touch_at >= %(touched_from)s"
+        f" AND (f.first_touch_at < %(touched_until)s OR {touched})"
+        f" UNION {facts} AND f.first_won_on{in_span}"
+        # A first won deal moves only to a deal won in the span, or from one that was (the old date is in it).
+        f" UNION SELECT account_id FROM {T['deal']} WHERE workspace_id = %(ws)s"
+        f" AND status = '{DealStatus.WON}' AND closed_on{in_span}",
         params,
     )
+    if connection.vendor == "postgresql":
+        _run(f"ANALYZE {changed}", {})  # a handful of rows: the DELETE below then reads them by index
     of_changed = f" AND account_id IN (SELECT account_id FROM {changed})"
     _run(f"DELETE FROM {T['facts']} WHERE workspace_id = %(ws)s{of_changed}", params)
     _run(f"INSERT INTO {T['facts']} (workspace_id, {', '.join(FACTS.columns)}) {_facts_rows(of_changed)}", params)

@@ -101,6 +101,12 @@ def test_a_partial_recompute_moves_first_touches_and_first_wins_on_or_after_the_
                           occurred_at=datetime(2026, 1, day, 9, tzinfo=UTC))  # fmt: skip
         DealFactory(workspace=workspace, account=account, status=DealStatus.WON, source_campaign=campaign,
                     created_at=datetime(2026, 1, day, tzinfo=UTC), closed_at=datetime(2026, 1, day + 5, tzinfo=UTC))  # fmt: skip
+    customer = AccountFactory(workspace=workspace)  # first touched on the 20th; on the 10th, a touch only
+    DealFactory(workspace=workspace, account=customer, status=DealStatus.WON,
+                created_at=datetime(2026, 1, 20, tzinfo=UTC), closed_at=datetime(2026, 1, 25, tzinfo=UTC))  # fmt: skip
+    backdated = AccountFactory(workspace=workspace)  # its deal, created on the 20th, says it closed on the 5th
+    DealFactory(workspace=workspace, account=backdated, status=DealStatus.WON,
+                created_at=datetime(2026, 1, 20, tzinfo=UTC), closed_at=datetime(2026, 1, 5, tzinfo=UTC))  # fmt: skip
     prospect = AccountFactory(workspace=workspace)  # touched on the 2nd, never won: no facts yet
     TouchpointFactory(workspace=workspace, kind="meeting", account=prospect,
                       occurred_at=datetime(2026, 1, 2, tzinfo=UTC))  # fmt: skip
@@ -110,6 +116,10 @@ def test_a_partial_recompute_moves_first_touches_and_first_wins_on_or_after_the_
                           occurred_at=datetime(2026, 1, 10, 8, tzinfo=UTC))  # fmt: skip
         DealFactory(workspace=workspace, account=account, status=DealStatus.WON, source_campaign=campaign,
                     created_at=datetime(2026, 1, 10, 1, tzinfo=UTC), closed_at=datetime(2026, 1, 10, 2, tzinfo=UTC))  # fmt: skip
+    TouchpointFactory(workspace=workspace, kind="meeting", account=backdated,
+                      occurred_at=datetime(2026, 1, 10, 6, tzinfo=UTC))  # fmt: skip
+    TouchpointFactory(workspace=workspace, kind="meeting", account=customer,
+                      occurred_at=datetime(2026, 1, 10, 7, tzinfo=UTC))  # fmt: skip
     DealFactory(workspace=workspace, account=prospect, status=DealStatus.WON,
                 created_at=datetime(2026, 1, 10, tzinfo=UTC), closed_at=datetime(2026, 1, 10, 3, tzinfo=UTC))  # fmt: skip
     recompute_rollups(workspace.pk, date(2026, 1, 10), date(2026, 1, 10))
@@ -119,6 +129,8 @@ def test_a_partial_recompute_moves_first_touches_and_first_wins_on_or_after_the_
     with workspace_scope(workspace):
         facts = {f.account_id: f for f in AccountFacts.objects.all()}
     assert facts.pop(prospect.pk).first_touch_at == datetime(2026, 1, 2, tzinfo=UTC)  # first won in the span
+    assert facts.pop(customer.pk).first_touch_at == datetime(2026, 1, 10, 7, tzinfo=UTC)  # moved from the 20th
+    assert facts.pop(backdated.pk).first_touch_at == datetime(2026, 1, 10, 6, tzinfo=UTC)  # first won before it
     first, on_day, later = (facts[a.pk] for a in accounts)
     assert first.first_touch_at == datetime(2026, 1, 2, tzinfo=UTC)  # unchanged (its deal's creation): before the span
     assert first.first_won_at == datetime(2026, 1, 7, tzinfo=UTC)
