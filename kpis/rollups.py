@@ -126,10 +126,22 @@ class Rollup:
         """Make the workspace's rows those of `select` (workspace_id, *columns), writing only the differences.
 
         The full rebuild is the nightly guard against drift: it usually finds
-        next to nothing changed. The new rows go to a temporary table (no
-        index, no WAL); rows that differ are deleted, rows not there are
-        inserted, so an unchanged rollup costs one computation and two
-        hash anti-joins, and leaves no dead rows behind.
+        next to nothing changed. See `replace_differing`.
+        """
+        self.replace_differing(workspace_id, select, params)
+
+    def replace_differing(
+        self, workspace_id: int, select: str, params: dict[str, object], within: str = "", returning: str = ""
+    ) -> set:
+        """Make the rows `within` matches (all by default) those of `select`, writing only the differences.
+
+        The new rows go to a temporary table (no index, no WAL); rows that
+        differ are deleted, rows not there are inserted, so an unchanged
+        rollup costs one computation and two anti-joins, and leaves no dead
+        rows behind. `within` is an ` AND …` condition on the table's columns
+        that every row of `select` meets;
+        the values of the `returning` column of the rows deleted and inserted
+        come back (the days whose other rollups change).
         """
         columns = ", ".join(self.columns)
         rebuilt = f"rebuilt_{self.table}"
@@ -139,18 +151,18 @@ class Rollup:
             for c in self.key
         )
         values = " AND ".join(_same(f"n.{c}", f"t.{c}") for c in self.columns if c not in self.key)
+        back = f" RETURNING {returning}" if returning else ""
         _run(f"DROP TABLE IF EXISTS {rebuilt}", {})
         _run(f"CREATE TEMPORARY TABLE {rebuilt} AS SELECT workspace_id, {columns} FROM {self.table} WHERE 1 = 0", {})
         _run(f"INSERT INTO {rebuilt} (workspace_id, {columns}) {select}", params)
         if connection.vendor == "postgresql":
             _run(f"ANALYZE {rebuilt}", {})  # a temporary table has no statistics for the anti-joins' plans
-        ws = {"ws": workspace_id}
-        _run(
-            f"DELETE FROM {self.table} WHERE workspace_id = %(ws)s AND NOT EXISTS (SELECT 1 FROM {rebuilt} n"
+        changed = _run(
+            f"DELETE FROM {self.table} WHERE workspace_id = %(ws)s{within} AND NOT EXISTS (SELECT 1 FROM {rebuilt} n"
             f" WHERE {keys.replace('t.', f'{self.table}.')}"
             + (f" AND {values.replace('t.', f'{self.table}.')}" if values else "")
-            + ")",
-            ws,
+            + f"){back}",
+            params,
         )
         # The rows to add are set aside before inserting: an INSERT reading its own table
         # (NOT EXISTS) scans what it inserts, quadratic where the planner expects an empty table.
@@ -158,12 +170,16 @@ class Rollup:
         _run(f"DROP TABLE IF EXISTS {missing}", {})
         _run(
             f"CREATE TEMPORARY TABLE {missing} AS SELECT n.* FROM {rebuilt} n"
-            f" WHERE NOT EXISTS (SELECT 1 FROM {self.table} t WHERE t.workspace_id = %(ws)s AND {keys})",
-            ws,
+            f" WHERE NOT EXISTS (SELECT 1 FROM {self.table} t WHERE t.workspace_id = %(ws)s{within} AND {keys})",
+            params,
         )
-        _run(f"INSERT INTO {self.table} (workspace_id, {columns}) SELECT workspace_id, {columns} FROM {missing}", {})
+        changed += _run(
+            f"INSERT INTO {self.table} (workspace_id, {columns}) SELECT workspace_id, {columns} FROM {missing}{back}",
+            {},
+        )
         _run(f"DROP TABLE {missing}", {})
         _run(f"DROP TABLE {rebuilt}", {})
+        return {row[0] for row in changed}
 
     def replace_span(self, workspace_id: int, span: Span, day_column: str, select: str, params: dict) -> None:
         """The span's rows replaced by those of `select`; every date: `replace_all`."""
@@ -214,7 +230,7 @@ def build_sessions(workspace_id: int, span: Span) -> set[date]:
 
     A session counts all its page views and belongs to the day of the first,
     so a page view on day d can change a session that started before d. Returns
-    the first days of the sessions removed and written, whose components change.
+    the first days of the sessions that changed, whose components change too.
     """
     params = span.params(workspace_id)
     if span.everything:
@@ -242,14 +258,15 @@ def build_sessions(workspace_id: int, span: Span) -> set[date]:
         )
     else:
         views = f"({_page_views(of_touched)})"
-    days = {
-        row[0]
-        for row in _run(
-            f"DELETE FROM {T['session']} WHERE workspace_id = %(ws)s{of_touched} RETURNING first_day", params
-        )
-    }
-    insert = f"INSERT INTO {T['session']} (workspace_id, {', '.join(SESSIONS.columns)}) "
-    days.update(row[0] for row in _run(insert + _session_rows(views) + " RETURNING first_day", params))
+    # Most of a busy day's sessions are as they were: only those that changed are written. The
+    # touched sessions are an array on PostgreSQL, so it reads them through the key's index: as a
+    # subquery, it would rather scan every session of the workspace (its whole history).
+    within = (
+        f" AND session_id = ANY(ARRAY(SELECT session_id FROM {touched}))"
+        if connection.vendor == "postgresql"
+        else of_touched
+    )
+    days = SESSIONS.replace_differing(workspace_id, _session_rows(views), params, within, "first_day")
     _run(f"DROP TABLE {touched}", {})
     return days
 
@@ -453,23 +470,26 @@ def build_visitor_days(workspace_id: int, span: Span) -> None:
     )
     if connection.vendor == "postgresql":
         _run(f"ANALYZE {touched}", {})
-    _run(f"DELETE FROM {table} WHERE workspace_id = %(ws)s{span.where('day')}", params)
     before = (
         f"(SELECT MAX(p.day) FROM {table} p WHERE p.workspace_id = %(ws)s"
         " AND p.visitor_id = v.visitor_id AND p.day < %(first)s)"
     )
-    _run(
-        f"INSERT INTO {table} (workspace_id, {', '.join(VISITOR_DAYS.columns)})"
-        f" SELECT %(ws)s, visitor_id, day, COALESCE(lag_day, {before}) FROM ({ordered}) v",
+    VISITOR_DAYS.replace_differing(
+        workspace_id,
+        f"SELECT %(ws)s, visitor_id, day, COALESCE(lag_day, {before}) FROM ({ordered}) v",
         params,
+        span.where("day"),
     )
-    of_visitor = f"p.workspace_id = %(ws)s AND p.visitor_id = {table}.visitor_id"
-    later = _run(
-        f"UPDATE {table} SET previous_day = (SELECT MAX(p.day) FROM {table} p WHERE {of_visitor} AND p.day < {table}.day)"
-        f" WHERE workspace_id = %(ws)s AND visitor_id IN (SELECT visitor_id FROM {touched})"
-        f" AND day = (SELECT MIN(p.day) FROM {table} p WHERE {of_visitor} AND p.day > %(last)s) RETURNING day",
-        params,
-    )
+    later = []
+    # Today's rebuild has no day after it: nothing to point back into it.
+    if _run(f"SELECT 1 FROM {table} WHERE workspace_id = %(ws)s AND day > %(last)s LIMIT 1", params):
+        of_visitor = f"p.workspace_id = %(ws)s AND p.visitor_id = {table}.visitor_id"
+        later = _run(
+            f"UPDATE {table} SET previous_day = (SELECT MAX(p.day) FROM {table} p WHERE {of_visitor}"
+            f" AND p.day < {table}.day) WHERE workspace_id = %(ws)s AND visitor_id IN (SELECT visitor_id FROM {touched})"
+            f" AND day = (SELECT MIN(p.day) FROM {table} p WHERE {of_visitor} AND p.day > %(last)s) RETURNING day",
+            params,
+        )
     _run(f"DROP TABLE {touched}", {})
     _rebuild_gaps(workspace_id, span, {row[0] for row in later})
 
