@@ -138,10 +138,10 @@ class Rollup:
         The new rows go to a temporary table (no index, no WAL); rows that
         differ are deleted, rows not there are inserted, so an unchanged
         rollup costs one computation and two anti-joins, and leaves no dead
-        rows behind. `within` is an ` AND …` condition on the table's columns
-        that every row of `select` meets;
-        the values of the `returning` column of the rows deleted and inserted
-        come back (the days whose other rollups change).
+        rows behind. `within` (an ` AND …` condition on the table's columns,
+        met by every row of `select`) limits the rows compared to those it
+        matches. The values of the `returning` column of the rows deleted and
+        inserted come back (the days whose other rollups change).
         """
         columns = ", ".join(self.columns)
         rebuilt = f"rebuilt_{self.table}"
