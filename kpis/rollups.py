@@ -44,7 +44,7 @@ from kpis.models import (
     WebSession,
     WorkspaceDay,
 )
-from kpis.queries import MAX_DECAY_EXPONENT
+from kpis.queries import MAX_DECAY_EXPONENT, among
 
 T = {
     "touchpoint": Touchpoint._meta.db_table,
@@ -258,14 +258,9 @@ def build_sessions(workspace_id: int, span: Span) -> set[date]:
         )
     else:
         views = f"({_page_views(of_touched)})"
-    # Most of a busy day's sessions are as they were: only those that changed are written. The
-    # touched sessions are an array on PostgreSQL, so it reads them through the key's index: as a
-    # subquery, it would rather scan every session of the workspace (its whole history).
-    within = (
-        f" AND session_id = ANY(ARRAY(SELECT session_id FROM {touched}))"
-        if connection.vendor == "postgresql"
-        else of_touched
-    )
+    # Most of a busy day's sessions are as they were: only those that changed are written, the
+    # touched ones read through the key's index (not every session of the workspace's history).
+    within = f" AND {among('session_id', f'SELECT session_id FROM {touched}')}"
     days = SESSIONS.replace_differing(workspace_id, _session_rows(views), params, within, "first_day")
     _run(f"DROP TABLE {touched}", {})
     return days

@@ -42,7 +42,7 @@ from kpis.models import (
     VisitorGap,
     WorkspaceDay,
 )
-from kpis.queries import effective_account
+from kpis.queries import among, effective_account
 from kpis.rollups import epoch_days
 
 MONEY_METRICS = frozenset(
@@ -316,17 +316,13 @@ def won_deal_sums(workspace, first_day: date, last_day: date, scope: Scope, *, b
         " ON f.workspace_id = d.workspace_id AND f.account_id = d.account_id"
         f" WHERE d.workspace_id = %s AND d.status = %s AND d.closed_on BETWEEN %s AND %s{scope_sql}"
     )
+    # Only those accounts' facts, by index: joined whole, every customer of the history is read.
+    won = f"SELECT account_id FROM {Deal._meta.db_table} WHERE workspace_id = %s AND status = %s"  # noqa: S608
+    sql += f" AND {among('f.account_id', won + ' AND closed_on BETWEEN %s AND %s')}"
+    sql += " GROUP BY d.closed_on" if by_day else ""
     won_in_range = [workspace.pk, DealStatus.WON, first_day, last_day]
-    params = [*won_in_range, *scope_params]
-    if connection.vendor == "postgresql":
-        # Only those accounts' facts, by index: joined whole, every customer of the history is read.
-        sql += (
-            f" AND f.account_id = ANY(ARRAY(SELECT account_id FROM {Deal._meta.db_table}"  # noqa: S608
-            " WHERE workspace_id = %s AND status = %s AND closed_on BETWEEN %s AND %s))"
-        )
-        params += won_in_range
     with connection.cursor() as cursor:
-        cursor.execute(sql + (" GROUP BY d.closed_on" if by_day else ""), params)
+        cursor.execute(sql, [*won_in_range, *scope_params, *won_in_range])
         return cursor.fetchall()
 
 
@@ -375,11 +371,10 @@ def _recurring(workspace, first_day, last_day, scope: Scope) -> dict:
     deals = f"{Deal._meta.db_table} WHERE workspace_id = %(ws)s AND status = %(won)s"
     active_at_end = "closed_on <= %(last)s AND (churned_on IS NULL OR churned_on > %(last)s)"
     active_at_start = "closed_on < %(first)s AND (churned_on IS NULL OR churned_on >= %(first)s)"
-    churning = f"SELECT account_id FROM {deals} AND churned_on BETWEEN %(first)s AND %(last)s"  # noqa: S608
-    # As an array, PostgreSQL reads those accounts' deals by index, not every won deal of the history.
-    of_churning = f"= ANY(ARRAY({churning}))" if connection.vendor == "postgresql" else f"IN ({churning})"
+    in_range = "churned_on BETWEEN %(first)s AND %(last)s"
+    churning = among("account_id", f"SELECT account_id FROM {deals} AND {in_range}")  # noqa: S608
     churned = (
-        f"SELECT COUNT(*) FROM (SELECT account_id FROM {deals} AND account_id {of_churning} GROUP BY account_id"  # noqa: S608
+        f"SELECT COUNT(*) FROM (SELECT account_id FROM {deals} AND {churning} GROUP BY account_id"  # noqa: S608
         f" HAVING MAX(CASE WHEN {active_at_start} THEN 1 ELSE 0 END) = 1"
         f" AND MAX(CASE WHEN {active_at_end} THEN 1 ELSE 0 END) = 0) churned"
     )
