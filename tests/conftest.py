@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import pytest
+import time_machine
 from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import AgencyRole
 from accounts.services import api_key_create
+from tests.clock import SEEDED_NOW
 from tests.factories import AgencyMembershipFactory, UserFactory, WorkspaceFactory, WorkspaceMembershipFactory
 
 
@@ -16,6 +18,13 @@ def _isolated_throttle_cache(settings):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def fixed_clock():
+    """The process's clock starts at SEEDED_NOW and ticks on (a live server thread shares it)."""
+    with time_machine.travel(SEEDED_NOW, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture

@@ -11,6 +11,11 @@ from campaigns.generator import seed_workspace
 from kpis.services import recompute_rollups
 
 
+@pytest.fixture(autouse=True)
+def _seeded_clock(fixed_clock):
+    """Every page test reads generated data or default ranges: both follow the clock."""
+
+
 def seed(workspace, scale="tiny", seed_value=1):
     """Generated marketing data up to now, with the rollups computed."""
     counts = seed_workspace(workspace=workspace, scale=scale, seed=seed_value)
