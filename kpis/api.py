@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from accounts.authentication import WorkspaceAPIMixin
 from campaigns.models import Campaign, Channel
 from kpis import selectors
+from kpis.catalog import KPIS, Kind
 from kpis.formulas import ATTRIBUTION_MODELS
 
 MAX_RANGE_YEARS = 5
@@ -36,9 +37,10 @@ def render_metric(name: str, value: object) -> object:
     """Money as a string with 2 decimals, counts as integers, rates and days as floats, null."""
     if value is None:
         return None
-    if name in selectors.MONEY_METRICS:
+    kind = KPIS[name].kind
+    if kind.is_money:
         return f"{Decimal(value):.2f}"
-    if name in selectors.COUNT_METRICS:
+    if kind == Kind.COUNT:
         return int(value)
     return float(value)
 
@@ -82,8 +84,13 @@ class ScopedPeriodQuerySerializer(PeriodQuerySerializer):
 
 
 class TimeseriesQuerySerializer(ScopedPeriodQuerySerializer):
-    metric = serializers.ChoiceField(choices=list(selectors.KPI_NAMES), help_text="A KPI name of KPI_SPEC.md.")
+    metric = serializers.ChoiceField(choices=(), help_text="A KPI name (docs/kpis.md).")
     grain = serializers.ChoiceField(choices=list(selectors.GRAINS), help_text="day, week (from Monday) or month.")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["metric"].choices = KPIS.names  # read when asked: the catalogue may grow (KPI_CATALOGUE_EXTRA)
+        return fields
 
 
 class AttributionQuerySerializer(PeriodQuerySerializer):
@@ -98,18 +105,19 @@ class AccountsQuerySerializer(serializers.Serializer):
 
 
 def _metric_field(name: str) -> serializers.Field:
-    if name in selectors.MONEY_METRICS:
+    kind = KPIS[name].kind
+    if kind.is_money:
         return serializers.CharField(allow_null=True, help_text="Money, 2 decimals.")
-    if name in selectors.COUNT_METRICS:
+    if kind == Kind.COUNT:
         return serializers.IntegerField(allow_null=True)
     return serializers.FloatField(allow_null=True)
 
 
-MetricsSerializer = type(
-    "KpiMetricsSerializer",
-    (serializers.Serializer,),
-    {name: _metric_field(name) for name in selectors.KPI_NAMES},
-)
+class KpiMetricsSerializer(serializers.Serializer):
+    """Every KPI of the catalogue, by name."""
+
+    def get_fields(self):
+        return {name: _metric_field(name) for name in KPIS}
 
 
 class RangeResponseSerializer(serializers.Serializer):
@@ -126,7 +134,7 @@ class KpisResponseSerializer(RangeResponseSerializer):
     workspace = serializers.CharField(help_text="The workspace's slug.")
     currency = serializers.CharField()
     as_of = serializers.DateTimeField(allow_null=True, help_text="When the rollups were last computed.")
-    metrics = MetricsSerializer()
+    metrics = KpiMetricsSerializer()
 
 
 class TimeseriesPointSerializer(serializers.Serializer):

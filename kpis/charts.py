@@ -27,6 +27,7 @@ from accounts.tenancy import workspace_scope
 from campaigns.models import Campaign
 from kpis import presentation as p
 from kpis import selectors
+from kpis.catalog import KPIS, Kind
 from kpis.formulas import ATTRIBUTION_MODELS
 from kpis.series import kpis_for_periods
 from kpis.views.attribution import MODEL_LABELS
@@ -35,13 +36,13 @@ from kpis.views.state import DashboardState
 
 PALETTE = ["#3b5bdb", "#f08c00", "#2b8a3e", "#c2255c", "#1098ad", "#7048e8", "#868e96"]
 UNITS = {
-    p.Kind.MONEY: "money",
-    p.Kind.MONEY_PER_DAY: "money",
-    p.Kind.COUNT: "count",
-    p.Kind.RATE: "rate",
-    p.Kind.DAYS: "days",
-    p.Kind.RATIO: "number",
-    p.Kind.SCORE: "number",
+    Kind.MONEY: "money",
+    Kind.MONEY_PER_DAY: "money",
+    Kind.COUNT: "count",
+    Kind.RATE: "rate",
+    Kind.DAYS: "days",
+    Kind.RATIO: "number",
+    Kind.SCORE: "number",
 }
 
 
@@ -63,7 +64,7 @@ def number(value):
 
 
 def kpi_series(name: str, values: list, *, type: str = "bar", axis: str = "y", label: str | None = None) -> Series:
-    info = p.KPIS[name]
+    info = KPIS[name]
     return Series(label or info.label, [number(v) for v in values], UNITS[info.kind], type, axis)
 
 

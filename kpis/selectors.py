@@ -32,6 +32,7 @@ from campaigns.models import (
 )
 from kpis import formulas
 from kpis.abm import engagement_counts, scores_at, scores_by_external_id
+from kpis.catalog import KPIS, Reads
 from kpis.models import (
     COMPONENT_FIELDS,
     AccountFacts,
@@ -44,159 +45,8 @@ from kpis.models import (
 )
 from kpis.queries import among, effective_account
 from kpis.rollups import epoch_days
+from kpis.values import assemble
 
-MONEY_METRICS = frozenset(
-    {
-        "spend",
-        "won_revenue",
-        "repeat_customer_revenue",
-        "cpl",
-        "cost_per_mql",
-        "cost_per_sqo",
-        "cac",
-        "cpc",
-        "revenue_per_lead",
-        "avg_deal_size",
-        "pipeline_velocity",
-        "mrr",
-        "new_mrr",
-        "churned_mrr",
-        "arpa",
-        "clv",
-    }
-)
-COUNT_METRICS = frozenset(
-    {
-        "impressions",
-        "clicks",
-        "leads",
-        "mqls",
-        "sqls",
-        "sqos",
-        "deals_created",
-        "deals_won",
-        "deals_lost",
-        "new_customers",
-        "open_deals",
-        "active_customers",
-        "emails_sent",
-        "email_bounces",
-        "emails_delivered",
-        "unique_opens",
-        "unique_clicks",
-        "page_views",
-        "sessions",
-        "unique_visitors",
-        "new_visitors",
-        "returning_visitors",
-        "content_downloads",
-        "social_engagements",
-        "target_accounts",
-        "engaged_target_accounts",
-        "mqas",
-        "target_accounts_won",
-    }
-)
-# Workspace-wide KPIs: null when narrowed to a campaign or channel.
-ABM_METRICS = (
-    "target_accounts",
-    "engaged_target_accounts",
-    "account_engagement_rate",
-    "mqas",
-    "target_accounts_won",
-    "target_account_conversion_rate",
-    "abm_velocity_days",
-    "non_target_velocity_days",
-)
-ACCOUNT_LEVEL_METRICS = frozenset(
-    {"active_customers", "customer_churn_rate", "retention_rate", "arpa", "clv", *ABM_METRICS}
-)
-
-# Every KPI name, in KPI_SPEC.md's order, with the query groups it needs.
-_C, _WON, _BAL, _REC, _MAIL, _WEB, _ABM = (
-    "components",
-    "won_deals",
-    "balances",
-    "recurring",
-    "email_unique",
-    "web",
-    "abm",
-)
-METRIC_GROUPS: dict[str, frozenset[str]] = {
-    name: frozenset(groups)
-    for name, groups in [
-        ("spend", [_C]),
-        ("impressions", [_C]),
-        ("clicks", [_C]),
-        ("leads", [_C]),
-        ("mqls", [_C]),
-        ("sqls", [_C]),
-        ("sqos", [_C]),
-        ("deals_created", [_C]),
-        ("deals_won", [_C]),
-        ("deals_lost", [_C]),
-        ("won_revenue", [_C]),
-        ("repeat_customer_revenue", [_WON]),
-        ("new_customers", [_WON]),
-        ("cpl", [_C]),
-        ("cost_per_mql", [_C]),
-        ("cost_per_sqo", [_C]),
-        ("cac", [_C, _WON]),
-        ("cpc", [_C]),
-        ("ad_ctr", [_C]),
-        ("mql_rate", [_C]),
-        ("sql_rate", [_C]),
-        ("sqo_rate", [_C]),
-        ("lead_to_customer_rate", [_C]),
-        ("revenue_per_lead", [_C]),
-        ("roi", [_C]),
-        ("avg_deal_size", [_C]),
-        ("win_rate", [_C]),
-        ("avg_sales_cycle_days", [_WON]),
-        ("open_deals", [_BAL]),
-        ("pipeline_velocity", [_C, _WON, _BAL]),
-        ("mrr", [_BAL]),
-        ("new_mrr", [_C]),
-        ("churned_mrr", [_C]),
-        ("active_customers", [_REC]),
-        ("customer_churn_rate", [_REC]),
-        ("retention_rate", [_REC]),
-        ("arpa", [_BAL, _REC]),
-        ("clv", [_BAL, _REC]),
-        ("emails_sent", [_C]),
-        ("email_bounces", [_C]),
-        ("emails_delivered", [_C]),
-        ("unique_opens", [_MAIL]),
-        ("unique_clicks", [_MAIL]),
-        ("open_rate", [_C, _MAIL]),
-        ("email_ctr", [_C, _MAIL]),
-        ("click_to_open_rate", [_MAIL]),
-        ("bounce_rate", [_C]),
-        ("unsubscribe_rate", [_C]),
-        ("inbox_placement_rate", [_C]),
-        ("page_views", [_C]),
-        ("sessions", [_C]),
-        ("bounce_rate_web", [_C]),
-        ("pages_per_session", [_C]),
-        ("unique_visitors", [_WEB]),
-        ("new_visitors", [_WEB]),
-        ("returning_visitors", [_WEB]),
-        ("returning_visitor_rate", [_WEB]),
-        ("content_downloads", [_C]),
-        ("download_rate", [_C, _WEB]),
-        ("social_engagements", [_C]),
-        ("social_engagement_rate", [_C]),
-        ("target_accounts", [_ABM]),
-        ("engaged_target_accounts", [_ABM]),
-        ("account_engagement_rate", [_ABM]),
-        ("mqas", [_ABM]),
-        ("target_accounts_won", [_WON]),
-        ("target_account_conversion_rate", [_ABM]),
-        ("abm_velocity_days", [_WON]),
-        ("non_target_velocity_days", [_WON]),
-    ]
-}
-KPI_NAMES: tuple[str, ...] = tuple(METRIC_GROUPS)
 GRAINS = ("day", "week", "month")
 SOCIAL_CHANNELS = (Channel.ORGANIC_SOCIAL, Channel.PAID_SOCIAL)
 UNATTRIBUTED = "unattributed"
@@ -250,16 +100,16 @@ def kpis_for_period(
     Money is Decimal with 2 decimals, counts int, rates and days float, None
     where the spec says null.
     """
-    names = KPI_NAMES if metrics is None else tuple(name for name in KPI_NAMES if name in set(metrics))
+    names = KPIS.named(metrics)
     scope = Scope(campaign_id=campaign.pk if campaign is not None else None, channel=channel)
-    groups = set().union(*(METRIC_GROUPS[name] for name in names)) if names else set()
+    groups = KPIS.reads(names)
     if scope.narrowed:
-        groups -= {_ABM, _REC}  # account-level: null when narrowed
+        groups -= {Reads.ABM, Reads.RECURRING}  # account-level: null when narrowed
     with workspace_reads(workspace):
         raw: dict[str, object] = {}
         for group in sorted(groups):
             raw.update(_GROUP_QUERIES[group](workspace, first_day, last_day, scope))
-        values = _assemble(workspace, raw, first_day, last_day, scope.narrowed)
+        values = kpi_values(workspace, raw, first_day, last_day, narrowed=scope.narrowed)
     return {name: values.get(name) for name in names}
 
 
@@ -444,118 +294,19 @@ def _abm(workspace, first_day, last_day, scope: Scope) -> dict:
 
 
 _GROUP_QUERIES = {
-    _C: _components,
-    _WON: _won_deals,
-    _BAL: _balances,
-    _REC: _recurring,
-    _MAIL: _email_unique,
-    _WEB: _web,
-    _ABM: _abm,
+    Reads.COMPONENTS: _components,
+    Reads.WON_DEALS: _won_deals,
+    Reads.BALANCES: _balances,
+    Reads.RECURRING: _recurring,
+    Reads.EMAIL_UNIQUE: _email_unique,
+    Reads.WEB: _web,
+    Reads.ABM: _abm,
 }
 
 
-def _assemble(workspace: Workspace, raw: dict, first_day: date, last_day: date, narrowed: bool) -> dict[str, object]:
-    """Every KPI from the summed components and counts; groups not queried give garbage that is dropped."""
-    g = raw.get
-    zero = Decimal(0)
-    spend, leads = g("spend", zero), g("leads", 0)
-    won_revenue, deals_won, deals_lost = g("won_revenue", zero), g("deals_won", 0), g("deals_lost", 0)
-    emails_sent, bounces = g("emails_sent", 0), g("email_bounces", 0)
-    delivered = emails_sent - bounces
-    unique_opens, unique_clicks = g("unique_opens", 0), g("unique_clicks", 0)
-    sessions, unique_visitors, new_visitors = g("sessions", 0), g("unique_visitors", 0), g("new_visitors", 0)
-    returning = unique_visitors - new_visitors
-    win_rate = formulas.win_rate(deals_won, deals_lost)
-    avg_deal_size = formulas.money_ratio(won_revenue, deals_won)
-    values: dict[str, object] = {
-        "spend": spend,
-        "impressions": g("impressions", 0),
-        "clicks": g("clicks", 0),
-        "leads": leads,
-        "mqls": g("mqls", 0),
-        "sqls": g("sqls", 0),
-        "sqos": g("sqos", 0),
-        "deals_created": g("deals_created", 0),
-        "deals_won": deals_won,
-        "deals_lost": deals_lost,
-        "won_revenue": won_revenue,
-        "repeat_customer_revenue": g("repeat_customer_revenue", zero),
-        "new_customers": g("new_customers", 0),
-        "cpl": formulas.money_ratio(spend, leads),
-        "cost_per_mql": formulas.money_ratio(spend, g("mqls", 0)),
-        "cost_per_sqo": formulas.money_ratio(spend, g("sqos", 0)),
-        "cac": formulas.money_ratio(spend, g("new_customers", 0)),
-        "cpc": formulas.money_ratio(spend, g("clicks", 0)),
-        "ad_ctr": formulas.ratio(g("clicks", 0), g("impressions", 0)),
-        "mql_rate": formulas.ratio(g("cohort_mqls", 0), leads),
-        "sql_rate": formulas.ratio(g("cohort_sqls", 0), leads),
-        "sqo_rate": formulas.ratio(g("cohort_sqos", 0), leads),
-        "lead_to_customer_rate": formulas.ratio(g("cohort_customers", 0), leads),
-        "revenue_per_lead": formulas.money_ratio(won_revenue, leads),
-        "roi": formulas.roi(won_revenue, spend),
-        "avg_deal_size": avg_deal_size,
-        "win_rate": win_rate,
-        "avg_sales_cycle_days": g("avg_sales_cycle_days"),
-        "open_deals": g("open_deals", 0),
-        "pipeline_velocity": formulas.pipeline_velocity(
-            g("open_deals", 0), win_rate, avg_deal_size, g("avg_sales_cycle_days")
-        ),
-        "mrr": g("mrr", zero),
-        "new_mrr": g("new_mrr", zero),
-        "churned_mrr": g("churned_mrr", zero),
-        "emails_sent": emails_sent,
-        "email_bounces": bounces,
-        "emails_delivered": delivered,
-        "unique_opens": unique_opens,
-        "unique_clicks": unique_clicks,
-        "open_rate": formulas.ratio(unique_opens, delivered),
-        "email_ctr": formulas.ratio(unique_clicks, delivered),
-        "click_to_open_rate": formulas.ratio(unique_clicks, unique_opens),
-        "bounce_rate": formulas.ratio(bounces, emails_sent),
-        "unsubscribe_rate": formulas.ratio(g("email_unsubscribes", 0), delivered),
-        "inbox_placement_rate": formulas.ratio(delivered - g("email_spam", 0), emails_sent),
-        "page_views": g("page_views", 0),
-        "sessions": sessions,
-        "bounce_rate_web": formulas.ratio(g("single_page_sessions", 0), sessions),
-        "pages_per_session": formulas.ratio(g("session_page_views", 0), sessions),
-        "unique_visitors": unique_visitors,
-        "new_visitors": new_visitors,
-        "returning_visitors": returning,
-        "returning_visitor_rate": formulas.ratio(returning, unique_visitors),
-        "content_downloads": g("content_downloads", 0),
-        "download_rate": formulas.ratio(g("content_downloads", 0), unique_visitors),
-        "social_engagements": g("social_engagements", 0),
-        "social_engagement_rate": formulas.ratio(
-            g("social_channel_engagements", 0), g("social_channel_impressions", 0)
-        ),
-    }
-    if narrowed:
-        values.update(dict.fromkeys(ACCOUNT_LEVEL_METRICS))
-    else:
-        active, active_at_start = g("active_customers", 0), g("active_at_start", 0)
-        churn_rate = formulas.ratio(g("churned_customers", 0), active_at_start)
-        arpa = formulas.money_ratio(g("mrr", zero), active)
-        target_accounts = g("target_accounts", 0)
-        values.update(
-            {
-                "active_customers": active,
-                "customer_churn_rate": churn_rate,
-                "retention_rate": formulas.retention_rate(churn_rate),
-                "arpa": arpa,
-                "clv": formulas.clv(arpa, workspace.gross_margin, churn_rate, (last_day - first_day).days + 1),
-                "target_accounts": target_accounts,
-                "engaged_target_accounts": g("engaged_target_accounts", 0),
-                "account_engagement_rate": formulas.ratio(g("engaged_target_accounts", 0), target_accounts),
-                "mqas": g("mqas", 0),
-                "target_accounts_won": g("target_accounts_won", 0),
-                "target_account_conversion_rate": formulas.ratio(g("converted_target_accounts", 0), target_accounts),
-                "abm_velocity_days": g("abm_velocity_days"),
-                "non_target_velocity_days": g("non_target_velocity_days"),
-            }
-        )
-    for name in MONEY_METRICS:
-        values[name] = formulas.to_cents(values[name])
-    return values
+def kpi_values(workspace: Workspace, raw: dict, first_day: date, last_day: date, *, narrowed: bool) -> dict:
+    """Every KPI of the catalogue from the inputs read for a period (`kpis.values.assemble`)."""
+    return assemble(raw, first_day=first_day, last_day=last_day, narrowed=narrowed, gross_margin=workspace.gross_margin)
 
 
 def engagement_scores(workspace: Workspace, at: date) -> dict[int, float]:
@@ -661,7 +412,7 @@ def kpi_timeseries(
     """One point per period: the KPI over that period clipped to first_day..last_day."""
     from kpis.series import kpis_for_periods  # built on this module
 
-    if metric not in METRIC_GROUPS:
+    if metric not in KPIS:
         raise ValueError(f"unknown metric {metric!r}")
     periods = period_starts(first_day, last_day, grain)
     values = kpis_for_periods(

@@ -22,6 +22,7 @@ from accounts.models import Workspace
 from accounts.tenancy import workspace_reads
 from campaigns.models import Campaign, Touchpoint, TouchpointKind
 from kpis import selectors as s
+from kpis.catalog import KPIS
 from kpis.models import VisitorGap
 
 Period = tuple[date, date]
@@ -35,9 +36,9 @@ def kpis_for_periods(
     metrics: Iterable[str] | None = None,
 ) -> list[dict[str, object]]:
     """`kpis_for_period` of each period; the periods are consecutive (each starts the day after the last ends)."""
-    names = s.KPI_NAMES if metrics is None else tuple(name for name in s.KPI_NAMES if name in set(metrics))
+    names = KPIS.named(metrics)
     scope = s.Scope(campaign_id=campaign.pk if campaign is not None else None, channel=channel)
-    groups = set().union(*(s.METRIC_GROUPS[name] for name in names)) if names else set()
+    groups = KPIS.reads(names)
     if scope.narrowed:
         groups -= {"abm", "recurring"}
     raws: list[dict[str, object]] = [{} for _ in periods]
@@ -49,7 +50,7 @@ def kpis_for_periods(
                 raw.update(part)
         answers = []
         for (first, last), raw in zip(periods, raws, strict=True):
-            values = s._assemble(workspace, raw, first, last, scope.narrowed)
+            values = s.kpi_values(workspace, raw, first, last, narrowed=scope.narrowed)
             answers.append({name: values.get(name) for name in names})
     return answers
 

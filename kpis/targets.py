@@ -16,7 +16,8 @@ from django.db.models import Q
 
 from accounts.models import Workspace
 from accounts.tenancy import WorkspaceOwned, workspace_scope
-from kpis.presentation import KPIS, TARGETABLE, Kind, Period, TargetPeriodValue, format_day, month_end, quarter_start
+from kpis.catalog import KPIS, Kind
+from kpis.presentation import Period, TargetPeriodValue, format_day, month_end, quarter_start
 
 
 class TargetPeriodKind(models.TextChoices):
@@ -43,7 +44,7 @@ def period_start_for(kind: str, day: date) -> date:
 
 
 class Target(WorkspaceOwned):
-    kpi = models.CharField(max_length=40, choices=[(name, KPIS[name].label) for name in TARGETABLE])
+    kpi = models.CharField(max_length=40, choices=[(name, KPIS[name].label) for name in KPIS.where(targetable=True)])
     period_kind = models.CharField(max_length=10, choices=TargetPeriodKind.choices, default=TargetPeriodKind.MONTH)
     starts_on = models.DateField(help_text="The first day of the month, quarter or year.")
     ends_on = models.DateField()
@@ -99,7 +100,7 @@ def target_list(*, workspace: Workspace):
 
 def target_set(*, workspace: Workspace, kpi: str, period_kind: str, starts_on: date, value: Decimal) -> Target:
     """Create or replace the target of a KPI for one period."""
-    if kpi not in TARGETABLE:
+    if kpi not in KPIS.where(targetable=True):
         raise ValidationError({"kpi": f"No targets for {kpi!r}."})
     starts_on = period_start_for(period_kind, starts_on)
     period = target_period(period_kind, starts_on)

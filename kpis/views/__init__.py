@@ -11,11 +11,10 @@ KPI cards (`cards`) and the CSV helpers (`exports`). The names URL confs,
 charts and tests import are re-exported here.
 """
 
-from kpis.selectors import ABM_METRICS
 from kpis.views.abm import AbmView
 from kpis.views.attribution import MODEL_LABELS, AttributionView
 from kpis.views.campaigns import CampaignDetailView, CampaignListView
-from kpis.views.dashboard import DASHBOARD_METRICS, ReportView, WorkspaceDashboardView
+from kpis.views.dashboard import ReportView, WorkspaceDashboardView
 from kpis.views.exports import csv_response, export_name
 from kpis.views.overview import AgencyOverviewView
 from kpis.views.records import (
@@ -29,8 +28,6 @@ from kpis.views.state import DashboardState
 from kpis.views.targets import TargetDeleteView, TargetsView
 
 __all__ = [
-    "ABM_METRICS",
-    "DASHBOARD_METRICS",
     "MODEL_LABELS",
     "AbmView",
     "AgencyOverviewView",

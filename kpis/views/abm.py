@@ -13,6 +13,7 @@ from kpis import abm, selectors
 from kpis import presentation as p
 from kpis.abm import TargetAccounts
 from kpis.targets import targets_for_period
+from kpis.views import layouts
 from kpis.views.cards import build_cards
 from kpis.views.exports import csv_response, export_name
 from kpis.views.state import PAGE_SIZE, DashboardStateMixin, query_without
@@ -90,11 +91,11 @@ class AbmView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context.update(self.state_context(campaigns=False))
         ws, state = self.workspace, self.state
-        values = selectors.kpis_for_period(ws, state.period.first, state.period.last, metrics=selectors.ABM_METRICS)
+        values = selectors.kpis_for_period(ws, state.period.first, state.period.last, metrics=layouts.ABM_KPIS)
         previous = state.period.previous()
-        prev = selectors.kpis_for_period(ws, previous.first, previous.last, metrics=selectors.ABM_METRICS)
+        prev = selectors.kpis_for_period(ws, previous.first, previous.last, metrics=layouts.ABM_KPIS)
         targets = targets_for_period(workspace=ws, period=state.period)
-        context["cards"] = build_cards(selectors.ABM_METRICS, values, prev, None, ws, state, targets)
+        context["cards"] = build_cards(layouts.ABM_KPIS, values, prev, None, ws, state, targets)
         trend_days = score_trend_days(state.period)
         page = Paginator(self.target_accounts(), self.page_size).get_page(self.request.GET.get("page"))
         self.with_trends(page.object_list, trend_days)

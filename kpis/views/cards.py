@@ -12,13 +12,14 @@ from django.urls import reverse
 from accounts.models import Workspace
 from campaigns.models import TouchpointKind
 from kpis import presentation as p
+from kpis.catalog import KPIS, Kpi
 from kpis.views.state import DashboardState
 
 
 @dataclass
 class Card:
     name: str
-    info: p.KpiInfo
+    info: Kpi
     value: object
     text: str
     vs_previous: p.Change
@@ -130,14 +131,14 @@ def drill_url(name: str, workspace: Workspace, range_query: str) -> str | None:
 
 
 def null_reason(name: str, values: dict, narrowed: bool) -> str:
-    info = p.KPIS[name]
+    info = KPIS[name]
     if values.get(name) is not None:
         return ""
     if info.workspace_wide and narrowed:
         return "Workspace-wide: not defined for one campaign or channel."
     zero = [c for c in info.components if values.get(c) in (0, Decimal(0))]
     if zero:
-        return f"Not defined: {p.KPIS[zero[-1]].label.lower()} is 0 in this period."
+        return f"Not defined: {KPIS[zero[-1]].label.lower()} is 0 in this period."
     return "Not defined for this period (a ratio whose denominator is 0)."
 
 
@@ -180,7 +181,7 @@ class CardBuilder:
         return [self.card(name, last_year) for name in names]
 
     def card(self, name: str, last_year: dict | None = None) -> Card:
-        info, value = p.KPIS[name], self.values.get(name)
+        info, value = KPIS[name], self.values.get(name)
         return Card(
             name=name,
             info=info,
@@ -189,7 +190,7 @@ class CardBuilder:
             vs_previous=self.vs_previous(name),
             vs_last_year=p.change(name, value, last_year.get(name), self.currency) if last_year is not None else None,
             progress=p.progress_against(name, value, self.state.period, self.targets.get(name, [])),
-            components=[(p.KPIS[c].label, self.text(c)) for c in info.components],
+            components=[(KPIS[c].label, self.text(c)) for c in info.components],
             drill_url=drill_url(name, self.workspace, self.range_query) if self.range_query is not None else None,
             null_reason=null_reason(name, self.values, self.state.narrowed),
             currency=self.currency,

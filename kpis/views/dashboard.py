@@ -14,12 +14,12 @@ from accounts.tenancy import workspace_scope
 from campaigns.models import Account, Campaign, Deal, Lead, Touchpoint
 from kpis import presentation as p
 from kpis import selectors
+from kpis.catalog import KPIS
 from kpis.targets import targets_for_period
+from kpis.views import layouts
 from kpis.views.cards import Card, CardBuilder
 from kpis.views.exports import csv_response, export_name, raw
 from kpis.views.state import DashboardStateMixin
-
-DASHBOARD_METRICS = tuple(dict.fromkeys([*p.HEADLINE, *(n for names in p.PANELS.values() for n in names)]))
 
 
 class Chart(NamedTuple):
@@ -48,8 +48,11 @@ class WorkspaceDashboardView(DashboardStateMixin, WorkspaceViewMixin, TemplateVi
     """/w/<slug>/: KPI cards, targets and pacing, charts, for the range and scope in the URL."""
 
     template_name = "kpis/dashboard.html"
+
     # The KPIs read for the range and the previous period (None: every KPI).
-    metrics: tuple[str, ...] | None = DASHBOARD_METRICS
+    def metrics(self) -> tuple[str, ...] | None:
+        """The KPIs the page reads (None: every KPI): the dashboard's layout."""
+        return layouts.dashboard_kpis()
 
     def get(self, request, *args, **kwargs):
         self.dispatch_state()
@@ -61,11 +64,12 @@ class WorkspaceDashboardView(DashboardStateMixin, WorkspaceViewMixin, TemplateVi
 
     def figures(self):
         """The figures of the range and the previous period (`metrics`), and the headline's last year."""
-        ws, state, metrics = self.workspace, self.state, self.metrics
+        ws, state = self.workspace, self.state
+        metrics = self.metrics()
         previous, last_year = state.period.previous(), state.period.last_year()
         values = selectors.kpis_for_period(ws, state.period.first, state.period.last, metrics=metrics, **state.scope)
         prev = selectors.kpis_for_period(ws, previous.first, previous.last, metrics=metrics, **state.scope)
-        year = selectors.kpis_for_period(ws, last_year.first, last_year.last, metrics=p.HEADLINE, **state.scope)
+        year = selectors.kpis_for_period(ws, last_year.first, last_year.last, metrics=layouts.HEADLINE, **state.scope)
         return values, prev, year
 
     def get_context_data(self, **kwargs):
@@ -78,7 +82,7 @@ class WorkspaceDashboardView(DashboardStateMixin, WorkspaceViewMixin, TemplateVi
         values, previous, last_year = self.figures()
         targets = targets_for_period(workspace=self.workspace, period=self.state.period)
         builder = CardBuilder(values, previous, self.workspace, self.state, targets)
-        context["cards"] = builder.cards(p.HEADLINE, last_year)
+        context["cards"] = builder.cards(layouts.HEADLINE, last_year)
         context["target_cards"] = target_cards(builder)
         context["health"] = p.worst_health(c.progress.health for c in context["target_cards"])
         context["health_label"] = p.HEALTH_LABELS[context["health"]]
@@ -88,7 +92,12 @@ class WorkspaceDashboardView(DashboardStateMixin, WorkspaceViewMixin, TemplateVi
 
     def sections(self, builder: CardBuilder) -> dict:
         """The page's own part below the headline: a panel of cards and a chart per KPI group."""
-        return {"panels": [(title, PANEL_CHARTS.get(title), builder.cards(names)) for title, names in p.PANELS.items()]}
+        return {
+            "panels": [
+                (title, PANEL_CHARTS.get(title), builder.cards(names))
+                for title, names in layouts.dashboard_panels().items()
+            ]
+        }
 
     def export_target_progress(self) -> HttpResponse:
         ws, state = self.workspace, self.state
@@ -114,7 +123,7 @@ class WorkspaceDashboardView(DashboardStateMixin, WorkspaceViewMixin, TemplateVi
         prev = selectors.kpis_for_period(ws, previous.first, previous.last, **state.scope)
         rows = []
         for name, value in values.items():
-            info = p.KPIS.get(name)
+            info = KPIS.get(name)
             ch = p.change(name, value, prev.get(name), ws.currency) if info else None
             rows.append(
                 [
@@ -139,12 +148,13 @@ class ReportView(WorkspaceDashboardView):
 
     template_name = "kpis/report.html"
 
-    metrics = None
+    def metrics(self) -> None:
+        return None
 
     def sections(self, builder: CardBuilder) -> dict:
         """A table of every KPI, by group, from the same reads as the headline."""
         groups: dict[str, list[Card]] = {}
-        for card in builder.cards(p.KPIS):
+        for card in builder.cards(KPIS):
             groups.setdefault(card.info.group, []).append(card)
         return {"groups": groups, "generated_at": timezone.now()}
 

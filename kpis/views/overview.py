@@ -15,6 +15,7 @@ from accounts.views import HomeView
 from kpis import presentation as p
 from kpis import selectors
 from kpis.targets import Target
+from kpis.views import layouts
 from kpis.views.cards import Card, build_cards
 from kpis.views.exports import csv_response, raw
 from kpis.views.state import DashboardState, local_today
@@ -111,7 +112,7 @@ class AgencyOverviewView(HomeView):
             if target.starts_on <= ws_period.last and target.ends_on >= ws_period.first:
                 targets.setdefault(target.kpi, []).append(p.TargetPeriodValue(target.period, target.value))
         windows = p.sparkline_windows(ws_period)
-        metrics = tuple(dict.fromkeys([*p.OVERVIEW_KPIS, *targets]))
+        metrics = tuple(dict.fromkeys([*layouts.OVERVIEW_KPIS, *targets]))
         with workspace_scope(ws):
             values = selectors.kpis_for_period(ws, ws_period.first, ws_period.last, metrics=metrics)
             previous_period = ws_period.previous()
@@ -121,7 +122,7 @@ class AgencyOverviewView(HomeView):
                 for window in windows
             ]
         state = DashboardState(preset, ws_period, p.default_grain(ws_period))
-        cards = build_cards(p.OVERVIEW_KPIS, values, previous, None, ws, state, targets, drill=False)
+        cards = build_cards(layouts.OVERVIEW_KPIS, values, previous, None, ws, state, targets, drill=False)
         target_cards = build_cards(list(targets), values, previous, None, ws, state, targets, drill=False)
         return OverviewRow(
             workspace=ws,
@@ -142,7 +143,7 @@ class AgencyOverviewView(HomeView):
     def get(self, request, *args, **kwargs):
         if request.GET.get("export") == "workspaces":
             context = self.get_context_data(**kwargs)
-            header = ["workspace", "agency", "currency", "from", "to", *p.OVERVIEW_KPIS, "health"]
+            header = ["workspace", "agency", "currency", "from", "to", *layouts.OVERVIEW_KPIS, "health"]
             return csv_response(
                 f"workspaces_{context['period'].first}_{context['period'].last}.csv",
                 header,
@@ -153,7 +154,7 @@ class AgencyOverviewView(HomeView):
                         r.workspace.currency,
                         context["period"].first,
                         context["period"].last,
-                        *(raw(r.values.get(n)) for n in p.OVERVIEW_KPIS),
+                        *(raw(r.values.get(n)) for n in layouts.OVERVIEW_KPIS),
                         r.health,
                     ]
                     for r in context["rows"]

@@ -14,13 +14,14 @@ from accounts.access import WorkspaceViewMixin
 from accounts.roles import Can
 from kpis import presentation as p
 from kpis import selectors
+from kpis.catalog import KPIS, Kind
 from kpis.targets import TargetPeriodKind, target_delete, target_list, target_set
 from kpis.views.exports import csv_response, export_name
 from kpis.views.state import DashboardStateMixin, local_today
 
 
 class TargetForm(forms.Form):
-    kpi = forms.ChoiceField(label="KPI", choices=[(n, p.KPIS[n].label) for n in p.TARGETABLE])
+    kpi = forms.ChoiceField(label="KPI", choices=[(n, KPIS[n].label) for n in KPIS.where(targetable=True)])
     period_kind = forms.ChoiceField(label="Period", choices=TargetPeriodKind.choices, initial=TargetPeriodKind.MONTH)
     starts_on = forms.DateField(
         label="Starting",
@@ -34,8 +35,8 @@ class TargetForm(forms.Form):
         kpi, value = cleaned.get("kpi"), cleaned.get("value")
         if kpi is None or value is None:
             return cleaned
-        info = p.KPIS[kpi]
-        if info.kind == p.Kind.RATE:
+        info = KPIS[kpi]
+        if info.kind == Kind.RATE:
             if kpi == "roi":
                 if value < -100:
                     self.add_error("value", "An ROI cannot be below −100 %.")
@@ -44,7 +45,7 @@ class TargetForm(forms.Form):
             cleaned["value"] = value / 100
         elif value < 0:
             self.add_error("value", "A target cannot be negative.")
-        elif info.kind == p.Kind.COUNT and value != value.to_integral_value():
+        elif info.kind == Kind.COUNT and value != value.to_integral_value():
             self.add_error("value", "A count target is a whole number.")
         return cleaned
 

@@ -12,7 +12,8 @@ from django.conf import settings
 
 from accounts.tenancy import workspace_scope
 from campaigns.models import Account, Campaign
-from kpis.selectors import MONEY_METRICS, account_scores, attribution_for_period, kpis_for_period
+from kpis.catalog import KPIS
+from kpis.selectors import account_scores, attribution_for_period, kpis_for_period
 from kpis.services import recompute_rollups
 from tests.kpis.loader import load_workspace_data
 
@@ -41,7 +42,7 @@ def example_workspace(workspace, expected):
 def assert_metric(name, actual, wanted):
     if wanted is None:
         assert actual is None, name
-    elif name in MONEY_METRICS:
+    elif KPIS[name].kind.is_money:
         assert actual is not None and f"{actual:.2f}" == wanted, (name, actual, wanted)
     elif isinstance(wanted, int) and not isinstance(wanted, bool) and name not in ("unsubscribe_rate",):
         assert actual == wanted, (name, actual, wanted)

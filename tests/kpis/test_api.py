@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from campaigns.models import DealStatus
-from kpis.selectors import KPI_NAMES
+from kpis.catalog import KPIS
 from kpis.services import recompute_rollups
 from tests.data_factories import (
     AccountFactory,
@@ -51,7 +51,7 @@ def test_kpis_renders_money_counts_rates_and_nulls(api_client, workspace, data):
     assert (body["workspace"], body["from"], body["to"], body["currency"]) == ("acme", *JANUARY.values(), "USD")
     assert body["as_of"] is not None
     metrics = body["metrics"]
-    assert list(metrics) == list(KPI_NAMES)
+    assert list(metrics) == list(KPIS.names)
     assert metrics["spend"] == "100.10"
     assert metrics["cpl"] == "33.37"  # 100.10 / 3 = 33.3666…
     assert metrics["leads"] == 3 and isinstance(metrics["leads"], int)

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from accounts.tenancy import workspace_scope
 from campaigns.models import Campaign, TouchpointKind
-from kpis.selectors import MONEY_METRICS, account_scores, attribution_for_period, kpis_for_period
+from kpis.catalog import KPIS
+from kpis.selectors import account_scores, attribution_for_period, kpis_for_period
 from kpis.services import recompute_rollups
 from tests.kpis.loader import load_workspace_data
 from tests.kpis.reference import Reference, money, snapshot
@@ -147,7 +148,7 @@ def periods(draw):
 def same(name, engine, reference) -> bool:
     if reference is None or engine is None:
         return engine is None and reference is None
-    if name in MONEY_METRICS:
+    if KPIS[name].kind.is_money:
         if name in ("pipeline_velocity", "clv"):  # products of floats: a cent either way
             return abs(engine - money(reference)) <= Decimal("0.01")
         return engine == money(reference)

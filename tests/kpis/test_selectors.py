@@ -9,12 +9,9 @@ import pytest
 
 from accounts.tenancy import workspace_scope
 from campaigns.models import Account, DealStatus
+from kpis.catalog import KPIS, Kind
 from kpis.formulas import decay
 from kpis.selectors import (
-    ACCOUNT_LEVEL_METRICS,
-    COUNT_METRICS,
-    KPI_NAMES,
-    MONEY_METRICS,
     account_scores,
     attribution_for_period,
     kpi_timeseries,
@@ -39,8 +36,8 @@ D = Decimal
 
 def test_empty_workspace_gives_zero_counts_and_null_ratios(workspace, kpis):
     values = kpis(workspace, "2026-01-01", "2026-01-31")
-    assert set(values) == set(KPI_NAMES)
-    for name in COUNT_METRICS:
+    assert set(values) == set(KPIS.names)
+    for name in KPIS.where(kind=Kind.COUNT):
         assert values[name] == 0, name
     assert values["spend"] == D("0.00")
     assert values["mrr"] == D("0.00")
@@ -303,7 +300,7 @@ def test_account_level_kpis_are_null_when_narrowed(workspace, kpis):
     AccountFactory(workspace=workspace, is_target=True)
     for scope in ({"campaign": campaign}, {"channel": "email"}):
         values = kpis(workspace, "2026-01-01", "2026-01-31", **scope)
-        assert all(values[name] is None for name in ACCOUNT_LEVEL_METRICS)
+        assert all(values[name] is None for name in KPIS.where(workspace_wide=True))
         assert values["mrr"] == D("0.00")
 
 
@@ -375,7 +372,7 @@ def test_timeseries_by_week_and_month_clipped_to_the_range(workspace):
 
 def test_money_metrics_are_two_decimal_decimals(workspace, kpis):
     values = kpis(workspace, "2026-01-01", "2026-01-01")
-    for name in MONEY_METRICS:
+    for name in (n for n, kpi in KPIS.items() if kpi.kind.is_money):
         assert values[name] is None or values[name].as_tuple().exponent == -2, name
     with workspace_scope(workspace):
         assert not Account.objects.exists()

@@ -11,7 +11,7 @@ from accounts.tenancy import workspace_scope
 from campaigns.models import Campaign
 from kpis import views
 from kpis.formulas import ATTRIBUTION_MODELS
-from kpis.presentation import HEADLINE, OVERVIEW_KPIS
+from kpis.views.layouts import ABM_KPIS, HEADLINE, OVERVIEW_KPIS, dashboard_kpis
 from tests.kpis_pages.conftest import page_values, same_number
 
 
@@ -33,7 +33,7 @@ def test_dashboard_equals_the_api(seeded, member_client, api_client, last_30):
     query = f"from={first}&to={last}"
     metrics = api_metrics(api_client, query)
     html = member_client.get(f"/w/acme/?range=custom&{query}").content.decode()
-    assert_page_matches_api(html, metrics, views.DASHBOARD_METRICS)
+    assert_page_matches_api(html, metrics, dashboard_kpis())
     assert metrics["leads"] > 0 and Decimal(metrics["spend"]) > 0  # not vacuous
 
 
@@ -52,7 +52,7 @@ def test_dashboard_narrowed_equals_the_api(seeded, member_client, api_client, la
     query = f"from={first}&to={last}&{scope}={value}"
     metrics = api_metrics(api_client, query)
     html = member_client.get(f"/w/acme/?range=custom&{query}").content.decode()
-    assert_page_matches_api(html, metrics, views.DASHBOARD_METRICS)
+    assert_page_matches_api(html, metrics, dashboard_kpis())
     assert metrics["active_customers"] is None  # workspace-wide KPIs are null when narrowed…
     assert 'data-kpi="active_customers" data-value=""' in html  # …and shown as "—"
 
@@ -73,7 +73,7 @@ def test_abm_page_equals_the_api(seeded, member_client, api_client, last_30):
     first, last = last_30
     metrics = api_metrics(api_client, f"from={first}&to={last}")
     html = member_client.get(f"/w/acme/abm/?range=custom&from={first}&to={last}").content.decode()
-    assert_page_matches_api(html, metrics, views.ABM_METRICS)
+    assert_page_matches_api(html, metrics, ABM_KPIS)
     scores = api_client.get(f"/api/v1/kpis/accounts/?at={last}").json()["rows"]
     for row in scores:
         assert f'data-account="{row["account"]}"' in html
@@ -116,7 +116,7 @@ def test_chart_series_equal_the_timeseries_api(seeded, member_client, api_client
     payload = member_client.get(f"/w/acme/charts/{chart}/?range=custom&from={first}&to={last}&grain={grain}").json()
     assert payload["grain"] == grain
     by_label = {d["label"]: d["data"] for d in payload["datasets"]}
-    from kpis.presentation import KPIS
+    from kpis.catalog import KPIS
 
     for metric in metrics:
         api = api_client.get(f"/api/v1/kpis/timeseries/?metric={metric}&from={first}&to={last}&grain={grain}").json()[
