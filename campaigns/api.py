@@ -64,7 +64,8 @@ class CursorPage(CursorPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= self.max_page_size):
+        digits = len(str(self.max_page_size))  # checked before int(): 5,000 digits would raise
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= digits and 1 <= int(raw) <= self.max_page_size):
             raise exceptions.ValidationError(
                 {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
             )
