@@ -27,7 +27,8 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from accounts.authentication import WorkspaceAPIMixin
-from campaigns import filters, idempotency, selectors, services
+from campaigns import filters, idempotency, query_params, selectors, services
+from campaigns.openapi import THROTTLED, UNAUTHORIZED
 from campaigns.serializers import (
     INPUTS,
     OUTPUTS,
@@ -57,6 +58,28 @@ class CursorPage(CursorPagination):
     ordering = "id"
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+    def get_page_size(self, request) -> int:
+        # DRF quietly falls back to the default (or the maximum) on a bad value: say so instead.
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        digits = len(str(self.max_page_size))  # checked before int(): 5,000 digits would raise
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= digits and 1 <= int(raw) <= self.max_page_size):
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
+            )
+        return int(raw)
+
+    def get_schema_operation_parameters(self, view) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+        return parameters
+
+    def query_parameters(self) -> set[str]:
+        return {self.cursor_query_param, self.page_size_query_param}
 
     def decode_cursor(self, request):
         try:
@@ -130,6 +153,8 @@ class ResourceListView(IngestionAPIView):
     pagination_class = CursorPage
 
     def get(self, request):
+        known = {*self.filterset_class.base_filters, *self.paginator.query_parameters()}
+        query_params.reject_unknown(request.query_params, known)
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -194,15 +219,17 @@ class ResourceDetailView(IngestionAPIView):
 # The OpenAPI description of each resource's endpoints.
 
 DETAIL = DetailSerializer
-UNAUTHORIZED = OpenApiResponse(DETAIL, description="Missing, invalid or revoked API key.")
-THROTTLED = OpenApiResponse(DETAIL, description="Too many requests for this key; see the Retry-After header.")
 NOT_FOUND = OpenApiResponse(DETAIL, description="No such object in this workspace.")
 TOO_LARGE = OpenApiResponse(DETAIL, description="The body is over the size limit; it was not read.")
 UNSUPPORTED = OpenApiResponse(DETAIL, description="The body must be application/json.")
 INVALID = OpenApiResponse(
     ErrorListSerializer, description="Invalid input; nothing was written. Errors per index and field."
 )
-BAD_FILTER = OpenApiResponse(ErrorListSerializer, description="An invalid filter value or cursor.")
+BAD_FILTER = OpenApiResponse(
+    ErrorListSerializer,
+    description="An unknown query parameter (code unknown_parameter; the message lists the known ones), "
+    "or an invalid filter value, cursor or page_size.",
+)
 CONFLICT = OpenApiResponse(
     DETAIL, description="A concurrent change or a request in flight with the same Idempotency-Key; retry."
 )

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import WorkspaceAPIMixin
 from campaigns.models import Campaign, Channel
+from campaigns.query_params import reject_unknown
 from kpis import selectors
 from kpis.catalog import KPIS, Kind
 from kpis.formulas import ATTRIBUTION_MODELS
@@ -196,6 +197,7 @@ class KpiView(WorkspaceAPIMixin, APIView):
 
     def params(self, request) -> dict:
         serializer = self.query_serializer(data=request.query_params)
+        reject_unknown(request.query_params, serializer.fields)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 

@@ -73,3 +73,74 @@ def test_ingestion_api_conforms(case, seeded, api_key):
         headers={"Authorization": f"Bearer {api_key}"},
         checks=[not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance],
     )
+
+
+# What a client generated from the schema relies on.
+
+BODY_METHODS = ("post", "put", "patch")
+
+
+@pytest.fixture(scope="module")
+def openapi():
+    """The schema as /api/schema/ serves it, generated in-process."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def _operations(openapi):
+    for path, item in openapi["paths"].items():
+        for method, operation in item.items():
+            yield path, method, operation
+
+
+def _body_schema(openapi, operation) -> dict:
+    schema = operation["requestBody"]["content"]["application/json"]["schema"]
+    if "$ref" in schema:
+        return openapi["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def test_patch_bodies_declare_no_default_and_require_nothing(openapi):
+    """A generated client sends a declared default for every field it was not given: in a PATCH
+    that overwrites the stored value (a budget change resetting is_abm)."""
+    patches = [(path, op) for path, method, op in _operations(openapi) if method == "patch"]
+    assert len(patches) == 6
+    for path, operation in patches:
+        schema = _body_schema(openapi, operation)
+        assert schema["properties"], path
+        assert not schema.get("required"), (path, schema.get("required"))
+        for name, prop in schema["properties"].items():
+            assert "default" not in prop, (path, name, prop["default"])
+
+
+def test_post_bodies_keep_their_defaults(openapi):
+    """An upsert replaces the whole object: there the defaults are what a left-out field becomes."""
+    campaign = openapi["components"]["schemas"]["CampaignInput"]
+    assert campaign["properties"]["is_abm"]["default"] is False
+    assert set(campaign["required"]) == {"external_id", "name", "channel"}
+
+
+def test_request_bodies_are_required(openapi):
+    bodies = [(path, method, op) for path, method, op in _operations(openapi) if method in BODY_METHODS]
+    assert len(bodies) == 12
+    for path, method, operation in bodies:
+        assert operation["requestBody"].get("required") is True, (method, path)
+
+
+def test_every_authenticated_operation_documents_401_and_429(openapi):
+    secured = [(path, method, op) for path, method, op in _operations(openapi) if any(op.get("security", []))]
+    assert {path for path, _method, _op in secured} >= {"/api/v1/workspace/", "/api/v1/kpis/", "/api/v1/leads/"}
+    for path, method, operation in secured:
+        for code in ("401", "429"):
+            response = operation["responses"].get(code)
+            assert response is not None, (method, path, code)
+            assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Detail"}
+
+
+def test_page_size_documents_its_bounds(openapi):
+    lists = [op for path, method, op in _operations(openapi) if op["operationId"].endswith("_list")]
+    assert len(lists) == 6
+    for operation in lists:
+        (page_size,) = [p for p in operation["parameters"] if p["name"] == "page_size"]
+        assert page_size["schema"] == {"type": "integer", "minimum": 1, "maximum": 1000}
