@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import WorkspaceAPIMixin
 from campaigns.models import Campaign, Channel
+from campaigns.openapi import AutoSchema
 from campaigns.query_params import reject_unknown
 from kpis import selectors
 from kpis.catalog import KPIS, Kind
@@ -192,8 +193,16 @@ BAD_PARAMETERS = OpenApiResponse(
 )
 
 
+class KpiQuerySchema(AutoSchema):
+    """The query parameters from the view's query serializer, read when the schema is generated."""
+
+    def get_override_parameters(self):
+        return [*super().get_override_parameters(), *_parameters(self.view.query_serializer)]
+
+
 class KpiView(WorkspaceAPIMixin, APIView):
     query_serializer: type[serializers.Serializer]
+    schema = KpiQuerySchema()
 
     def params(self, request) -> dict:
         serializer = self.query_serializer(data=request.query_params)
@@ -213,7 +222,6 @@ class KpisView(KpiView):
     @extend_schema(
         operation_id="kpis_retrieve",
         tags=["kpis"],
-        parameters=_parameters(ScopedPeriodQuerySerializer),
         responses={200: KpisResponseSerializer, 400: BAD_PARAMETERS},
     )
     def get(self, request):
@@ -241,7 +249,6 @@ class TimeseriesView(KpiView):
     @extend_schema(
         operation_id="kpis_timeseries",
         tags=["kpis"],
-        parameters=_parameters(TimeseriesQuerySerializer),
         responses={200: TimeseriesResponseSerializer, 400: BAD_PARAMETERS},
     )
     def get(self, request):
@@ -279,7 +286,6 @@ class AttributionView(KpiView):
     @extend_schema(
         operation_id="kpis_attribution",
         tags=["kpis"],
-        parameters=_parameters(AttributionQuerySerializer),
         responses={200: AttributionResponseSerializer, 400: BAD_PARAMETERS},
     )
     def get(self, request):
@@ -307,7 +313,6 @@ class AccountScoresView(KpiView):
     @extend_schema(
         operation_id="kpis_accounts",
         tags=["kpis"],
-        parameters=_parameters(AccountsQuerySerializer),
         responses={200: AccountsResponseSerializer, 400: BAD_PARAMETERS},
     )
     def get(self, request):
