@@ -1,7 +1,9 @@
 """CSV export of the data lists, streamed, filtered and sorted like the page.
 
 The columns are the API's fields (references as external_ids, timestamps in
-UTC ISO 8601, money with 2 decimals), so an exported file imports back as is.
+UTC ISO 8601, money with 2 decimals), so an exported file imports back as is,
+except text that starts like a spreadsheet formula (`=`, `+`, `-`, `@`, tab,
+carriage return): `campaigns.csv_cells` writes it with a leading quote.
 
 A StreamingHttpResponse is iterated after the view has returned, outside the
 workspace scope the view ran in; so rows are read in keyset-paginated chunks,
@@ -11,7 +13,6 @@ PostgreSQL, row-level security reads the scope when the query runs).
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -23,6 +24,7 @@ from django.http import StreamingHttpResponse
 from accounts.models import Workspace
 from accounts.tenancy import workspace_scope
 from campaigns import services
+from campaigns.csv_cells import SafeWriter
 
 CHUNK_SIZE = 2000
 
@@ -58,7 +60,8 @@ def chunks(workspace: Workspace, queryset: QuerySet, sort_field: str, descending
         last = (getattr(rows[-1], sort_field), rows[-1].pk)
 
 
-def cell(value: Any) -> str:
+def cell(value: Any) -> Any:
+    """The API's rendering of a field; numbers stay numbers, so the writer never takes -1 for a formula."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -68,8 +71,8 @@ def cell(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    return str(value)
+        return Decimal(f"{value:.2f}")
+    return value
 
 
 class _Echo:
@@ -82,7 +85,7 @@ def stream_csv(
 ) -> StreamingHttpResponse:
     resource = services.RESOURCES[resource_name]
     names = [spec.name for spec in resource.spec.fields]
-    writer = csv.writer(_Echo())
+    writer = SafeWriter(_Echo())
 
     def lines() -> Iterator[str]:
         # A BOM, so that Excel reads the file as UTF-8; the importer skips it.

@@ -21,6 +21,8 @@ from accounts.tenancy import workspace_reads, workspace_scope
 from campaigns.models import Account
 from kpis import formulas
 from kpis.models import AccountDay, KpiState
+from kpis.presentation import FIRST_DAY
+from kpis.queries import MAX_DECAY_EXPONENT
 from kpis.rollups import TARGET_TOUCHES, decayed_weight_sql
 from kpis.services import engagement_weights
 
@@ -60,17 +62,27 @@ def score_window(workspace: Workspace, at: date) -> ScoreWindow | None:
         return None
     tz = workspace.tz
     moment = end_of_day(workspace, at)
-    window_start = moment - timedelta(days=workspace.engagement_window_days)
+    # No row is older than FIRST_DAY: a longer window reads the same rows, and would overflow a datetime.
+    window_start = moment - timedelta(days=min(workspace.engagement_window_days, (at - FIRST_DAY).days + 1))
     boundary_day = window_start.astimezone(tz).date()
     day_start = datetime.combine(boundary_day, time.min, tzinfo=tz).astimezone(UTC)
     day_end = min(end_of_day(workspace, boundary_day), moment)
     moment_days = moment.timestamp() / formulas.SECONDS_PER_DAY
-    factor = 0.5 ** ((moment_days - state.decay_reference) / workspace.half_life_days)
+    factor = 0.5 ** _clamped((moment_days - state.decay_reference) / workspace.half_life_days)
     if window_start - day_start <= day_end - window_start:
         return ScoreWindow(boundary_day, day_start, window_start, -1.0, state.decay_reference, factor, boundary_day)
     return ScoreWindow(
         boundary_day + timedelta(days=1), window_start, day_end, 1.0, state.decay_reference, factor, boundary_day
     )
+
+
+def _clamped(half_lives: float) -> float:
+    """The decay exponent within ±MAX_DECAY_EXPONENT, as the stored partial sums are (2^x stays a finite double).
+
+    A day thousands of half-lives from the reference (a date far before the
+    history, a one-day half-life) would otherwise overflow the float.
+    """
+    return max(-MAX_DECAY_EXPONENT, min(MAX_DECAY_EXPONENT, half_lives))
 
 
 def _window(workspace: Workspace, at: date) -> ScoreWindow:

@@ -21,7 +21,7 @@ from accounts.authentication import WorkspaceAPIMixin
 from campaigns.models import Campaign, Channel
 from campaigns.openapi import AutoSchema
 from campaigns.query_params import reject_unknown
-from kpis import selectors
+from kpis import presentation, selectors
 from kpis.catalog import KPIS, Kind
 from kpis.formulas import ATTRIBUTION_MODELS
 
@@ -49,10 +49,24 @@ def render_metric(name: str, value: object) -> object:
 
 # Input serializers: the query parameters.
 
+SUPPORTED = f"Between {presentation.FIRST_DAY.isoformat()} and {presentation.LAST_DAY.isoformat()}."
+
+
+class SupportedDateField(serializers.DateField):
+    """A date the KPIs can be read for (presentation.FIRST_DAY..LAST_DAY, the years ingestion accepts)."""
+
+    def to_internal_value(self, value) -> date:
+        day = super().to_internal_value(value)
+        if not presentation.supported_day(day):
+            raise serializers.ValidationError(f"{presentation.DATES_MESSAGE}.", code="out_of_range")
+        return day
+
 
 class PeriodQuerySerializer(serializers.Serializer):
-    from_ = serializers.DateField(help_text="First date of the period (YYYY-MM-DD), in the workspace's time zone.")
-    to = serializers.DateField(help_text="Last date of the period, inclusive.")
+    from_ = SupportedDateField(
+        help_text=f"First date of the period (YYYY-MM-DD), in the workspace's time zone. {SUPPORTED}"
+    )
+    to = SupportedDateField(help_text=f"Last date of the period, inclusive. {SUPPORTED}")
 
     def get_fields(self):
         fields = super().get_fields()
@@ -100,7 +114,9 @@ class AttributionQuerySerializer(PeriodQuerySerializer):
 
 
 class AccountsQuerySerializer(serializers.Serializer):
-    at = serializers.DateField(help_text="Scores at the end of this date (YYYY-MM-DD), in the workspace's time zone.")
+    at = SupportedDateField(
+        help_text=f"Scores at the end of this date (YYYY-MM-DD), in the workspace's time zone. {SUPPORTED}"
+    )
 
 
 # Output serializers: for the schema (the views render plain dicts).

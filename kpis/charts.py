@@ -134,6 +134,7 @@ class ChartView(WorkspaceViewMixin, BaseLineChartView):
             "from": self.state.period.first.isoformat(),
             "to": self.state.period.last.isoformat(),
             "range_label": self.state.period.label(),  # in the workspace's locale, for the data table's caption
+            "errors": self.state.errors,  # what was wrong with the query, as a page would say it
         }
 
     # shared reads

@@ -20,6 +20,7 @@ from babel.dates import format_date, format_datetime, format_interval, format_sk
 from babel.numbers import NumberPattern, get_currency_symbol, parse_pattern
 
 from accounts.formatting import current_locale
+from campaigns.validation import MAX_YEAR, MIN_YEAR
 from kpis.catalog import KPIS, Kind
 
 NULL = "—"
@@ -262,6 +263,18 @@ def change(name: str, current, previous, currency: str) -> Change:
 
 
 # ---------------------------------------------------------------- periods
+
+# The dates a page or the API may ask about: the years ingestion accepts
+# (campaigns.validation), so a query can reach every stored row and nothing
+# more. What a page derives from a period (the previous period, last year,
+# sparkline and score windows: a few years at most) then stays far inside
+# the years Python's dates and the databases hold.
+FIRST_DAY, LAST_DAY = date(MIN_YEAR, 1, 1), date(MAX_YEAR, 12, 31)
+DATES_MESSAGE = f"Dates must be between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}"
+
+
+def supported_day(day: date) -> bool:
+    return FIRST_DAY <= day <= LAST_DAY
 
 
 @dataclass(frozen=True)
@@ -510,6 +523,18 @@ def _parse_day(text: str | None) -> date | None:
         return None
 
 
+def _custom_period(raw_from: str | None, raw_to: str | None) -> tuple[Period | None, str | None]:
+    """A custom range's period (None when its dates are unreadable or unsupported), and what was wrong with it."""
+    first, last = _parse_day(raw_from), _parse_day(raw_to)
+    if first is None or last is None:
+        return None, "Choose both dates of a custom range (YYYY-MM-DD)."
+    if not (supported_day(first) and supported_day(last)):
+        return None, f"{DATES_MESSAGE}: showing the {PRESETS[DEFAULT_PRESET].lower()}."
+    if first > last:
+        return Period(last, first), "The custom range ends before it starts: the dates were swapped."
+    return Period(first, last), None
+
+
 def parse_range(params, today: date) -> tuple[str, Period, str, list[str]]:
     """(preset, period, grain, errors) from a query string; bad input falls back to the default with a message."""
     errors: list[str] = []
@@ -521,16 +546,12 @@ def parse_range(params, today: date) -> tuple[str, Period, str, list[str]]:
         preset = "custom" if (raw_from or raw_to) and not preset else DEFAULT_PRESET
     period = preset_period(preset, today)
     if preset == "custom":
-        first, last = _parse_day(raw_from), _parse_day(raw_to)
-        if first is None or last is None:
-            errors.append("Choose both dates of a custom range (YYYY-MM-DD).")
+        custom, error = _custom_period(raw_from, raw_to)
+        if error:
+            errors.append(error)
+        if custom is None:
             preset = DEFAULT_PRESET
-            period = preset_period(preset, today)
-        elif first > last:
-            errors.append("The custom range ends before it starts: the dates were swapped.")
-            period = Period(last, first)
-        else:
-            period = Period(first, last)
+        period = custom or preset_period(preset, today)
         if period.days > MAX_RANGE_DAYS:
             errors.append(f"A range can span at most {MAX_RANGE_DAYS} days: it was shortened.")
             period = Period(period.last - timedelta(days=MAX_RANGE_DAYS - 1), period.last)

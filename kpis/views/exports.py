@@ -2,33 +2,33 @@
 
 from __future__ import annotations
 
-import csv
 from decimal import Decimal
 
 from django.http import HttpResponse
 from django.utils.text import slugify
 
 from accounts.models import Workspace
+from campaigns.csv_cells import SafeWriter
 from kpis import presentation as p
 
 
 def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
+    writer = SafeWriter(response)  # text that starts like a formula is written quoted
     writer.writerow(header)
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(row)
     return response
 
 
-def raw(value) -> str:
-    """A KPI as the API writes it: money with 2 decimals, null as empty."""
+def raw(value: object) -> object:
+    """A KPI as the API writes it: money with 2 decimals, null as empty; a number stays a number (not text)."""
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    return str(value)
+        return Decimal(f"{value:.2f}")
+    return value
 
 
 def export_name(workspace: Workspace, what: str, period: p.Period | None = None) -> str:

@@ -30,6 +30,12 @@ class TargetForm(forms.Form):
     )
     value = forms.DecimalField(label="Target", max_digits=16, decimal_places=4)
 
+    def clean_starts_on(self) -> date:
+        starts_on = self.cleaned_data["starts_on"]
+        if not p.supported_day(starts_on):
+            raise forms.ValidationError(f"{p.DATES_MESSAGE}.")
+        return starts_on
+
     def clean(self):
         cleaned = super().clean()
         kpi, value = cleaned.get("kpi"), cleaned.get("value")
