@@ -21,19 +21,23 @@ from axes.helpers import get_client_username
 from axes.models import AccessAttempt
 from django.http import HttpRequest
 
+_USERNAME_LENGTH = AccessAttempt._meta.get_field("username").max_length
+
 
 def lockout_username(request: HttpRequest, credentials: dict | None) -> str | None:
     """The account a login attempt counts against (AXES_USERNAME_CALLABLE): the email, case-folded.
 
     Case-folding after upper-casing maps together every spelling the login's case-insensitive match can
     (PostgreSQL's upper() included, under which the dotless ı and the long ſ that Django's email check
-    lets through are I and S); it may merge a few more, which only ever locks sooner.
+    lets through are I and S); it may merge a few more, which only ever locks sooner. Cut to what axes'
+    record holds: folding may lengthen an address (ß is ss), and the few that share so long a start share
+    a count.
     """
     source = credentials if credentials is not None else getattr(request, "data", request.POST)
     typed = source.get(settings.AXES_USERNAME_FORM_FIELD)
     if not isinstance(typed, str):
         return None
-    return typed.strip().upper().casefold()
+    return typed.strip().upper().casefold()[:_USERNAME_LENGTH]
 
 
 class LockoutHandler(AxesDatabaseHandler):

@@ -138,3 +138,12 @@ def test_without_a_trusted_proxy_forwarded_for_is_ignored(settings, victim):
     # Every request came from PROXY's address, which is all the site can know without TRUSTED_PROXIES.
     assert _login(_through_proxy("198.51.100.20"), victim.email, PASSWORD).status_code == 429
     assert _login(_direct("198.51.100.21"), victim.email, PASSWORD).status_code == 302
+
+
+def test_an_address_that_grows_when_case_folded_is_still_counted(db):
+    """ß folds to ss: a 250-character address may fold to more than the 255 the lockout's record holds."""
+    label = "ß" * 60
+    email = f"me@{label}.{label}.{label}.{label}.com"
+    assert len(email) <= 254
+    client = _direct(ATTACKER)
+    assert [_login(client, email).status_code for _ in range(LIMIT)] == [200] * (LIMIT - 1) + [429]
