@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -207,6 +208,9 @@ def api_key_create(*, workspace: Workspace, name: str, created_by: User | None =
                 key = ApiKey.objects.create(
                     name=name, prefix=prefix, secret_hash=_api_key_hash(raw_key), created_by=created_by
                 )
+            # A prefix is unique among existing keys only: whatever the cache recalls of a deleted key that
+            # had it (its row, or its revocation mark) must not shadow the new one.
+            cache.delete(_key_cache_name(prefix))
             return key, raw_key
         except IntegrityError:
             continue
@@ -215,46 +219,75 @@ def api_key_create(*, workspace: Workspace, name: str, created_by: User | None =
 
 # With a shared cache (CACHE_URL: every web process sees the same one), a key's
 # row is kept there for a minute, so that a request, a throttled one above all,
-# costs no database round trip before its budget is checked. Revoking deletes
-# the entry: revocation still takes effect on the next request.
+# costs no database round trip before its budget is checked.
+#
+# Revoking replaces the row with a revocation mark, and a row is only ever put
+# in the cache with add() (set if absent), never set(): a request that read the
+# row from the database before the revoke, and writes it after, cannot replace
+# the mark. Revocation so holds from the moment api_key_revoke returns, whatever
+# the requests in flight do. The mark outlives by far the longest a request may
+# take between its read and its write (a stalled one's row is not cached at all).
 API_KEY_CACHE_SECONDS = 60
+API_KEY_REVOKED_MARK_SECONDS = 24 * 60 * 60
+_TRUSTED_READ_SECONDS = 10  # a row read longer ago than this (a stalled request) is not cached
+_REVOKED = "revoked"
 _CACHED_KEY_FIELDS = ("id", "workspace_id", "name", "prefix", "secret_hash", "last_used_at")
+_USE_RECORDED_SECONDS = 60
 
 
 def _key_cache_name(prefix: str) -> str:
     return f"api-key:{prefix}"
 
 
+def _key_use_name(prefix: str) -> str:
+    """When the key's use was last recorded (api_key_touch): the cached row is never rewritten for it."""
+    return f"api-key-used:{prefix}"
+
+
 def _key_cache_shared() -> bool:
     return bool(settings.CACHE_URL)
 
 
-def _cached_key(prefix: str) -> ApiKey | None:
-    """The key's row as the shared cache holds it (None: not cached, or no shared cache)."""
-    if _key_cache_shared():
-        return _key_from_fields(cache.get(_key_cache_name(prefix)))
-    return None
+def _cached_key(prefix: str) -> ApiKey | str | None:
+    """The key's row as the shared cache holds it, _REVOKED if revoked since, None if not cached (or no
+    shared cache). One round trip: the row and when its use was last recorded."""
+    if not _key_cache_shared():
+        return None
+    name, used = _key_cache_name(prefix), _key_use_name(prefix)
+    found = cache.get_many([name, used])
+    if found.get(name) == _REVOKED:
+        return _REVOKED
+    key = _key_from_fields(found.get(name))
+    if key is not None and found.get(used) is not None:
+        key.last_used_at = max(filter(None, [key.last_used_at, found[used]]))
+    return key
 
 
-def _key_from_fields(fields: dict | None) -> ApiKey | None:
-    return None if fields is None else ApiKey(**fields)
+def _key_from_fields(fields: dict | str | None) -> ApiKey | None:
+    """The key a cached row gives; None for no row, or for the revocation mark."""
+    return ApiKey(**fields) if isinstance(fields, dict) else None
 
 
 def _active_key(prefix: str) -> ApiKey | None:
     key = _cached_key(prefix)
+    if key == _REVOKED:
+        return None
     if key is not None:
         return key
+    read_at = time.monotonic()
     # Cross-workspace by necessity: the key is what tells us the workspace.
     key = ApiKey.objects.unscoped().filter(prefix=prefix, revoked_at=None).first()
     if key is not None:
-        _remember_key(key)
+        _remember_key(key, read_at=read_at)
     return key
 
 
-def _remember_key(key: ApiKey) -> None:
-    if _key_cache_shared():
+def _remember_key(key: ApiKey, *, read_at: float) -> None:
+    """Cache the row read at `read_at` (time.monotonic), unless a revoke has marked the entry since (add()
+    never replaces it) or the read is too old to be sure the mark is still there."""
+    if _key_cache_shared() and time.monotonic() - read_at < _TRUSTED_READ_SECONDS:
         fields = {name: getattr(key, name) for name in _CACHED_KEY_FIELDS}
-        cache.set(_key_cache_name(key.prefix), fields, timeout=API_KEY_CACHE_SECONDS)
+        cache.add(_key_cache_name(key.prefix), fields, timeout=API_KEY_CACHE_SECONDS)
 
 
 def _key_prefix(raw_key: str) -> str | None:
@@ -288,22 +321,27 @@ def api_key_cache_entry(raw_key: str) -> str | None:
 
 def api_key_from_cache_entry(raw_key: str, fields: dict | None) -> ApiKey | None:
     """The key the cached row `fields` (read from api_key_cache_entry) gives, if `raw_key` is its secret.
-    None for a row not cached: a revoked key's row is deleted, so only api_key_verify can tell why."""
+    None for a row not cached or a revoked key's mark: only api_key_verify can tell which."""
     return _matching(_key_from_fields(fields), raw_key)
 
 
 def api_key_touch(*, key: ApiKey) -> None:
     """Record use, at most once a minute per key, so reads do not write every time."""
     now = timezone.now()
-    if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
-        ApiKey.objects.unscoped().filter(pk=key.pk).update(last_used_at=now)
-        key.last_used_at = now
-        _remember_key(key)
+    if key.last_used_at is not None and now - key.last_used_at <= timedelta(minutes=1):
+        return
+    # With a shared cache, the first request of the minute records it, whichever process it reaches; the
+    # note is read along with the cached row, which is never rewritten here (it could be revoked by now).
+    if _key_cache_shared() and not cache.add(_key_use_name(key.prefix), now, timeout=_USE_RECORDED_SECONDS):
+        return
+    ApiKey.objects.unscoped().filter(pk=key.pk).update(last_used_at=now)
+    key.last_used_at = now
 
 
 def api_key_revoke(*, key: ApiKey) -> None:
     ApiKey.objects.unscoped().filter(pk=key.pk, revoked_at=None).update(revoked_at=timezone.now())
-    cache.delete(_key_cache_name(key.prefix))
+    # Replaces any cached row; no request that read the row before can put it back (see _remember_key).
+    cache.set(_key_cache_name(key.prefix), _REVOKED, timeout=API_KEY_REVOKED_MARK_SECONDS)
 
 
 @transaction.atomic

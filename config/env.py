@@ -67,6 +67,12 @@ VARIABLES: dict[str, Variable] = {
         ),
         Variable("LOGIN_FAILURE_LIMIT", "10", "failed logins for one account or address before it is locked out"),
         Variable("LOGIN_COOLOFF_MINUTES", "15", "how long a login lockout lasts"),
+        Variable(
+            "TRUSTED_PROXIES",
+            "",
+            "comma-separated addresses or networks (10.0.0.5, 10.0.0.0/8) of the reverse proxies in front of the"
+            " app, whose X-Forwarded-For gives the client address; empty = no proxy, the header is ignored",
+        ),
     ]
 }
 

@@ -1,10 +1,12 @@
 """Settings shared by every environment; values come from config/env.py."""
 
+import ipaddress
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env, env_bool, env_list
 
@@ -112,10 +114,22 @@ LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 INVITATION_TTL_DAYS = 7
 
-# Login throttling (django-axes): lock by account and by address.
+# The reverse proxies (TLS terminator, load balancer) whose X-Forwarded-For is believed (accounts/network.py).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+try:
+    for _proxy in TRUSTED_PROXIES:
+        ipaddress.ip_network(_proxy, strict=False)
+except ValueError as error:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {error}") from None
+
+# Login throttling (django-axes): lock by account and by client address, each on its own (accounts/lockout.py).
 AXES_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = int(env("LOGIN_COOLOFF_MINUTES", "15")) / 60
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.network.client_address"
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
+# A success forgives only that account's own failures from that address (LockoutHandler).
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
