@@ -49,8 +49,10 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# A transaction the database undid for a concurrent one is run this many times in all, then refused.
+# A transaction the database undid for a concurrent one is run this many times in all, then refused;
+# no new attempt starts this many seconds after the first one did (e.g. after a long wait for SQLite's lock).
 WRITE_ATTEMPTS = 4
+WRITE_RETRY_WITHIN_SECONDS = 5
 # What a refused write's 409 tells the client to wait (the Retry-After header), in seconds.
 RETRY_AFTER_SECONDS = 1
 # PostgreSQL: serialization_failure, deadlock_detected, lock_not_available.
@@ -103,14 +105,16 @@ def run_in_transaction(work: Callable[[], T]) -> T:
     """`work()` in one transaction, run again whole when the database undoes it for a concurrent one.
 
     Inside a transaction someone else began, `work` runs once in a savepoint:
-    only the transaction's owner can run it again. After WRITE_ATTEMPTS the
-    write is refused with WriteConflict. Once the transaction has committed,
+    only the transaction's owner can run it again. After WRITE_ATTEMPTS, or
+    WRITE_RETRY_WITHIN_SECONDS, the write is refused with WriteConflict
+    (nothing written). Once the transaction has committed,
     its result is returned even if an after-commit action fails (logged): the
     client must get the answer of what was written, never an error.
     """
     if not _owns_transaction():
         with transaction.atomic():
             return work()
+    started = time.monotonic()
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         committed: list[bool] = []
         try:
@@ -123,10 +127,11 @@ def run_in_transaction(work: Callable[[], T]) -> T:
                 return result
             if not is_transient(exc):
                 raise
-            if attempt == WRITE_ATTEMPTS:
-                logger.warning("A write was undone %d times by concurrent ones; refused", attempt)
+            pause = _retry_pause(attempt)
+            if attempt == WRITE_ATTEMPTS or time.monotonic() + pause - started > WRITE_RETRY_WITHIN_SECONDS:
+                logger.warning("A write was undone %d time(s) by concurrent ones; refused", attempt)
                 raise WriteConflict(str(exc)) from exc
-            time.sleep(_retry_pause(attempt))
+            time.sleep(pause)
         else:
             return result
     raise AssertionError("unreachable")

@@ -76,12 +76,9 @@ def test_parallel_batches_of_the_same_ids_in_opposite_orders_do_not_deadlock(wor
     retries = []
     pause = services._retry_pause
     monkeypatch.setattr(services, "_retry_pause", lambda attempt: retries.append(attempt) or pause(attempt))
-    forward = [_account(i) for i in range(200)]
-    backward = forward[::-1]
 
-    def request(index: int) -> Callable[[], tuple[int, Any, str | None]]:
-        body = json.dumps(forward if index % 2 else backward)
-        key = f"batch-{index}" if index % 4 < 2 else None
+    def request(batch: list[dict[str, Any]], key: str | None) -> Callable[[], tuple[int, Any, str | None]]:
+        body = json.dumps(batch)
         headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
 
         def call() -> tuple[int, Any, str | None]:
@@ -91,28 +88,30 @@ def test_parallel_batches_of_the_same_ids_in_opposite_orders_do_not_deadlock(wor
 
         return call
 
-    for round_ in range(2):  # first every row is new (inserts), then every row exists (updates)
-        answers = _in_parallel([request(i) for i in range(10)])
+    # First every row is new (inserts), then every row exists (updates: renamed).
+    for round_, name in enumerate(["Account", "Renamed"]):
+        forward = [_account(i, name) for i in range(200)]
+        calls = [
+            request(forward if i % 2 else forward[::-1], f"batch-{round_}-{i}" if i % 4 < 2 else None)
+            for i in range(10)
+        ]
+        answers = _in_parallel(calls)
         assert [a if isinstance(a, Exception) else a[0] for a in answers] == [200] * 10, answers
-        expected = {"created": 0, "updated": 200}
         if round_ == 0:
             # Each counts as created what its statement's snapshot did not show (rows a concurrent batch inserted).
             assert all(body["created"] + body["updated"] == 200 for _, body, _ in answers)
             assert sum(body["created"] for _, body, _ in answers) >= 200
         else:
-            assert all(body == expected for _, body, _ in answers)
+            assert all(body == {"created": 0, "updated": 200} for _, body, _ in answers)
         with workspace_scope(workspace):
             stored = dict(IdempotentRequest.objects.values_list("key", "response"))
-            for _, body, key in answers:
-                if key is not None and round_ == 0:
-                    assert stored[key] == body  # the stored answer is the one the client got
+        assert all(stored[key] == body for _, body, key in answers if key)  # the answer stored is the one sent
 
     assert retries == []  # rows locked in key order: no deadlock to retry in the first place
     with workspace_scope(workspace):
-        rows = list(Account.objects.order_by("external_id").values("external_id", "name", "employees"))
-        assert rows == [
-            {"external_id": a["external_id"], "name": a["name"], "employees": a["employees"]} for a in forward
-        ]
+        rows = list(Account.objects.order_by("external_id").values_list("external_id", "name", "employees"))
+    assert rows == [(a["external_id"], a["name"], a["employees"]) for a in forward]
+    assert rows[0] == ("acc-0000", "Renamed 0", 0)
 
 
 def _deadlock() -> OperationalError:
@@ -192,6 +191,17 @@ def test_a_deadlock_that_persists_is_a_409_with_retry_after(refs, api_client, po
     assert count(refs, "accounts") == 0
     with workspace_scope(refs):
         assert not IdempotentRequest.objects.exists()  # the key is free for the retry
+
+
+def test_no_retry_starts_past_the_time_budget(refs, api_client, post, count, failing_writes, monkeypatch):
+    """E.g. a SQLite write that already waited its busy timeout for the lock: refused, not made to wait again."""
+    calls = failing_writes(1, _database_locked)
+    monkeypatch.setattr(services, "WRITE_RETRY_WITHIN_SECONDS", 0)
+    response = post(api_client, "touchpoints", APPENDED)
+    assert response.status_code == 409
+    assert response["Retry-After"] == "1"
+    assert len(calls) == 1
+    assert count(refs, "touchpoints") == 0
 
 
 @pytest.mark.django_db(transaction=True)
