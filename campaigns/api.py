@@ -137,13 +137,18 @@ class IngestionAPIView(WorkspaceAPIMixin, GenericAPIView):
         if isinstance(exc, idempotency.IdempotencyKeyReused):
             return Response({"detail": str(exc)}, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
         if isinstance(exc, idempotency.IdempotencyKeyInFlight):
-            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+            return Response(
+                {"detail": str(exc)},
+                status=status.HTTP_409_CONFLICT,
+                headers={"Retry-After": str(services.RETRY_AFTER_SECONDS)},
+            )
         if isinstance(exc, services.DeleteRefused):
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         if isinstance(exc, services.WriteConflict):
             return Response(
                 {"detail": "A concurrent change conflicted with this request; nothing was written, retry it."},
                 status=status.HTTP_409_CONFLICT,
+                headers={"Retry-After": str(exc.retry_after)},
             )
         return super().handle_exception(exc)
 

@@ -15,7 +15,7 @@ _listeners: list = []
 
 
 def on_data_change(listener) -> None:
-    """Register `listener(workspace_id)`, called after commit of every recorded change."""
+    """Register `listener(workspace_id)`, called after commit of every recorded change (errors logged)."""
     _listeners.append(listener)
 
 
@@ -31,4 +31,6 @@ def record_change(*, workspace: Workspace, days: Iterable[date | None]) -> None:
             DataChange.objects.create(first_day=min(days), last_day=max(days))
     workspace_id = workspace.pk
     for listener in _listeners:
-        transaction.on_commit(lambda listener=listener: listener(workspace_id))
+        # Robust: a listener failing after commit (e.g. the in-process recompute finding SQLite busy) is
+        # logged, not raised into the request whose data is committed; its DataChange row stays for the next run.
+        transaction.on_commit(lambda listener=listener: listener(workspace_id), robust=True)

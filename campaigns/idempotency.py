@@ -1,7 +1,9 @@
 """`Idempotency-Key` on POSTs: a retry of the same request gets the first answer, written once.
 
 The first request claims the key (a row, unique per workspace) inside the same
-transaction as its writes, and stores its answer there before committing. A
+transaction as its writes, and stores its answer there before committing: the
+answer returned is the one committed, and a transaction the database undoes (a
+deadlock, a busy SQLite) is run again whole, claim included. A
 concurrent request with the same key blocks on that row until the first one
 ends: if it committed, the second replays its answer; if it rolled back (the
 request was invalid), the key is free again. The same key with a different
@@ -23,6 +25,7 @@ from django.utils import timezone
 from accounts.models import Workspace
 from accounts.tenancy import workspace_scope
 from campaigns.models import IdempotentRequest
+from campaigns.services import run_in_transaction
 
 HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"
@@ -80,32 +83,38 @@ def _expired_before() -> datetime:
 
 
 def idempotent_call(*, workspace: Workspace, key: str, fingerprint: str, perform: Callable[[], Answer]) -> Answer:
-    """Run `perform` once per (workspace, key); replay its stored answer to retries."""
+    """Run `perform` once per (workspace, key); replay its stored answer to retries.
+
+    The claim, `perform`'s writes and the stored answer are one transaction,
+    run again whole if the database undoes it for a concurrent one (a deadlock,
+    a busy SQLite): the key is claimed again with it, so never left half-used.
+    """
     validate_key(key)
     with workspace_scope(workspace):
-        IdempotentRequest.objects.filter(key=key, created_at__lt=_expired_before()).delete()
-        record = IdempotentRequest.objects.filter(key=key).first()
-        if record is not None:
-            return _replay(record, fingerprint)
+        return run_in_transaction(lambda: _claim_and_perform(key, fingerprint, perform))
+
+
+def _claim_and_perform(key: str, fingerprint: str, perform: Callable[[], Answer]) -> Answer:
+    IdempotentRequest.objects.filter(key=key, created_at__lt=_expired_before()).delete()
+    record = IdempotentRequest.objects.filter(key=key).first()
+    if record is not None:
+        return _replay(record, fingerprint)
+    try:
         with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    record = IdempotentRequest.objects.create(key=key, request_hash=fingerprint)
-            except IntegrityError:
-                record = None
-            if record is None:
-                # A concurrent request claimed the key and has committed by now.
-                existing = IdempotentRequest.objects.filter(key=key).first()
-                if existing is None:
-                    raise IdempotencyKeyInFlight(
-                        f"A request with this {HEADER} is still being processed; retry shortly."
-                    )
-                return _replay(existing, fingerprint)
-            answer = perform()
-            record.status_code = answer.status
-            record.response = answer.body
-            record.save(update_fields=["status_code", "response"])
-        return answer
+            record = IdempotentRequest.objects.create(key=key, request_hash=fingerprint)
+    except IntegrityError:
+        # A concurrent request claimed the key and has committed by now.
+        existing = IdempotentRequest.objects.filter(key=key).first()
+        if existing is None:
+            raise IdempotencyKeyInFlight(
+                f"A request with this {HEADER} is still being processed; retry shortly."
+            ) from None
+        return _replay(existing, fingerprint)
+    answer = perform()
+    record.status_code = answer.status
+    record.response = answer.body
+    record.save(update_fields=["status_code", "response"])
+    return answer
 
 
 def idempotency_purge(*, older_than: timedelta = TTL) -> int:

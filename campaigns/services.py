@@ -7,16 +7,25 @@ every row is written or none.
 
 Upserts replace the whole object: an optional field left out of a POST is reset
 to its default (null, empty, 0 or false). PATCH changes only the fields sent.
+
+Concurrent writers: a batch's rows are written in key order, so two batches
+naming the same rows lock them in the same order and cannot deadlock. A
+transaction undone anyway by the database (a deadlock or serialization failure
+on PostgreSQL, a busy database on SQLite) is run again whole, a few times,
+before the write is refused with `WriteConflict` (409 with Retry-After).
 """
 
 from __future__ import annotations
 
+import logging
+import random
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import IntegrityError, connection, models, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
@@ -36,8 +45,26 @@ class BatchInvalid(Exception):
         self.errors = errors
 
 
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# A transaction the database undid for a concurrent one is run this many times in all, then refused;
+# no new attempt starts this many seconds after the first one did (e.g. after a long wait for SQLite's lock).
+WRITE_ATTEMPTS = 4
+WRITE_RETRY_WITHIN_SECONDS = 5
+# What a refused write's 409 tells the client to wait (the Retry-After header), in seconds.
+RETRY_AFTER_SECONDS = 1
+# PostgreSQL: serialization_failure, deadlock_detected, lock_not_available.
+_TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+# SQLite: SQLITE_BUSY, SQLITE_LOCKED (primary codes; the extended ones keep them in the low byte).
+_TRANSIENT_SQLITE_CODES = frozenset({5, 6})
+
+
 class WriteConflict(Exception):
     """A concurrent change got in the way (e.g. a referenced object deleted meanwhile); retrying is safe."""
+
+    retry_after = RETRY_AFTER_SECONDS
 
 
 class DeleteRefused(Exception):
@@ -51,6 +78,63 @@ class UpsertResult:
 
     def as_dict(self) -> dict[str, int]:
         return {"created": self.created, "updated": self.updated}
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether the database undid the transaction for a concurrent one, so running it again may succeed."""
+    cause = exc.__cause__ if isinstance(exc, DatabaseError) else None  # Django's error wraps the driver's
+    if cause is None:
+        return False
+    if getattr(cause, "sqlstate", None) in _TRANSIENT_SQLSTATES:
+        return True
+    code = getattr(cause, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in _TRANSIENT_SQLITE_CODES
+
+
+def _retry_pause(attempt: int) -> float:
+    """Seconds to wait before attempt `attempt + 1`: growing, with jitter so the losers do not meet again."""
+    return 0.05 * 2**attempt * random.uniform(0.5, 1.5)
+
+
+def _owns_transaction() -> bool:
+    """Whether an atomic block opened now starts the transaction (a test case's own blocks aside)."""
+    return all(block._from_testcase for block in connection.atomic_blocks)
+
+
+def run_in_transaction(work: Callable[[], T]) -> T:
+    """`work()` in one transaction, run again whole when the database undoes it for a concurrent one.
+
+    Inside a transaction someone else began, `work` runs once in a savepoint:
+    only the transaction's owner can run it again. After WRITE_ATTEMPTS, or
+    WRITE_RETRY_WITHIN_SECONDS, the write is refused with WriteConflict
+    (nothing written). Once the transaction has committed,
+    its result is returned even if an after-commit action fails (logged): the
+    client must get the answer of what was written, never an error.
+    """
+    if not _owns_transaction():
+        with transaction.atomic():
+            return work()
+    started = time.monotonic()
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        committed: list[bool] = []
+        try:
+            with transaction.atomic():
+                transaction.on_commit(lambda committed=committed: committed.append(True))
+                result = work()
+        except Exception as exc:
+            if committed:
+                logger.exception("An action after commit failed; the write itself is committed")
+                return result
+            if not is_transient(exc):
+                raise
+            pause = _retry_pause(attempt)
+            if attempt == WRITE_ATTEMPTS or time.monotonic() + pause - started > WRITE_RETRY_WITHIN_SECONDS:
+                logger.warning("A write was undone %d time(s) by concurrent ones; refused", attempt)
+                raise WriteConflict(str(exc)) from exc
+            time.sleep(pause)
+        else:
+            return result
+    raise AssertionError("unreachable")
 
 
 AllDays = Callable[[Mapping[str, Any] | None, Mapping[str, Any]], bool]
@@ -243,40 +327,59 @@ def _upsert(resource: Resource, workspace: Workspace, items: Sequence[Any]) -> U
                 )
             ]
         )
-    rows, errors = resource.spec.parse_rows(list(items))
+    rows, parse_errors = resource.spec.parse_rows(list(items))
     tz = workspace.tz
+
+    def write() -> UpsertResult:
+        errors = list(parse_errors)  # each attempt adds its own reference errors
+        values = _resolve_references(resource, rows, errors)
+        keyed: dict[Any, int] = {}
+        for index, row in enumerate(values):
+            for timestamp_field, day_column in resource.local_dates.items():
+                moment = row[timestamp_field]
+                row[day_column] = None if moment is None else moment.astimezone(tz).date()
+            key = _row_key(resource, row)
+            if key is None or (isinstance(key, tuple) and None in key):
+                continue
+            first = keyed.setdefault(key, index)
+            if first != index:
+                errors.append(
+                    RowError(
+                        index,
+                        resource.spec.fields[0].name,
+                        f"The same object as at index {first}: send each object once per request.",
+                        "duplicate",
+                    )
+                )
+        if errors:
+            errors.sort(key=lambda e: -1 if e.index is None else e.index)
+            raise BatchInvalid(errors)
+        existing = _write(resource, workspace, sorted(values, key=_write_order(resource)), set(keyed))
+        record_change(workspace=workspace, days=_affected_days(resource, values, existing))
+        updated = len(existing)
+        return UpsertResult(created=len(values) - updated, updated=updated)
+
     with workspace_scope(workspace):
         try:
-            with transaction.atomic():
-                values = _resolve_references(resource, rows, errors)
-                keyed: dict[Any, int] = {}
-                for index, row in enumerate(values):
-                    for timestamp_field, day_column in resource.local_dates.items():
-                        moment = row[timestamp_field]
-                        row[day_column] = None if moment is None else moment.astimezone(tz).date()
-                    key = _row_key(resource, row)
-                    if key is None or (isinstance(key, tuple) and None in key):
-                        continue
-                    first = keyed.setdefault(key, index)
-                    if first != index:
-                        errors.append(
-                            RowError(
-                                index,
-                                resource.spec.fields[0].name,
-                                f"The same object as at index {first}: send each object once per request.",
-                                "duplicate",
-                            )
-                        )
-                if errors:
-                    errors.sort(key=lambda e: -1 if e.index is None else e.index)
-                    raise BatchInvalid(errors)
-                existing = _write(resource, workspace, values, set(keyed))
-                days = _affected_days(resource, values, existing)
-                record_change(workspace=workspace, days=days)
+            return run_in_transaction(write)
         except IntegrityError as exc:
             raise WriteConflict(str(exc)) from exc
-    updated = len(existing)
-    return UpsertResult(created=len(values) - updated, updated=updated)
+
+
+def _write_order(resource: Resource) -> Callable[[Mapping[str, Any]], tuple]:
+    """Sort key of rows: by their key, rows without one (appended, never conflicting) last in the order sent.
+
+    Every writer locking rows in the same order is what keeps two batches
+    naming the same rows from waiting for each other (a deadlock).
+    """
+
+    def order(row: Mapping[str, Any]) -> tuple:
+        key = _row_key(resource, row)
+        if key is None or (isinstance(key, tuple) and None in key):
+            return (1,)
+        return (0, key)
+
+    return order
 
 
 def _affected_days(
@@ -329,7 +432,8 @@ def _write_postgresql(
     statement started with, so before the upsert changes them. Parameters are
     bound on the server, one array per column: about three times faster for
     1,000 rows than bulk_create and a separate read. A NULL key (a touchpoint
-    without external_id) never conflicts, so it is simply inserted.
+    without external_id) never conflicts, so it is simply inserted. Rows are
+    inserted, so locked, in the order of `values` (key order, see _write_order).
     """
     model = resource.model
     qn = connection.ops.quote_name
@@ -459,11 +563,16 @@ def object_delete(*, workspace: Workspace, resource: Resource, instance: models.
                 days |= resource.related_days(
                     [{f.attname: getattr(instance, f.attname) for f in resource.model._meta.concrete_fields}]
                 )
+    pk = instance.pk
+
+    def delete() -> None:
+        instance.pk = pk  # an attempt rolled back after delete() cleared it
+        instance.delete()
+        record_change(workspace=workspace, days=days)
+
     with workspace_scope(workspace):
         try:
-            with transaction.atomic():
-                instance.delete()
-                record_change(workspace=workspace, days=days)
+            run_in_transaction(delete)
         except ProtectedError as exc:
             blockers = sorted({str(type(obj)._meta.verbose_name_plural) for obj in exc.protected_objects})
             raise DeleteRefused(

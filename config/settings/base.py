@@ -75,6 +75,8 @@ TEMPLATES = [
     }
 ]
 
+# How long a SQLite connection waits for another's write lock before "database is locked".
+SQLITE_BUSY_TIMEOUT_SECONDS = 20
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
@@ -88,8 +90,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # The ordinary role the app connects as; migrate (run as the owner) grants it DML (docs/security.md).
 APP_DB_ROLE = env("APP_DB_ROLE")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the dev server read while an in-process task writes.
-    DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20}
+    # The embedded default, safe for a handful of concurrent clients: WAL lets readers go on
+    # while one writer writes; a transaction begins IMMEDIATE (takes the write lock at BEGIN,
+    # waiting up to `timeout` seconds for it), since a deferred one that read first cannot
+    # wait for the lock when it comes to write and fails at once with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
+    }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -50,6 +50,7 @@ def test_a_request_still_in_flight_is_a_409(refs, api_client, post):
         "/api/v1/touchpoints/", data=body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="busy"
     )
     assert response.status_code == 409
+    assert response["Retry-After"] == "1"
 
 
 @pytest.mark.parametrize("key", ["", "x" * 256, "tab\tkey", "ключ"])
