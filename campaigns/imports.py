@@ -494,10 +494,11 @@ def to_integer(value: str) -> int:
     compact = _WHOLE_DECIMALS.sub("", compact)
     if not _INTEGER.fullmatch(compact):
         raise Invalid("Must be a whole number.", "invalid_type")
-    # Counted before int(): Python refuses to convert more than 4,300 digits (ValueError).
-    if len(compact.lstrip("-").lstrip("0")) > MAX_INTEGER_DIGITS:
+    # Bounded before int(), which refuses more than 4,300 digits (ValueError), leading zeros included.
+    digits = compact.lstrip("-").lstrip("0") or "0"
+    if len(digits) > MAX_INTEGER_DIGITS:
         raise Invalid(f"Too large: at most {MAX_INTEGER_DIGITS} digits.", "max_value")
-    return int(compact)
+    return -int(digits) if compact.startswith("-") else int(digits)
 
 
 def to_boolean(value: str) -> bool:
