@@ -426,7 +426,10 @@ class ImportJobView(ImportMixin, TemplateView):
             form = kwargs.get("form") or self.mapping_form()
             if form.is_bound:  # a mapping being tried: its preview is built for this answer only
                 mapping = [form.data.get(f"col_{i}", "") for i in range(len(job.headers))]
-                preview = imports.preview(job, self.workspace, mapping, form.data.get("date_format", ""))
+                date_format = form.data.get("date_format", "")  # unchecked when the form is invalid
+                if date_format not in imports.DATE_FORMATS:
+                    date_format = ""
+                preview = imports.preview(job, self.workspace, mapping, date_format)
             else:
                 preview = imports.stored_preview(job, self.workspace)
             samples = [

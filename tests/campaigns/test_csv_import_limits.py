@@ -1,8 +1,8 @@
 """CSV import under attack: cells built to make the parsers backtrack, overflow or blow up never stall or break a page.
 
 Each test uploads the file as the attack did, then times the import page and the
-commit: every request must answer well within a second (generous, the machine is
-shared) and the bad cell must get its own clear error.
+commit: every request must take under a second of CPU (generous) and the bad cell
+must get its own clear error.
 """
 
 from __future__ import annotations
@@ -25,9 +25,14 @@ BOUND = 1.0  # seconds per request
 
 
 def timed(call: Callable[[], Any]) -> Any:
-    started = time.perf_counter()
+    """The call's result; it must take under BOUND seconds of this process's CPU time.
+
+    CPU time, not wall time: backtracking burns CPU, while waiting for a core the
+    other processes of a shared machine hold does not make a request slow.
+    """
+    started = time.process_time()
     result = call()
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert elapsed < BOUND, f"took {elapsed:.2f} s"
     return result
 
@@ -214,3 +219,11 @@ def test_a_stale_preview_is_rebuilt_and_stored_under_row_level_security(app_role
     with as_role(app_role):
         assert "Must be a whole number." in page(member_client, workspace, job)
     assert refreshed(workspace, job).preview["rows"][0][1][2]["error"] == "Must be a whole number."
+
+
+def test_a_preview_asked_with_an_unknown_date_format_is_a_form_error(workspace, member_client):
+    job = uploaded_job(member_client, workspace, "leads", "id,created_at\nl-1,not a date\n")
+    data = {"date_format": "zzz", "preview": "1", **{f"col_{i}": name for i, name in enumerate(job.mapping)}}
+    response = timed(lambda: member_client.post(url(workspace, f"{job.pk}/"), data))
+    assert response.status_code == 400
+    assert "Not a date and time" in response.content.decode()  # the preview still marks the bad cell
