@@ -39,7 +39,7 @@ from accounts.models import Workspace
 from accounts.tenancy import workspace_scope
 from campaigns import selectors, services
 from campaigns.models import Account, Campaign, ImportJob, Lead
-from campaigns.validation import MAX_BATCH, FieldSpec, Invalid, RowError
+from campaigns.validation import MAX_BATCH, MAX_YEAR, MIN_YEAR, FieldSpec, Invalid, RowError
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +49,11 @@ ASYNC_THRESHOLD_ROWS = 2000
 BATCH_SIZE = MAX_BATCH
 PREVIEW_ROWS = 10
 MAX_ERRORS_KEPT = 200
+# The longest cell (column names included) read: the longest field a file fills is a 2,000-character URL.
+# A longer cell is refused before any parsing, so no parser ever sees more than this.
+MAX_CELL_CHARS = 2000
+# The most digits a whole number may have (a bigint has 19), so int() never converts a huge string.
+MAX_INTEGER_DIGITS = 19
 DELIMITERS = (",", ";", "\t", "|")
 
 RESOURCE_LABELS = {
@@ -156,6 +161,12 @@ def read_csv(raw: bytes) -> CsvFile:
     headers = [h.strip() or f"Column {i + 1}" for i, h in enumerate(first)]
     if not any(h.strip() for h in first):
         raise ImportRefused("Row 1 must hold the column names, and it is empty.")
+    for index, header in enumerate(headers):
+        if len(header) > MAX_CELL_CHARS:
+            raise ImportRefused(
+                f"Row 1 must hold the column names, and column {index + 1} has {len(header):,} characters "
+                f"(at most {MAX_CELL_CHARS:,})."
+            )
     total = sum(1 for _ in records(text, delimiter))
     if total == 0:
         raise ImportRefused("The file has column names but no data rows.")
@@ -238,8 +249,12 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
 
 def normalise_header(header: str) -> str:
     """'Created Date (UTC)' → 'created date'; 'company_name' → 'company name'."""
-    header = re.sub(r"\(.*?\)|\[.*?\]", " ", header.strip().lower())
+    header = _BRACKETED.sub(" ", header.strip().lower())
     return re.sub(r"[^0-9a-z]+", " ", header).strip()
+
+
+# No bracket inside: each opening bracket is scanned up to the next bracket at most (linear time).
+_BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 
 
 def resource_fields(resource: str) -> tuple[FieldSpec, ...]:
@@ -281,28 +296,33 @@ def mapping_problems(resource: str, mapping: Sequence[str], headers: Sequence[st
 
 # ---------------------------------------------------------------- converting cells
 
+# Every unbounded run is possessive (*+, ++): the engine never gives characters back to try
+# another split of a run of spaces or digits, so a match costs time linear in the cell's
+# length (runs of optional spaces in a row made the plain version quadratic, or cubic for money).
 _DATE = re.compile(
-    r"""^\s*(?:
+    r"""^\s*+(?:
         (?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})
       | (?P<a>\d{1,2})(?P<sep>[/.\-])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{2,4})
-      | (?P<d1>\d{1,2})[\s\-]+(?P<mon1>[A-Za-z]{3,9})\.?[\s\-,]+(?P<y1>\d{4})
-      | (?P<mon2>[A-Za-z]{3,9})\.?\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{4})
+      | (?P<d1>\d{1,2})[\s\-]++(?P<mon1>[A-Za-z]{3,9})\.?[\s\-,]++(?P<y1>\d{4})
+      | (?P<mon2>[A-Za-z]{3,9})\.?\s++(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?\s++(?P<y2>\d{4})
     )
-    (?:(?:[T\s]\s*|,\s*)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d{1,6})\d*)?)?
-        \s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?
-    \s*(?P<tz>[Zz]|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?\s*$""",
+    (?:(?:[T\s]\s*+|,\s*+)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d{1,6})\d*+)?)?
+        \s*+(?P<ampm>[AaPp]\.?[Mm]\.?)?)?
+    \s*+(?P<tz>[Zz]|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?\s*+$""",
     re.VERBOSE,
 )
 _MONEY = re.compile(
-    r"""^(?P<neg>-)?\s*(?P<pre>[$€£¥]|[A-Za-z]{3})?\s*(?P<neg2>-)?\s*
-    (?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)
-    \s*(?P<post>[$€£¥]|[A-Za-z]{3})?$""",
+    r"""^(?P<neg>-)?\s*+(?P<pre>[$€£¥]|[A-Za-z]{3})?\s*+(?P<neg2>-)?\s*+
+    (?P<num>\d{1,3}(?:,\d{3})++(?:\.\d++)?|\d++(?:\.\d++)?|\.\d++)
+    \s*+(?P<post>[$€£¥]|[A-Za-z]{3})?$""",
     re.VERBOSE,
 )
 _MONTHS = {
     m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)
 }
-_THOUSANDS_INT = re.compile(r"^-?\d{1,3}(?:,\d{3})+$")
+_THOUSANDS_INT = re.compile(r"^-?\d{1,3}(?:,\d{3})++$")
+_INTEGER = re.compile(r"-?\d++")
+_WHOLE_DECIMALS = re.compile(r"\.0++$")  # "12.00" → "12"
 _SYMBOL_CURRENCIES = {"€": {"EUR"}, "£": {"GBP"}, "¥": {"JPY", "CNY"}}
 _TRUE = frozenset({"true", "yes", "y", "1", "x", "t", "✓", "on"})
 _FALSE = frozenset({"false", "no", "n", "0", "f", "off", "-"})
@@ -371,6 +391,13 @@ def _ymd(match: re.Match, ctx: DateContext, row: int) -> date:
         raise Invalid("Not a calendar date.") from None
 
 
+def _within_years(day: date, lowest: int, highest: int) -> date:
+    """Refuse far years here, before a time zone moves the date past year 1 or 9999 (OverflowError)."""
+    if not lowest <= day.year <= highest:
+        raise Invalid(f"The year must be between {lowest} and {highest}.", "out_of_range")
+    return day
+
+
 def _clock(match: re.Match) -> time | None:
     if match["H"] is None:
         return None
@@ -403,7 +430,7 @@ def to_date(value: str, ctx: DateContext, row: int) -> date:
     match = _DATE.match(value)
     if not match:
         raise Invalid(_date_hint(ctx, with_time=False))
-    day = _ymd(match, ctx, row)
+    day = _within_years(_ymd(match, ctx, row), MIN_YEAR, MAX_YEAR)
     clock = _clock(match)
     if (clock is not None and clock != time(0)) or match["tz"]:
         raise Invalid("Expected a date without a time of day.")
@@ -415,7 +442,8 @@ def to_timestamp(value: str, ctx: DateContext, row: int) -> datetime:
     match = _DATE.match(value)
     if not match:
         raise Invalid(_date_hint(ctx, with_time=True))
-    day = _ymd(match, ctx, row)
+    # The API's bounds for timestamps: a day inside the calendar's whatever the zone.
+    day = _within_years(_ymd(match, ctx, row), MIN_YEAR + 1, MAX_YEAR - 1)
     clock = _clock(match) or time(0)
     offset = _offset(match)
     if offset is not None:
@@ -463,10 +491,14 @@ def to_integer(value: str) -> int:
     compact = value.strip()
     if _THOUSANDS_INT.match(compact):
         compact = compact.replace(",", "")
-    compact = re.sub(r"\.0+$", "", compact)
-    if not re.fullmatch(r"-?\d+", compact):
+    compact = _WHOLE_DECIMALS.sub("", compact)
+    if not _INTEGER.fullmatch(compact):
         raise Invalid("Must be a whole number.", "invalid_type")
-    return int(compact)
+    # Bounded before int(), which refuses more than 4,300 digits (ValueError), leading zeros included.
+    digits = compact.lstrip("-").lstrip("0") or "0"
+    if len(digits) > MAX_INTEGER_DIGITS:
+        raise Invalid(f"Too large: at most {MAX_INTEGER_DIGITS} digits.", "max_value")
+    return -int(digits) if compact.startswith("-") else int(digits)
 
 
 def to_boolean(value: str) -> bool:
@@ -576,6 +608,13 @@ class Plan:
             except Invalid as exc:
                 item[column.spec.name] = None
                 problems.append(_problem(number, column.header, column.spec.name, raw, exc.message))
+            except (ValueError, ArithmeticError):
+                # A parser's bug must cost one cell, not the import page (it would fail on every view).
+                logger.exception(
+                    "CSV import: cell of column %r in row %s could not be converted", column.header, number
+                )
+                item[column.spec.name] = None
+                problems.append(_problem(number, column.header, column.spec.name, raw, "This value cannot be read."))
         extra = [c for c in cells[len(self.headers) :] if c.strip()]
         if extra:
             problems.append(
@@ -584,6 +623,8 @@ class Plan:
         return item, problems
 
     def _convert_cell(self, column: Column, value: str, number: int) -> Any:
+        if len(value) > MAX_CELL_CHARS:
+            raise Invalid(f"Too long: at most {MAX_CELL_CHARS:,} characters in a cell.", "max_length")
         kind = column.kind
         if kind == "timestamp":
             return to_timestamp(value, self.dates, number)
@@ -629,12 +670,11 @@ class Plan:
 
 
 def _problem(row: int | None, column: str, field_name: str | None, value: Any, message: str) -> dict[str, Any]:
-    text = "" if value is None else str(value)
     return {
         "row": row,
         "column": column,
         "field": field_name or "",
-        "value": text if len(text) <= 80 else text[:77] + "…",
+        "value": _shortened("" if value is None else str(value)),
         "message": message,
     }
 
@@ -739,42 +779,76 @@ def _reference_problems(plan: Plan, rows: list[dict[str, Any]], numbers: list[in
 # ---------------------------------------------------------------- preview
 
 
-@dataclass
-class PreviewCell:
-    value: str
-    error: str = ""
-
-
 def preview(job: ImportJob, workspace: Workspace, mapping: Sequence[str], date_format: str) -> dict[str, Any]:
-    """The first rows as cells, each with the problem converting or validating it would have (no database reads)."""
+    """The first rows as cells, each with the problem converting or validating it would have (no database reads).
+
+    JSON, as stored in `ImportJob.preview`: {"key": what it was built for, "rows": [[row number,
+    [{"value", "error"}, …]], …], "ambiguous_columns": [header, …]}.
+    """
     plan = Plan.build(workspace, job.resource, job.headers, mapping, date_format)
-    rows = []
-    ambiguous_columns = set()
     sample = []
     for number, cells in records(job.content, job.delimiter):
         sample.append((number, cells))
         if len(sample) >= 500:
             break
-    for _number, cells in sample:
-        for column in plan.columns:
-            if column.kind in ("date", "timestamp") and column.index < len(cells):
-                match = _DATE.match(cells[column.index])
-                if match and match["a"] and match["a"] != match["b"] and max(int(match["a"]), int(match["b"])) <= 12:
-                    ambiguous_columns.add(column.header)
+    by_index = {c.index: c.spec.name for c in plan.columns}
+    rows = []
     for number, cells in sample[:PREVIEW_ROWS]:
         item, problems = plan.convert(number, cells)
         _rows, errors = plan.resource.spec.parse_rows([item])
         messages = {p["field"]: p["message"] for p in problems}
         for error in errors:
             messages.setdefault(error.field or "", error.message)
-        by_index = {c.index: c.spec.name for c in plan.columns}
         rendered = []
         for index in range(len(job.headers)):
-            value = cells[index] if index < len(cells) else ""
             name = by_index.get(index)
-            rendered.append(PreviewCell(value, messages.get(name, "") if name else ""))
-        rows.append((number, rendered))
-    return {"rows": rows, "ambiguous_columns": sorted(ambiguous_columns)}
+            value = cells[index] if index < len(cells) else ""
+            rendered.append({"value": _shortened(value), "error": messages.get(name, "") if name else ""})
+        rows.append([number, rendered])
+    return {
+        "key": _preview_key(workspace, mapping, date_format),
+        "rows": rows,
+        "ambiguous_columns": _ambiguous_columns(plan, sample),
+    }
+
+
+def _ambiguous_columns(plan: Plan, sample: list[tuple[int, list[str]]]) -> list[str]:
+    """The date columns holding a date such as 03/04/2026, day/month or month/day."""
+    ambiguous = set()
+    for _number, cells in sample:
+        for column in plan.columns:
+            if column.kind in ("date", "timestamp") and column.index < len(cells):
+                cell = cells[column.index]
+                match = _DATE.match(cell) if len(cell) <= MAX_CELL_CHARS else None
+                if match and match["a"] and match["a"] != match["b"] and max(int(match["a"]), int(match["b"])) <= 12:
+                    ambiguous.add(column.header)
+    return sorted(ambiguous)
+
+
+def _preview_key(workspace: Workspace, mapping: Sequence[str], date_format: str) -> dict[str, Any]:
+    """What a preview depends on besides the file: a stored preview built for another key is stale."""
+    return {
+        "mapping": list(mapping),
+        "date_format": date_format,
+        "time_zone": workspace.time_zone,
+        "currency": workspace.currency,
+    }
+
+
+def stored_preview(job: ImportJob, workspace: Workspace) -> dict[str, Any]:
+    """The preview for the job's saved mapping, built once and kept: viewing the page parses nothing.
+
+    It is built at upload, and again only when the mapping, the date format or the
+    workspace's zone or currency changed since.
+    """
+    if job.preview.get("key") != _preview_key(workspace, job.mapping, job.date_format):
+        job.preview = preview(job, workspace, job.mapping, job.date_format)
+        ImportJob.objects.filter(pk=job.pk).update(preview=job.preview)
+    return job.preview
+
+
+def _shortened(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "…"
 
 
 # ---------------------------------------------------------------- running an import
@@ -785,17 +859,19 @@ def job_create(*, workspace: Workspace, user, resource: str, filename: str, raw:
     if resource not in services.RESOURCES:
         raise ImportRefused(f"Unknown kind of data: {resource}.")
     parsed = read_csv(raw)
+    fields = {
+        "resource": resource,
+        "filename": filename[:255],
+        "content": parsed.text,
+        "delimiter": parsed.delimiter,
+        "headers": parsed.headers,
+        "mapping": auto_mapping(resource, parsed.headers),
+        "total_rows": parsed.total_rows,
+        "created_by": user if getattr(user, "is_authenticated", False) else None,
+    }
+    first_preview = preview(ImportJob(**fields), workspace, fields["mapping"], "")
     with workspace_scope(workspace):
-        return ImportJob.objects.create(
-            resource=resource,
-            filename=filename[:255],
-            content=parsed.text,
-            delimiter=parsed.delimiter,
-            headers=parsed.headers,
-            mapping=auto_mapping(resource, parsed.headers),
-            total_rows=parsed.total_rows,
-            created_by=user if getattr(user, "is_authenticated", False) else None,
-        )
+        return ImportJob.objects.create(**fields, preview=first_preview)
 
 
 def job_start(*, workspace: Workspace, job: ImportJob, mapping: list[str], date_format: str) -> bool:
@@ -939,6 +1015,7 @@ def _write(workspace: Workspace, job: ImportJob) -> None:
             locked.processed_rows = locked.total_rows
             locked.errors, locked.error_count = [], 0
             locked.content = ""  # imported: the file is no longer needed
+            locked.preview = {}
             locked.finished_at = django_timezone.now()
             locked.save()
     except _WriteRefused as exc:

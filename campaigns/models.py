@@ -323,6 +323,9 @@ class ImportJob(WorkspaceOwned):
     # One entry per column of the file: the field it fills, or "" to ignore it.
     mapping = models.JSONField(default=list)
     date_format = models.CharField(max_length=4, blank=True)
+    # The first rows as the saved mapping reads them, built once (imports.stored_preview), so that
+    # viewing the page never parses the file again: {"key", "rows", "ambiguous_columns"}.
+    preview = models.JSONField(default=dict, blank=True)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)

@@ -424,14 +424,16 @@ class ImportJobView(ImportMixin, TemplateView):
         editable = job.status in (ImportJob.Status.DRAFT, ImportJob.Status.FAILED) and bool(job.content)
         if editable:
             form = kwargs.get("form") or self.mapping_form()
-            if form.is_bound:
+            if form.is_bound:  # a mapping being tried: its preview is built for this answer only
                 mapping = [form.data.get(f"col_{i}", "") for i in range(len(job.headers))]
-                date_format = form.data.get("date_format", "")
+                date_format = form.data.get("date_format", "")  # unchecked when the form is invalid
+                if date_format not in imports.DATE_FORMATS:
+                    date_format = ""
+                preview = imports.preview(job, self.workspace, mapping, date_format)
             else:
-                mapping, date_format = job.mapping, job.date_format
-            preview = imports.preview(job, self.workspace, mapping, date_format)
+                preview = imports.stored_preview(job, self.workspace)
             samples = [
-                [cells[i].value for _, cells in preview["rows"] if cells[i].value.strip()][:3]
+                [cells[i]["value"] for _, cells in preview["rows"] if cells[i]["value"].strip()][:3]
                 for i in range(len(job.headers))
             ]
             context.update(
