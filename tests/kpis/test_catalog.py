@@ -118,3 +118,20 @@ def test_each_kpi_read_alone_reads_what_it_needs(generated, scope):
     for name in KPIS:
         alone = kpis_for_period(generated, first, last, metrics=[name], **kwargs)
         assert alone == {name: everything[name]}, name
+
+
+def test_docs_list_every_catalogue_entry_as_the_catalogue_says():
+    from django.conf import settings
+
+    from kpis.catalog_doc import render_reference
+
+    document = (settings.BASE_DIR / "docs" / "kpis.md").read_text()
+    assert render_reference() in document, "docs/kpis.md is stale: run `manage.py kpi_docs`"
+    for name, entry in KPIS.items():
+        assert f"| `{name}` | {entry.label} |" in document
+
+
+def test_a_new_entry_shows_in_the_reference(throwaway_kpi):
+    from kpis.catalog_doc import render_reference
+
+    assert "| `leads_per_click` | Leads per click | number | leads ÷ clicks |" in render_reference()
