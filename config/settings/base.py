@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "accounts",
     "campaigns",
     "kpis",
+    "sampledata",
 ]
 
 MIDDLEWARE = [
