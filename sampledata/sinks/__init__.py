@@ -16,6 +16,8 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models as db
 from django.db.models.fields import AutoFieldMixin
 
+from campaigns.models import Account, Campaign, Deal, Lead, SpendEntry, Touchpoint
+
 FILLED: dict[str, tuple[str, ...]] = {
     "campaigns": ("id", "workspace", "external_id", "name", "channel", "is_abm", "starts_on", "ends_on", "budget"),
     "spend": ("workspace", "campaign", "date", "cost", "impressions", "clicks"),
@@ -50,8 +52,6 @@ class TableFields:
 
 def models() -> dict[str, type[db.Model]]:
     """The model of each generated table."""
-    from campaigns.models import Account, Campaign, Deal, Lead, SpendEntry, Touchpoint
-
     return {
         "campaigns": Campaign,
         "spend": SpendEntry,

@@ -6,6 +6,12 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 
+from django.core.management.color import no_style
+from django.db import connection, transaction
+from django.db.models import Max
+
+from accounts.tenancy import workspace_scope
+from campaigns.changes import record_change
 from sampledata.clock import LocalClock, to_date, to_datetime
 from sampledata.generation import WorkspaceGenerator
 from sampledata.rows import TABLES
@@ -14,8 +20,6 @@ from sampledata.sinks import TableFields, table_fields
 
 def _id_bases(tables: dict[str, TableFields]) -> dict[str, int]:
     """First free id per table: rows get explicit ids, so references need no lookups."""
-    from django.db.models import Max
-
     return {
         table: (fields.model.objects.unscoped().aggregate(top=Max("id"))["top"] or 0) + 1
         for table, fields in tables.items()
@@ -58,11 +62,6 @@ def row_values(clock: LocalClock, ws: int, base: dict[str, int]) -> dict[str, Ca
 
 def load_orm(workspace, generator: WorkspaceGenerator, *, batch_size: int = 2_000, progress=None) -> dict[str, int]:
     """Write every row with `bulk_create` inside `workspace`'s scope, in one transaction."""
-    from django.db import connection, transaction
-
-    from accounts.tenancy import workspace_scope
-    from campaigns.changes import record_change
-
     tables = {table: table_fields(table) for table in TABLES}
     counts: dict[str, int] = {}
     with transaction.atomic(), workspace_scope(workspace):
@@ -85,16 +84,14 @@ def load_orm(workspace, generator: WorkspaceGenerator, *, batch_size: int = 2_00
             if progress:
                 progress(table, total)
         if connection.vendor == "postgresql":
-            _reset_sequences(connection, (fields.model for fields in tables.values()))
+            _reset_sequences(fields.model for fields in tables.values())
         # Tell the KPI engine, as ingestion would, that these dates changed.
         if any(counts.values()):
             record_change(workspace=workspace, days=[to_date(generator.first_day), to_date(generator.last_day)])
     return counts
 
 
-def _reset_sequences(connection, models: Iterable[type]) -> None:
-    from django.core.management.color import no_style
-
+def _reset_sequences(models: Iterable[type]) -> None:
     with connection.cursor() as cursor:
         for statement in connection.ops.sequence_reset_sql(no_style(), list(models)):
             cursor.execute(statement)
