@@ -56,7 +56,7 @@ class Bench:
     """What figures get: the database, the loaded workspace, the scale, and helpers to add more."""
 
     def __init__(self, *, scale_name: str, seed: int, server: str, scaling: bool, progress) -> None:
-        from campaigns.generator import SCALES
+        from sampledata.scales import SCALES
 
         self.scale_name = scale_name
         self.scale = SCALES[scale_name]
@@ -98,7 +98,7 @@ class Bench:
         return Workspace.objects.get(slug=answer["workspace"]), answer["api_key"]
 
     def generator(self, scale, seed: int | None = None, time_zone: str = MAIN_TIME_ZONE, *, until=None, prefix=""):
-        from campaigns.generator import WorkspaceGenerator
+        from sampledata.generation import WorkspaceGenerator
 
         return WorkspaceGenerator(
             scale=scale, seed=self.seed if seed is None else seed, time_zone=time_zone, until=until or self.until,
@@ -109,7 +109,8 @@ class Bench:
         self, workspace, generator, *, tables=None, tee=None, id_bases=None, label: str = "load"
     ) -> tuple[dict, float]:
         """COPY a generated workspace in; returns (rows per table, seconds)."""
-        from campaigns.generator import TABLES, load_copy
+        from sampledata.rows import TABLES
+        from sampledata.sinks.copy import load_copy
 
         def progress(table: str, count: int) -> None:
             self.progress.update(f"{label}: {table} {count:,}")
@@ -265,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from bench.figures import load_figures
     from bench.registry import FIGURES, Result, Skipped, as_dict
-    from campaigns.generator import SCALES
+    from sampledata.scales import SCALES
 
     if args.scale not in SCALES:
         parser.error(f"unknown scale {args.scale!r}; one of {', '.join(SCALES)}")

@@ -137,7 +137,7 @@ def ingest_workspace(bench):
     if "ingest" in bench.state:
         return bench.state["ingest"]
     workspace, key = bench.provision("Bench Ingest", time_zone="Europe/Berlin")
-    from campaigns.generator import copy_id_bases
+    from sampledata.sinks.copy import copy_id_bases
 
     generator = bench.generator("small", seed=bench.seed + 1000, time_zone="Europe/Berlin")
     with bench.cursor() as cursor:
@@ -156,7 +156,8 @@ def ingest_workspace(bench):
     order=20,
 )
 def ingestion_rate(bench) -> Result:
-    from campaigns.generator import ApiRenderer, CopyRenderer
+    from sampledata.sinks.api import ApiRenderer
+    from sampledata.sinks.copy import CopyRenderer
 
     port, _process = start_web(bench)
     workspace, key, generator, bases = ingest_workspace(bench)

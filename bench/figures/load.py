@@ -16,7 +16,8 @@ def load_main_workspace(bench) -> None:
     """Render a sample and COPY it (baseline, rolled back), then generate and COPY the workspace (measured)."""
     from django.db import transaction
 
-    from campaigns.generator import TABLES, CopyRenderer, copy_id_bases
+    from sampledata.rows import TABLES
+    from sampledata.sinks.copy import CopyRenderer, copy_id_bases
 
     workspace, api_key = bench.provision("Bench", time_zone="America/New_York")
     bench.workspace, bench.api_key = workspace, api_key

@@ -152,7 +152,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=6)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--web-workers", type=int, default=4)
-    parser.add_argument("--scale", default="tiny", help="generated data per workspace (campaigns.generator.SCALES)")
+    parser.add_argument("--scale", default="tiny", help="generated data per workspace (sampledata.scales.SCALES)")
     parser.add_argument(
         "--as-superuser", action="store_true", help="serve as the superuser (RLS bypassed), to weigh what RLS costs"
     )

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "accounts",
     "campaigns",
     "kpis",
+    "sampledata",
 ]
 
 MIDDLEWARE = [

@@ -369,8 +369,8 @@ def test_a_client_viewer_cannot_see_another_client(live_server, new_page, consol
 
 
 def test_a_german_workspace_reads_dates_and_figures_in_german(live_server, new_page, console_errors, screenshot):
-    from campaigns.generator import seed_workspace
     from kpis.services import recompute_rollups
+    from sampledata.seeding import seed_workspace
     from tests.clock import SEEDED_NOW
     from tests.factories import AgencyMembershipFactory, WorkspaceFactory
 

@@ -1,4 +1,4 @@
-"""campaigns.generator: deterministic, realistic, and valid wherever its rows go."""
+"""sampledata: deterministic, realistic, and valid wherever its rows go."""
 
 from __future__ import annotations
 
@@ -12,16 +12,17 @@ from django.db import connection
 
 from accounts.tenancy import workspace_scope
 from campaigns.dates import local_date
-from campaigns.generator import (
-    SCALES,
-    LocalClock,
-    WorkspaceGenerator,
-    api_batches,
-    load_copy,
-    load_orm,
-    seed_demo_workspace,
-)
-from campaigns.models import Account, Campaign, DataChange, Deal, Lead, SpendEntry, Touchpoint
+from campaigns.models import Account, Campaign, Channel, DataChange, Deal, Lead, SpendEntry, Touchpoint
+from sampledata.clock import LocalClock
+from sampledata.generation import WorkspaceGenerator
+from sampledata.scales import SCALES
+from sampledata.seeding import seed_demo_workspace
+from sampledata.sinks import FILLED, SampleDataError, table_fields
+from sampledata.sinks.api import api_batches
+from sampledata.sinks.copy import CopyRenderer, load_copy
+from sampledata.sinks.orm import load_orm, row_values
+from sampledata.vocabulary import CHANNEL_LABELS
+from sampledata.vocabulary import CHANNELS as GENERATED_CHANNELS
 from tests.factories import WorkspaceFactory
 
 UNTIL = datetime(2026, 3, 15, 17, 30, tzinfo=UTC)  # a week after New York's switch to daylight time
@@ -136,6 +137,47 @@ def test_some_web_sessions_cross_local_midnight():
             days[session].add(generator.clock.local_day(at))
     assert len(days) > 1_000
     assert sum(len(d) > 1 for d in days.values()) >= 3
+
+
+# --------------------------------------------------------------------------- the models
+
+
+def test_the_vocabulary_has_every_channel_of_the_model_and_no_other():
+    assert set(GENERATED_CHANNELS) == set(CHANNEL_LABELS) == set(Channel.values) == CHANNELS
+
+
+def test_the_sinks_fill_real_model_fields_and_name_every_column():
+    """Every name in FILLED is a column of its model, and each row gives exactly one value per name."""
+    generator = tiny()
+    values = row_values(generator.clock, ws=1, base=dict.fromkeys(("campaigns", "accounts", "leads", "deals"), 1))
+    for table, stream in generator.tables():
+        fields = table_fields(table)
+        concrete = {f.column for f in fields.model._meta.concrete_fields if f.column != "id"}
+        assert {c for c in fields.columns if c != "id"} == concrete, table
+        assert [f.name for f in fields.filled] == list(FILLED[table])
+        assert len(values[table](next(iter(stream)))) == len(FILLED[table]), table
+
+
+def test_a_renamed_model_field_stops_every_sink_with_a_message(new_york, monkeypatch):
+    renamed = tuple("budjet" if name == "budget" else name for name in FILLED["campaigns"])
+    monkeypatch.setitem(FILLED, "campaigns", renamed)
+    with pytest.raises(SampleDataError, match=r"campaigns\.Campaign\.budjet, which is not a column"):
+        load_orm(new_york, tiny())
+    with pytest.raises(SampleDataError, match=r"campaigns\.Campaign\.budjet"):
+        CopyRenderer(tiny(), new_york.pk, dict.fromkeys(("campaigns", "accounts", "leads", "deals"), 1))
+    with workspace_scope(new_york):
+        assert not Campaign.objects.exists()
+
+
+def test_a_required_field_the_generator_does_not_fill_stops_every_sink(new_york, monkeypatch):
+    """As if the model had gained a required column without a default: no silent empty strings."""
+    monkeypatch.setitem(FILLED, "accounts", tuple(name for name in FILLED["accounts"] if name != "name"))
+    with pytest.raises(SampleDataError, match=r"cannot fill campaigns\.Account\.name \(required, no default\)"):
+        load_orm(new_york, tiny())
+    with pytest.raises(SampleDataError, match=r"campaigns\.Account\.name"):
+        CopyRenderer(tiny(), new_york.pk, dict.fromkeys(("campaigns", "accounts", "leads", "deals"), 1))
+    with workspace_scope(new_york):
+        assert not Campaign.objects.exists()
 
 
 # --------------------------------------------------------------------------- the ORM sink

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from campaigns.generator import seed_workspace
 from kpis.services import recompute_rollups
+from sampledata.seeding import seed_workspace
 
 
 @pytest.fixture(autouse=True)

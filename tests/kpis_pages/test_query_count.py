@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from campaigns.generator import SCALES
 from kpis.targets import target_set
+from sampledata.scales import SCALES
 from tests.factories import AgencyMembershipFactory, WorkspaceFactory
 from tests.kpis_pages.conftest import seed
 

@@ -8,12 +8,13 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Workspace
 from accounts.tenancy import workspace_scope
-from campaigns.generator import SCALES, seed_workspace
 from campaigns.models import Campaign
+from sampledata.scales import SCALES
+from sampledata.seeding import seed_workspace
 
 
 class Command(BaseCommand):
-    help = "Fill a workspace with realistic generated marketing data (campaigns.generator) through the ORM."
+    help = "Fill a workspace with realistic generated marketing data (sampledata) through the ORM."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--workspace", required=True, help="slug of an existing workspace")

@@ -1,8 +1,11 @@
+"""`manage.py seed_demo`: a demo agency, its people and two client workspaces of generated data (`make run`)."""
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import AgencyMembership, AgencyRole, User, Workspace, WorkspaceMembership, WorkspaceRole
 from accounts.services import agency_create, workspace_create
+from sampledata.seeding import seed_demo_workspace
 
 DEMO_PASSWORD = "demo-password-2026"
 DEMO_OWNER = "owner@demo.example"
@@ -39,9 +42,5 @@ class Command(BaseCommand):
         return True
 
     def _seed_data(self) -> None:
-        try:
-            from campaigns.generator import seed_demo_workspace
-        except ImportError:
-            return
         for seed, workspace in enumerate(Workspace.objects.filter(agency__slug="demo-agency").order_by("pk"), start=1):
             seed_demo_workspace(workspace=workspace, seed=seed)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SampledataConfig(AppConfig):
+    name = "sampledata"
+    verbose_name = "Generated sample data"
