@@ -8,12 +8,12 @@ from decimal import Decimal
 import pytest
 
 from accounts.tenancy import workspace_scope
-from campaigns.generator import seed_workspace
 from campaigns.models import Channel
 from kpis import formulas
 from kpis.catalog import KPIS, Kind, kpi
 from kpis.selectors import kpis_for_period
 from kpis.services import recompute_rollups
+from sampledata.seeding import seed_workspace
 from tests.clock import SEEDED_NOW
 from tests.data_factories import CampaignFactory, LeadFactory, SpendEntryFactory
 from tests.kpis_pages.conftest import page_values
