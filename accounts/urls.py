@@ -3,10 +3,8 @@ from django.urls import path
 
 from accounts import views
 from accounts.forms import EmailAuthenticationForm
-from kpis import views as kpis_views
 
 urlpatterns = [
-    path("", kpis_views.AgencyOverviewView.as_view(), name="home"),
     path("signup/", views.SignupView.as_view(), name="signup"),
     path(
         "login/",
@@ -33,7 +31,6 @@ urlpatterns = [
         views.AgencyInvitationRevokeView.as_view(),
         name="agency-invitation-revoke",
     ),
-    path("w/<slug:workspace_slug>/", kpis_views.WorkspaceDashboardView.as_view(), name="workspace-home"),
     path("w/<slug:workspace_slug>/settings/", views.WorkspaceSettingsView.as_view(), name="workspace-settings"),
     path("w/<slug:workspace_slug>/members/", views.WorkspaceMembersView.as_view(), name="workspace-members"),
     path(

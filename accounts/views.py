@@ -29,6 +29,7 @@ from accounts.forms import (
 from accounts.models import AgencyMembership, ApiKey, Invitation, WorkspaceMembership
 from accounts.roles import AGENCY_MANAGERS, Can
 from accounts.selectors import agencies_for_user, api_key_list, workspaces_for_user
+from accounts.settings_changes import workspace_settings_changed
 
 AUTH_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -107,12 +108,9 @@ class WorkspaceSettingsView(WorkspaceViewMixin, FormView):
         return {**super().get_form_kwargs(), "instance": self.workspace}
 
     def form_valid(self, form):
-        from kpis.services import kpis_settings_changed
-
         with transaction.atomic():
             form.save()
-            if set(form.changed_data) - {"name", "currency", "number_locale"}:  # these change no figure
-                kpis_settings_changed(self.workspace)
+            workspace_settings_changed(workspace=self.workspace, fields=form.changed_data)
         messages.success(self.request, "Settings saved.")
         return redirect("workspace-settings", workspace_slug=self.workspace.slug)
 

@@ -22,8 +22,7 @@ from campaigns.models import Account
 from kpis import formulas
 from kpis.models import AccountDay, KpiState
 from kpis.presentation import FIRST_DAY
-from kpis.queries import MAX_DECAY_EXPONENT
-from kpis.rollups import TARGET_TOUCHES, decayed_weight_sql
+from kpis.queries import MAX_DECAY_EXPONENT, TARGET_TOUCHES, decayed_weight_sql
 from kpis.services import engagement_weights
 
 EXPORT_CHUNK = 2000

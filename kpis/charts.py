@@ -29,7 +29,7 @@ from kpis import presentation as p
 from kpis import selectors
 from kpis.catalog import KPIS, Kind
 from kpis.formulas import ATTRIBUTION_MODELS
-from kpis.series import kpis_for_periods
+from kpis.selectors import kpis_for_periods
 from kpis.views.attribution import MODEL_LABELS
 from kpis.views.exports import csv_response, export_name
 from kpis.views.state import DashboardState

@@ -15,14 +15,12 @@ deals alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
 
 from campaigns.models import (
-    ENGAGEMENT_KINDS,
     Account,
     Campaign,
     Channel,
@@ -44,7 +42,7 @@ from kpis.models import (
     WebSession,
     WorkspaceDay,
 )
-from kpis.queries import MAX_DECAY_EXPONENT, among
+from kpis.queries import TARGET_TOUCHES, among, decayed_weight_sql, quoted
 
 T = {
     "touchpoint": Touchpoint._meta.db_table,
@@ -87,23 +85,6 @@ def _run(sql: str, params: dict[str, object]) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall() if cursor.description else []
-
-
-def _quoted(values: Iterable[str]) -> str:
-    """A SQL list of our own constants (kinds, channels), never of user input."""
-    return ", ".join(f"'{value}'" for value in sorted(values))
-
-
-def epoch_days(column: str) -> str:
-    """A timestamp column as days (float) since 1970-01-01 UTC."""
-    if connection.vendor == "postgresql":
-        return f"(CAST(EXTRACT(EPOCH FROM {column}) AS DOUBLE PRECISION) / 86400.0)"
-    return f"(julianday({column}) - 2440587.5)"
-
-
-def _clamp(expression: str, bound: float) -> str:
-    low, high = ("GREATEST", "LEAST") if connection.vendor == "postgresql" else ("MAX", "MIN")
-    return f"{high}({low}({expression}, {-bound}), {bound})"
 
 
 def _same(left: str, right: str) -> str:
@@ -387,7 +368,7 @@ def _component_sources(span: Span) -> list[tuple[str, str, str, dict[str, str]]]
         ),
         (
             f"{T['touchpoint']} WHERE workspace_id = %(ws)s"
-            f" AND kind IN ({_quoted(kinds.values())}){span.where('occurred_on')}",
+            f" AND kind IN ({quoted(kinds.values())}){span.where('occurred_on')}",
             "occurred_on",
             "campaign_id",
             {name: _count_if(f"kind = '{kind}'") for name, kind in kinds.items()},
@@ -415,7 +396,7 @@ def build_components(workspace_id: int, span: Span) -> None:
             f"SELECT {day} AS day, {campaign} AS campaign_id, {values} FROM {source} GROUP BY {day}, {campaign}"
         )
     # The social channels' share is taken per (day, campaign), after grouping: a join of the groups, not of the rows.
-    social = _quoted([Channel.ORGANIC_SOCIAL, Channel.PAID_SOCIAL])
+    social = quoted([Channel.ORGANIC_SOCIAL, Channel.PAID_SOCIAL])
     sums = ", ".join(
         f"SUM(CASE WHEN c.channel IN ({social}) THEN parts.{SOCIAL_SHARES[name]} ELSE 0 END)"
         if name in SOCIAL_SHARES
@@ -529,26 +510,6 @@ def build_account_days(
         " GROUP BY t.occurred_on, a.id",
         span.params(workspace_id, **decay_params),
     )
-
-
-# The engagement touchpoints `t` of target accounts `a` (through the touchpoint's lead `l` when it has no account).
-TARGET_TOUCHES = (
-    f"FROM {T['touchpoint']} t LEFT JOIN {T['lead']} l ON l.id = t.lead_id"
-    f" JOIN {T['account']} a ON a.id = COALESCE(t.account_id, l.account_id) AND a.workspace_id = %(ws)s AND a.is_target"
-    f" WHERE t.workspace_id = %(ws)s AND t.kind IN ({_quoted(ENGAGEMENT_KINDS)})"
-)
-
-
-def decayed_weight_sql(weights: dict[str, float], reference_days: float, half_life_days: float) -> tuple[str, dict]:
-    """weight(kind) × 2^((occurred_at − R) / half_life) of a touchpoint `t`, as SQL and its parameters."""
-    weight = "CASE t.kind " + " ".join(f"WHEN '{kind}' THEN %(w_{kind})s" for kind in sorted(ENGAGEMENT_KINDS))
-    exponent = _clamp(f"({epoch_days('t.occurred_at')} - %(reference)s) / %(half_life)s", MAX_DECAY_EXPONENT)
-    params = {
-        "reference": float(reference_days),
-        "half_life": float(half_life_days),
-        **{f"w_{kind}": float(weights.get(kind, 0)) for kind in ENGAGEMENT_KINDS},
-    }
-    return f"{weight} ELSE 0 END * POWER(CAST(2 AS DOUBLE PRECISION), {exponent})", params
 
 
 def build_account_facts(

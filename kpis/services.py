@@ -177,18 +177,6 @@ def _after_changes_read(workspace_id: int, change_ids: list[int]) -> None:
     """A seam for tests: the moment between reading the pending changes and rebuilding."""
 
 
-def kpis_settings_changed(workspace: Workspace) -> None:
-    """Call after saving a workspace's KPI settings (or time zone): recompute on commit.
-
-    A time-zone change is noticed by the task, which first rewrites every
-    local date (`workspace_local_dates_refresh`).
-    """
-    from kpis.tasks import recompute_workspace_full_task
-
-    workspace_id = workspace.pk
-    transaction.on_commit(lambda: recompute_workspace_full_task.delay(workspace_id))
-
-
 def workspace_local_dates_refresh(workspace: Workspace, *, recompute: bool = True) -> int:
     """Rewrite every local-date column from its timestamp in the workspace's time zone.
 

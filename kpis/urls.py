@@ -7,6 +7,9 @@ from kpis import charts, views
 W = "w/<slug:workspace_slug>/"
 
 urlpatterns = [
+    # The home page (the agency overview) and a workspace's home (its dashboard) are KPI pages.
+    path("", views.AgencyOverviewView.as_view(), name="home"),
+    path(W, views.WorkspaceDashboardView.as_view(), name="workspace-home"),
     path(f"{W}report/", views.ReportView.as_view(), name="kpis-report"),
     path(f"{W}campaigns/", views.CampaignListView.as_view(), name="kpis-campaigns"),
     path(f"{W}campaigns/<path:campaign_external_id>/", views.CampaignDetailView.as_view(), name="kpis-campaign"),

@@ -200,7 +200,8 @@ def test_engine_equals_reference(workspace, data, period, scope, model, window, 
         wanted = reference.attribution(first, last, model)
         assert {row["campaign"] for row in rows} == set(wanted)
         for row in rows:
-            assert row["revenue"] == money(wanted[row["campaign"]][0])
+            # amount × a float credit: a value a hair from half a cent may round either way (seen: 398.974999…)
+            assert abs(row["revenue"] - money(wanted[row["campaign"]][0])) <= Decimal("0.01")
             assert row["deals"] == pytest.approx(wanted[row["campaign"]][1], rel=1e-9)
 
         scores = {row["account"]: row["score"] for row in account_scores(workspace, last)}

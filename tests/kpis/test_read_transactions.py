@@ -16,8 +16,7 @@ from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 
-from kpis.selectors import attribution_for_period, kpis_for_period
-from kpis.series import kpis_for_periods
+from kpis.selectors import attribution_for_period, kpis_for_period, kpis_for_periods
 from tests.data_factories import CampaignFactory, SpendEntryFactory
 
 pytestmark = [

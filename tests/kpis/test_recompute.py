@@ -13,13 +13,14 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from accounts.settings_changes import workspace_settings_changed
 from accounts.tenancy import workspace_scope
 from campaigns.changes import record_change
 from campaigns.models import DataChange, DealStatus, Lead
 from kpis import services, tasks
 from kpis.models import ROLLUPS, AccountFacts, CustomerDay, KpiState, VisitorGap, WebSession
 from kpis.selectors import account_scores, kpis_for_period
-from kpis.services import kpis_settings_changed, recompute_pending_changes, recompute_rollups
+from kpis.services import recompute_pending_changes, recompute_rollups
 from tests.data_factories import (
     AccountFactory,
     CampaignFactory,
@@ -331,7 +332,7 @@ def test_settings_change_recomputes_the_scores(workspace, django_capture_on_comm
     workspace.half_life_days = 1
     workspace.save()
     with django_capture_on_commit_callbacks(execute=True):
-        kpis_settings_changed(workspace)
+        workspace_settings_changed(workspace=workspace, fields=["engagement_weights", "half_life_days"])
     # 40 × 0.5^(1/1) = 20: now an MQA at the threshold
     [row] = account_scores(workspace, date(2026, 1, 10))
     assert row["score"] == pytest.approx(20.0)
@@ -347,12 +348,21 @@ def test_time_zone_change_rewrites_local_dates(workspace, django_capture_on_comm
     workspace.time_zone = "UTC"
     workspace.save()
     with django_capture_on_commit_callbacks(execute=True):
-        kpis_settings_changed(workspace)
+        workspace_settings_changed(workspace=workspace, fields=["time_zone"])
     with workspace_scope(workspace):
         assert Lead.objects.get().created_on == date(2026, 1, 16)
         assert KpiState.objects.get().time_zone == "UTC"
     assert kpis_for_period(workspace, date(2026, 1, 15), date(2026, 1, 15))["leads"] == 0
     assert kpis_for_period(workspace, date(2026, 1, 16), date(2026, 1, 16))["leads"] == 1
+
+
+def test_a_presentation_setting_recomputes_nothing(workspace, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        workspace_settings_changed(workspace=workspace, fields=["name", "currency", "number_locale"])
+    assert callbacks == []
+    with django_capture_on_commit_callbacks() as callbacks:
+        workspace_settings_changed(workspace=workspace, fields=["name", "mqa_threshold"])
+    assert len(callbacks) == 1
 
 
 def test_local_dates_refresh_works_in_batches(workspace, monkeypatch):
