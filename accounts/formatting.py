@@ -1,7 +1,7 @@
 """The number locale a workspace's figures are written in (grouping, decimal mark, currency placement).
 
 Set for a request by the workspace views (`number_locale`), read by the
-formatting of `kpis.presentation`; outside any workspace it is en_US.
+formatting of `kpis.display`; outside any workspace it is en_US.
 """
 
 from __future__ import annotations

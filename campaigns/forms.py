@@ -66,8 +66,6 @@ class MappingForm(forms.Form):
         return cleaned
 
 
-CHANNEL_LABELS = {value: {"seo": "SEO", "abm": "ABM"}.get(value, label) for value, label in Channel.choices}
-
 SORT_HELP = "Column to sort by; a leading - sorts descending."
 
 
@@ -86,7 +84,7 @@ def _date(label: str) -> forms.DateField:
 
 
 class CampaignFilterForm(ListFilterForm):
-    channel = forms.ChoiceField(required=False, choices=[("", "All channels"), *CHANNEL_LABELS.items()])
+    channel = forms.ChoiceField(required=False, choices=[("", "All channels"), *Channel.choices])
     abm = forms.ChoiceField(required=False, label="ABM", choices=[("", "All"), ("yes", "ABM"), ("no", "Not ABM")])
     active_from = _date("Running from")
     active_to = _date("to")

@@ -15,18 +15,20 @@ from accounts.tenancy import WorkspaceOwned
 
 
 class Channel(models.TextChoices):
-    EMAIL = "email"
-    PAID_SEARCH = "paid_search"
-    PAID_SOCIAL = "paid_social"
-    ORGANIC_SOCIAL = "organic_social"
-    SEO = "seo"
-    DISPLAY = "display"
-    EVENTS = "events"
-    WEBINAR = "webinar"
-    CONTENT = "content"
-    REFERRAL = "referral"
-    ABM = "abm"
-    OTHER = "other"
+    """A campaign's channel, with the label every page, form and chart shows (defined only here)."""
+
+    EMAIL = "email", "Email"
+    PAID_SEARCH = "paid_search", "Paid search"
+    PAID_SOCIAL = "paid_social", "Paid social"
+    ORGANIC_SOCIAL = "organic_social", "Organic social"
+    SEO = "seo", "SEO"
+    DISPLAY = "display", "Display"
+    EVENTS = "events", "Events"
+    WEBINAR = "webinar", "Webinar"
+    CONTENT = "content", "Content"
+    REFERRAL = "referral", "Referral"
+    ABM = "abm", "ABM"
+    OTHER = "other", "Other"
 
 
 class TouchpointKind(models.TextChoices):

@@ -184,7 +184,7 @@ class CampaignListView(DataListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["rows"] = [(c, forms.CHANNEL_LABELS.get(c.channel, c.channel)) for c in context["page"]]
+        context["rows"] = [(c, c.get_channel_display()) for c in context["page"]]
         return context
 
     def filter(self, queryset, filters):

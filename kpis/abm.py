@@ -21,7 +21,7 @@ from accounts.tenancy import workspace_reads, workspace_scope
 from campaigns.models import Account
 from kpis import formulas
 from kpis.models import AccountDay, KpiState
-from kpis.presentation import FIRST_DAY
+from kpis.periods import FIRST_DAY
 from kpis.queries import MAX_DECAY_EXPONENT, TARGET_TOUCHES, decayed_weight_sql
 from kpis.services import engagement_weights
 

@@ -21,7 +21,7 @@ from accounts.authentication import WorkspaceAPIMixin
 from campaigns.models import Campaign, Channel
 from campaigns.openapi import AutoSchema
 from campaigns.query_params import reject_unknown
-from kpis import presentation, selectors
+from kpis import periods, selectors
 from kpis.catalog import KPIS, Kind
 from kpis.formulas import ATTRIBUTION_MODELS
 
@@ -49,16 +49,16 @@ def render_metric(name: str, value: object) -> object:
 
 # Input serializers: the query parameters.
 
-SUPPORTED = f"Between {presentation.FIRST_DAY.isoformat()} and {presentation.LAST_DAY.isoformat()}."
+SUPPORTED = f"Between {periods.FIRST_DAY.isoformat()} and {periods.LAST_DAY.isoformat()}."
 
 
 class SupportedDateField(serializers.DateField):
-    """A date the KPIs can be read for (presentation.FIRST_DAY..LAST_DAY, the years ingestion accepts)."""
+    """A date the KPIs can be read for (periods.FIRST_DAY..LAST_DAY, the years ingestion accepts)."""
 
     def to_internal_value(self, value) -> date:
         day = super().to_internal_value(value)
-        if not presentation.supported_day(day):
-            raise serializers.ValidationError(f"{presentation.DATES_MESSAGE}.", code="out_of_range")
+        if not periods.supported_day(day):
+            raise serializers.ValidationError(f"{periods.DATES_MESSAGE}.", code="out_of_range")
         return day
 
 

@@ -25,8 +25,7 @@ from chartjs.views.lines import BaseLineChartView
 from accounts.access import WorkspaceViewMixin
 from accounts.tenancy import workspace_scope
 from campaigns.models import Campaign
-from kpis import presentation as p
-from kpis import selectors
+from kpis import display, periods, selectors
 from kpis.catalog import KPIS, Kind
 from kpis.formulas import ATTRIBUTION_MODELS
 from kpis.selectors import kpis_for_periods
@@ -133,7 +132,9 @@ class ChartView(WorkspaceViewMixin, BaseLineChartView):
             "periods": self.periods,
             "from": self.state.period.first.isoformat(),
             "to": self.state.period.last.isoformat(),
-            "range_label": self.state.period.label(),  # in the workspace's locale, for the data table's caption
+            "range_label": display.format_period(
+                self.state.period.first, self.state.period.last
+            ),  # in the workspace's locale, for the data table's caption
             "errors": self.state.errors,  # what was wrong with the query, as a page would say it
         }
 
@@ -143,14 +144,14 @@ class ChartView(WorkspaceViewMixin, BaseLineChartView):
 
         Returns the periods' labels in the workspace's locale; their ISO first days go to `self.periods`.
         """
-        self.grain = p.chart_grain(self.state.period, self.state.grain)
+        self.grain = periods.chart_grain(self.state.period, self.state.grain)
         period = self.state.period
-        periods = selectors.period_starts(period.first, period.last, self.grain)
+        starts = selectors.period_starts(period.first, period.last, self.grain)
         points = kpis_for_periods(
-            self.workspace, [(first, last) for _, first, last in periods], metrics=metrics, **self.state.scope
+            self.workspace, [(first, last) for _, first, last in starts], metrics=metrics, **self.state.scope
         )
-        self.periods = [start.isoformat() for start, _, _ in periods]
-        labels = [p.format_period_start(start, self.grain) for start, _, _ in periods]
+        self.periods = [start.isoformat() for start, _, _ in starts]
+        labels = [display.format_period_start(start, self.grain) for start, _, _ in starts]
         return labels, {metric: [point[metric] for point in points] for metric in metrics}
 
     def totals(self, metrics, **scope) -> dict:
@@ -215,7 +216,7 @@ class ChannelChart(ChartView):
             used = [self.state.channel]
         rows = [(channel, self.totals(["spend", "leads", "won_revenue"], channel=channel)) for channel in used]
         rows.sort(key=lambda row: (-row[1]["spend"], -row[1]["won_revenue"], row[0]))
-        labels = [p.channel_label(channel) for channel, _ in rows]
+        labels = [display.channel_label(channel) for channel, _ in rows]
         return labels, [
             kpi_series("spend", [r["spend"] for _, r in rows]),
             kpi_series("won_revenue", [r["won_revenue"] for _, r in rows]),

@@ -2,13 +2,15 @@
 
 Editors set them on the targets page; the dashboard cards and the agency
 overview read them to show progress, pacing and red / amber / green health
-(`kpis.presentation.progress_against`).
+(`progress_against`, below: one definition of progress, pace and health).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -16,8 +18,8 @@ from django.db.models import Q
 
 from accounts.models import Workspace
 from accounts.tenancy import WorkspaceOwned, workspace_scope
-from kpis.catalog import KPIS, Kind
-from kpis.presentation import Period, TargetPeriodValue, format_day, month_end, quarter_start
+from kpis.catalog import KPIS
+from kpis.periods import Period, month_end, quarter_start
 
 
 class TargetPeriodKind(models.TextChoices):
@@ -61,21 +63,11 @@ class Target(WorkspaceOwned):
         ordering = ["kpi", "starts_on"]
 
     def __str__(self) -> str:
-        return f"{self.get_kpi_display()} {self.period_label}: {self.value}"
+        return f"{self.get_kpi_display()} {self.period_kind} from {self.starts_on.isoformat()}: {self.value}"
 
     @property
     def period(self) -> Period:
         return Period(self.starts_on, self.ends_on)
-
-    @property
-    def period_label(self) -> str:
-        """The target's month, quarter or year in the workspace's locale: "Dec 2026", "Q4 2026" ("Dez. 2026")."""
-        return format_day(self.starts_on, self.period_kind)  # each period kind is one of format_day's styles
-
-    @property
-    def value_for_display(self) -> Decimal:
-        """Rates are stored as fractions (0.08) and edited as percentages (8)."""
-        return self.value * 100 if KPIS[self.kpi].kind == Kind.RATE else self.value
 
 
 # ---------------------------------------------------------------- selectors and services
@@ -119,3 +111,126 @@ def target_delete(*, workspace: Workspace, target_id: int) -> bool:
     with workspace_scope(workspace):
         deleted, _ = Target.objects.filter(pk=target_id).delete()
         return bool(deleted)
+
+
+# ---------------------------------------------------------------- progress, pacing and health (pure)
+
+
+class Health(StrEnum):
+    GREEN = "green"
+    AMBER = "amber"
+    RED = "red"
+    NONE = "none"
+
+
+HEALTH_LABELS = {Health.GREEN: "On track", Health.AMBER: "At risk", Health.RED: "Off track", Health.NONE: "No target"}
+# On pace from 100 %, at risk from 90 % of the pace (or up to 10 % over a cost ceiling).
+AMBER_FROM = 0.9
+
+
+@dataclass(frozen=True)
+class TargetPeriodValue:
+    """One target as the progress maths needs it: its period and its value."""
+
+    period: Period
+    value: Decimal
+
+
+@dataclass
+class Progress:
+    name: str
+    target_for_range: Decimal | None  # prorated for additive KPIs, the level for the others
+    target_total: Decimal | None  # the full value of the target periods the range touches (additive only)
+    attainment: float | None  # actual ÷ target for the range (inverted for "lower is better"): 1.0 = on pace
+    progress: float | None  # actual ÷ target_total (additive only)
+    health: Health
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def health_label(self) -> str:
+        return HEALTH_LABELS[self.health]
+
+    @property
+    def progress_percent(self) -> float:
+        return max(0.0, min(100.0, (self.progress or 0.0) * 100))
+
+
+def _health(attainment: float | None, *, paced: bool = False) -> Health:
+    if attainment is None:
+        return Health.NONE
+    if paced:
+        off = abs(attainment - 1)
+        return Health.GREEN if off <= 1 - AMBER_FROM else Health.AMBER if off <= 2 * (1 - AMBER_FROM) else Health.RED
+    if attainment >= 1:
+        return Health.GREEN
+    if attainment >= AMBER_FROM:
+        return Health.AMBER
+    return Health.RED
+
+
+def _one_family(targets: list[TargetPeriodValue], period: Period) -> list[TargetPeriodValue]:
+    """The targets of one period length (months, quarters or years) that cover the range best.
+
+    A month's and a quarter's target for the same KPI overlap: adding both
+    would double the ask, so one family is used (the finer on a tie).
+    """
+    families: dict[int, list[TargetPeriodValue]] = {}
+    for target in targets:
+        families.setdefault(target.period.days // 28, []).append(target)
+    return max(
+        families.values(),
+        key=lambda family: (sum(t.period.overlap_days(period) for t in family), -family[0].period.days),
+    )
+
+
+def progress_against(name: str, actual, period: Period, targets: list[TargetPeriodValue]) -> Progress | None:
+    """Progress of a KPI over `period` against the targets whose periods overlap it.
+
+    Additive KPIs (spend, leads…) prorate each target by the days the range
+    shares with the target's period, so a month's target read on the first ten
+    days of the month asks for a third of it: attainment is then the pace.
+    Days of the range that no target covers are asked the covered days' daily
+    rate (said in `notes`). Budget-like KPIs (spend) are on track within 10 %
+    of the pace either way. Level KPIs (CPL, ROI, rates) compare with the
+    target of the period that overlaps most; "lower is better" KPIs (costs)
+    are on track at or below it.
+    """
+    overlapping = [t for t in targets if t.period.overlap_days(period)]
+    if not overlapping:
+        return None
+    info = KPIS[name]
+    notes: list[str] = []
+    if info.additive:
+        family = _one_family(overlapping, period)
+        covered = sum(t.period.overlap_days(period) for t in family)
+        target_for_range = sum((t.value * t.period.overlap_days(period) / t.period.days for t in family), Decimal(0))
+        if covered < period.days:
+            target_for_range = target_for_range * period.days / covered
+            notes.append(f"{period.days - covered} of the {period.days} days have no target: asked the same daily rate")
+        target_total = sum((t.value for t in family), Decimal(0))
+        actual_d = Decimal(str(actual)) if actual is not None else None
+        attainment = float(actual_d / target_for_range) if actual_d is not None and target_for_range else None
+        if not info.higher_is_better and attainment:
+            attainment = 1 / attainment
+        progress = float(actual_d / target_total) if actual_d is not None and target_total else None
+        health = _health(attainment, paced=info.paced)
+        return Progress(name, target_for_range, target_total, attainment, progress, health, notes)
+    best = max(overlapping, key=lambda t: (t.period.overlap_days(period), -t.period.days, t.period.first))
+    level = best.value
+    attainment: float | None = None
+    if actual is not None:
+        actual_d = Decimal(str(actual))
+        if info.higher_is_better:
+            # A target of 0 or below (an ROI of −10 %…) is met or not: there is no ratio to take.
+            attainment = float(actual_d / level) if level > 0 else float(actual_d >= level)
+        else:
+            attainment = float(level / actual_d) if actual_d > 0 else 1.0
+    return Progress(name, level, None, attainment, None, _health(attainment), notes)
+
+
+def worst_health(healths) -> Health:
+    present = [h for h in healths if h != Health.NONE]
+    if not present:
+        return Health.NONE
+    order = [Health.RED, Health.AMBER, Health.GREEN]
+    return min(present, key=order.index)

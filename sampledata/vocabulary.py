@@ -17,7 +17,7 @@ CHANNELS: dict[str, tuple] = {
     "other": (1, 0.5, 0.8, (2_000, 20_000), None, None, (30, 90)),
 }
 # How generated campaign names spell a channel ("Mar 2026 Data Summit — Event"). Deliberately not
-# the product's labels (campaigns.models.Channel, kpis.presentation.CHANNEL_LABELS): other words
+# the product's labels (campaigns.models.Channel): other words
 # ("Event", "Partner"), and relabelling the product must not change generated (seeded) data.
 CHANNEL_LABELS = {
     "email": "Email",

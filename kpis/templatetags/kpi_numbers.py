@@ -1,4 +1,4 @@
-"""Plain numbers in the workspace's number format, for the dashboard templates (`kpis.presentation` formats).
+"""Plain numbers in the workspace's number format, for the dashboard templates (`kpis.display` formats).
 
     {% load kpi_numbers %}
     {{ row.score|local_number:1 }}   {{ mqa_threshold|local_number:2 }}
@@ -13,11 +13,11 @@ from decimal import Decimal
 
 from django import template
 
-from kpis import presentation as p
+from kpis import display
 
 register = template.Library()
 
 
 @register.filter
 def local_number(value: float | Decimal | None, places: int | str = 0) -> str:
-    return p.format_number(value, int(places))
+    return display.format_number(value, int(places))

@@ -9,8 +9,7 @@ from django.http import Http404, HttpResponse
 from django.views.generic import TemplateView
 
 from accounts.access import WorkspaceViewMixin
-from kpis import abm, selectors
-from kpis import presentation as p
+from kpis import abm, display, periods, selectors
 from kpis.abm import TargetAccounts
 from kpis.targets import targets_for_period
 from kpis.views import layouts
@@ -19,7 +18,7 @@ from kpis.views.exports import csv_response, export_name
 from kpis.views.state import PAGE_SIZE, DashboardStateMixin, query_without
 
 
-def score_trend_days(period: p.Period, points: int = 6) -> list[date]:
+def score_trend_days(period: periods.Period, points: int = 6) -> list[date]:
     """Evenly spaced days of the period (its last day included) at which the score trend is read."""
     count = min(points, period.days)
     if count == 1:
@@ -67,7 +66,7 @@ class AbmView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
             series = [*(t.get(row["id"], 0.0) for t in trends), row["score"]]
             row.update(
                 series=series,
-                sparkline=p.sparkline_points(series, width=90, height=24),
+                sparkline=display.sparkline_points(series, width=90, height=24),
                 score_change=series[-1] - series[0],
                 last_engagement=last_touch.get(row["id"]),
             )

@@ -10,8 +10,7 @@ from django.views.generic import TemplateView
 from accounts.access import WorkspaceViewMixin
 from accounts.tenancy import workspace_scope
 from campaigns.models import Campaign
-from kpis import presentation as p
-from kpis import selectors
+from kpis import display, selectors
 from kpis.formulas import ATTRIBUTION_MODELS
 from kpis.views.exports import csv_response, export_name, raw
 from kpis.views.state import DashboardStateMixin
@@ -100,7 +99,7 @@ class AttributionView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
                     channel,
                     {
                         "key": channel,
-                        "name": p.channel_label(channel) if campaign else "Unattributed",
+                        "name": display.channel_label(channel) if campaign else "Unattributed",
                         "revenue": dict(zero),
                         "deals": dict.fromkeys(ATTRIBUTION_MODELS, 0.0),
                     },
@@ -126,7 +125,7 @@ class AttributionView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
         currency = ws.currency
 
         def cells(revenue: dict, deals: dict) -> list[tuple[str, str]]:
-            return [(p.format_money(revenue[m], currency), f"{deals[m]:.2f}") for m in ATTRIBUTION_MODELS]
+            return [(display.format_money(revenue[m], currency), f"{deals[m]:.2f}") for m in ATTRIBUTION_MODELS]
 
         for row in (*tables["campaign_rows"], *tables["channel_rows"]):
             row["cells"] = cells(row["revenue"], row["deals"])
@@ -139,17 +138,17 @@ class AttributionView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
             model_hidden=[("model", self.model)],
             models=MODEL_LABELS,
             won_revenue=won["won_revenue"],
-            won_revenue_text=p.format_money(won["won_revenue"], currency),
+            won_revenue_text=display.format_money(won["won_revenue"], currency),
             deals_won=won["deals_won"],
             total_cells=cells(tables["totals"], tables["deal_totals"]),
-            model_total_text=p.format_money(tables["totals"][self.model], currency),
+            model_total_text=display.format_money(tables["totals"][self.model], currency),
             model_difference_zero=differences[self.model] == 0,
-            model_difference_text=p.format_money(abs(differences[self.model]), currency),
+            model_difference_text=display.format_money(abs(differences[self.model]), currency),
             reconciliation_rows=[
                 {
                     "label": MODEL_LABELS[m],
-                    "total": p.format_money(tables["totals"][m], currency),
-                    "difference": p.format_money(differences[m], currency),
+                    "total": display.format_money(tables["totals"][m], currency),
+                    "difference": display.format_money(differences[m], currency),
                     "deals": f"{tables['deal_totals'][m]:.2f} of {won['deals_won']}",
                 }
                 for m in ATTRIBUTION_MODELS

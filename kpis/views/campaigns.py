@@ -9,8 +9,7 @@ from django.views.generic import TemplateView
 from accounts.access import WorkspaceViewMixin
 from accounts.tenancy import workspace_scope
 from campaigns.models import Campaign, Channel, Deal, Lead, SpendEntry
-from kpis import presentation as p
-from kpis import selectors
+from kpis import display, selectors
 from kpis.views.cards import CardBuilder
 from kpis.views.exports import csv_response, export_name, raw
 from kpis.views.records import DEAL_HEADER, LEAD_HEADER, deal_row, lead_row
@@ -48,7 +47,10 @@ class CampaignListView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
         page = Paginator(self.campaigns(), PAGE_SIZE).get_page(self.request.GET.get("page"))
         context.update(
             page=page,
-            rows=[(c, p.format_money(c.budget, self.workspace.currency), p.channel_label(c.channel)) for c in page],
+            rows=[
+                (c, display.format_money(c.budget, self.workspace.currency), display.channel_label(c.channel))
+                for c in page
+            ],
             page_query=query_without(self.request, "page"),
             channel=self.request.GET.get("channel", ""),
         )
@@ -139,7 +141,7 @@ class CampaignDetailView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
         previous = state.period.previous()
         prev = selectors.kpis_for_period(ws, previous.first, previous.last, campaign=self.campaign, metrics=metrics)
         context["campaign"] = self.campaign
-        context["channel_label"] = p.channel_label(self.campaign.channel)
+        context["channel_label"] = display.channel_label(self.campaign.channel)
         builder = CardBuilder(values, prev, ws, state, {})
         context["cards"] = builder.cards(self.CARD_METRICS)
         context["details"] = builder.cards(self.DETAIL_METRICS)
@@ -151,10 +153,10 @@ class CampaignDetailView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
         context["leads_query"] = query_without(self.request, "leads_page")
         context["deals_query"] = query_without(self.request, "deals_page")
         currency = ws.currency
-        context["spend_rows"] = [(s, p.format_money(s.cost, currency)) for s in context["spend_page"]]
-        context["deal_rows"] = [(d, p.format_money(d.amount, currency)) for d in context["deals_page"]]
+        context["spend_rows"] = [(s, display.format_money(s.cost, currency)) for s in context["spend_page"]]
+        context["deal_rows"] = [(d, display.format_money(d.amount, currency)) for d in context["deals_page"]]
         budget = self.campaign.budget
-        context["budget_text"] = p.format_money(budget, currency) if budget is not None else ""
+        context["budget_text"] = display.format_money(budget, currency) if budget is not None else ""
         context["budget_used"] = float(values["spend"] / budget) if budget else None
-        context["budget_used_text"] = p.format_percent(context["budget_used"])
+        context["budget_used_text"] = display.format_percent(context["budget_used"])
         return context

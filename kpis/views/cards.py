@@ -11,8 +11,9 @@ from django.urls import reverse
 
 from accounts.models import Workspace
 from campaigns.models import TouchpointKind
-from kpis import presentation as p
+from kpis import display
 from kpis.catalog import KPIS, Kpi
+from kpis.targets import Progress, progress_against
 from kpis.views.state import DashboardState
 
 
@@ -22,9 +23,9 @@ class Card:
     info: Kpi
     value: object
     text: str
-    vs_previous: p.Change
-    vs_last_year: p.Change | None
-    progress: p.Progress | None
+    vs_previous: display.Change
+    vs_last_year: display.Change | None
+    progress: Progress | None
     components: list[tuple[str, str]]
     drill_url: str | None = None
     null_reason: str = ""
@@ -35,9 +36,9 @@ class Card:
         progress = self.progress
         if progress is None:
             return ""
-        target = p.format_kpi(self.name, progress.target_for_range, self.currency)
+        target = display.format_kpi(self.name, progress.target_for_range, self.currency)
         if progress.target_total is not None:
-            total = p.format_kpi(self.name, progress.target_total, self.currency)
+            total = display.format_kpi(self.name, progress.target_total, self.currency)
             if total == target:
                 return f"Target {target}"
             return f"Target {target} for this range, of {total} for the target period"
@@ -49,7 +50,7 @@ class Card:
         if progress is None or progress.attainment is None:
             return ""
         if progress.target_total is not None:
-            text = f"{p.format_percent(progress.attainment)} of the pace"
+            text = f"{display.format_percent(progress.attainment)} of the pace"
         elif self.value is None or progress.target_for_range in (None, 0):
             text = ""
         else:
@@ -58,7 +59,7 @@ class Card:
             if (gap <= 0) if not self.info.higher_is_better else (gap >= 0):
                 text = "target met"
             else:
-                text = f"{p.format_percent(abs(gap))} {'over' if gap > 0 else 'under'} target"
+                text = f"{display.format_percent(abs(gap))} {'over' if gap > 0 else 'under'} target"
         return " · ".join([text, *progress.notes]) if text else "; ".join(progress.notes)
 
     def partial_context(self, *, compact: bool = False, id_suffix: object = "") -> dict:
@@ -81,7 +82,7 @@ class Card:
         }
 
 
-def _change_context(change: p.Change) -> dict:
+def _change_context(change: display.Change) -> dict:
     return {"tone": change.tone, "arrow": change.arrow, "text": change.text, "previous_text": change.previous_text}
 
 
@@ -164,16 +165,16 @@ class CardBuilder:
         self.workspace, self.state, self.currency = workspace, state, workspace.currency
         self.range_query = state.range_query() if drill else None
         self._texts: dict[str, str] = {}
-        self._changes: dict[str, p.Change] = {}
+        self._changes: dict[str, display.Change] = {}
 
     def text(self, name: str) -> str:
         if name not in self._texts:
-            self._texts[name] = p.format_kpi(name, self.values.get(name), self.currency)
+            self._texts[name] = display.format_kpi(name, self.values.get(name), self.currency)
         return self._texts[name]
 
-    def vs_previous(self, name: str) -> p.Change:
+    def vs_previous(self, name: str) -> display.Change:
         if name not in self._changes:
-            self._changes[name] = p.change(name, self.values.get(name), self.previous.get(name), self.currency)
+            self._changes[name] = display.change(name, self.values.get(name), self.previous.get(name), self.currency)
         return self._changes[name]
 
     def cards(self, names: Iterable[str], last_year: dict | None = None) -> list[Card]:
@@ -188,8 +189,10 @@ class CardBuilder:
             value=value,
             text=self.text(name),
             vs_previous=self.vs_previous(name),
-            vs_last_year=p.change(name, value, last_year.get(name), self.currency) if last_year is not None else None,
-            progress=p.progress_against(name, value, self.state.period, self.targets.get(name, [])),
+            vs_last_year=display.change(name, value, last_year.get(name), self.currency)
+            if last_year is not None
+            else None,
+            progress=progress_against(name, value, self.state.period, self.targets.get(name, [])),
             components=[(KPIS[c].label, self.text(c)) for c in info.components],
             drill_url=drill_url(name, self.workspace, self.range_query) if self.range_query is not None else None,
             null_reason=null_reason(name, self.values, self.state.narrowed),

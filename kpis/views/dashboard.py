@@ -12,10 +12,9 @@ from accounts.access import WorkspaceViewMixin
 from accounts.models import Workspace
 from accounts.tenancy import workspace_scope
 from campaigns.models import Account, Campaign, Deal, Lead, Touchpoint
-from kpis import presentation as p
-from kpis import selectors
+from kpis import display, selectors
 from kpis.catalog import KPIS
-from kpis.targets import targets_for_period
+from kpis.targets import HEALTH_LABELS, targets_for_period, worst_health
 from kpis.views import layouts
 from kpis.views.cards import Card, CardBuilder
 from kpis.views.exports import csv_response, export_name, raw
@@ -84,8 +83,8 @@ class WorkspaceDashboardView(DashboardStateMixin, WorkspaceViewMixin, TemplateVi
         builder = CardBuilder(values, previous, self.workspace, self.state, targets)
         context["cards"] = builder.cards(layouts.HEADLINE, last_year)
         context["target_cards"] = target_cards(builder)
-        context["health"] = p.worst_health(c.progress.health for c in context["target_cards"])
-        context["health_label"] = p.HEALTH_LABELS[context["health"]]
+        context["health"] = worst_health(c.progress.health for c in context["target_cards"])
+        context["health_label"] = HEALTH_LABELS[context["health"]]
         context["api_url"] = f"/api/v1/kpis/?{self.state.range_query()}"
         context.update(self.sections(builder))
         return context
@@ -124,7 +123,7 @@ class WorkspaceDashboardView(DashboardStateMixin, WorkspaceViewMixin, TemplateVi
         rows = []
         for name, value in values.items():
             info = KPIS.get(name)
-            ch = p.change(name, value, prev.get(name), ws.currency) if info else None
+            ch = display.change(name, value, prev.get(name), ws.currency) if info else None
             rows.append(
                 [
                     name,

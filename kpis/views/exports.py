@@ -9,7 +9,7 @@ from django.utils.text import slugify
 
 from accounts.models import Workspace
 from campaigns.csv_cells import SafeWriter
-from kpis import presentation as p
+from kpis import periods
 
 
 def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
@@ -31,6 +31,6 @@ def raw(value: object) -> object:
     return value
 
 
-def export_name(workspace: Workspace, what: str, period: p.Period | None = None) -> str:
+def export_name(workspace: Workspace, what: str, period: periods.Period | None = None) -> str:
     suffix = f"_{period.first.isoformat()}_{period.last.isoformat()}" if period else ""
     return f"{workspace.slug}_{slugify(what)}{suffix}.csv"

@@ -12,9 +12,8 @@ from accounts.formatting import number_locale
 from accounts.models import Workspace
 from accounts.tenancy import workspace_scope
 from accounts.views import HomeView
-from kpis import presentation as p
-from kpis import selectors
-from kpis.targets import Target
+from kpis import display, periods, selectors
+from kpis.targets import HEALTH_LABELS, Health, Target, TargetPeriodValue, worst_health
 from kpis.views import layouts
 from kpis.views.cards import Card, build_cards
 from kpis.views.exports import csv_response, raw
@@ -26,12 +25,12 @@ class OverviewRow:
     workspace: Workspace
     values: dict
     cards: list[Card]
-    health: p.Health
+    health: Health
     sparkline: str
     sparkline_label: str
     targets_count: int
     target_cards: list[Card] = field(default_factory=list)
-    period: p.Period | None = None  # the client's own (its local date)
+    period: periods.Period | None = None  # the client's own (its local date)
     html: str = ""
 
     def sort_key(self, key: str):
@@ -63,9 +62,9 @@ class AgencyOverviewView(HomeView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         workspaces = list(context["workspaces"])
-        preset, period, _grain, errors = p.parse_range(self.request.GET, timezone.now().date())
+        preset, period, _grain, errors = periods.parse_range(self.request.GET, timezone.now().date())
         # Each client's range ends on its own local date ("last 7 days" in its time zone).
-        periods = {ws.pk: p.parse_range(self.request.GET, local_today(ws))[1] for ws in workspaces}
+        ranges = {ws.pk: periods.parse_range(self.request.GET, local_today(ws))[1] for ws in workspaces}
         query = urlencode(
             {"range": preset, **({"from": period.first, "to": period.last} if preset == "custom" else {})}
         )
@@ -77,17 +76,17 @@ class AgencyOverviewView(HomeView):
         if workspaces:
             for target in Target.objects.unscoped().filter(
                 workspace__in=[w.pk for w in workspaces],
-                starts_on__lte=max(r.last for r in periods.values()),
-                ends_on__gte=min(r.first for r in periods.values()),
+                starts_on__lte=max(r.last for r in ranges.values()),
+                ends_on__gte=min(r.first for r in ranges.values()),
             ):
                 all_targets.setdefault(target.workspace_id, []).append(target)
         rows = []
         for ws in workspaces:
             with number_locale(ws.number_locale):  # each client's figures in its own number format
-                row = self.overview_row(ws, periods[ws.pk], preset, all_targets.get(ws.pk, []))
+                row = self.overview_row(ws, ranges[ws.pk], preset, all_targets.get(ws.pk, []))
                 row.html = render_to_string(
                     "kpis/_ws_card.html",
-                    {"row": row, "query": query, "period": period, "health_labels": p.HEALTH_LABELS},
+                    {"row": row, "query": query, "period": period, "health_labels": HEALTH_LABELS},
                     request=self.request,
                 )
             rows.append(row)
@@ -96,22 +95,24 @@ class AgencyOverviewView(HomeView):
             rows=rows,
             period=period,
             preset=preset,
-            presets=p.PRESETS,
+            presets=periods.PRESETS,
             range_errors=errors,
             sort=sort,
             sorts=OVERVIEW_SORTS,
-            health_labels=p.HEALTH_LABELS,
+            health_labels=HEALTH_LABELS,
             query=query,
         )
         return context
 
-    def overview_row(self, ws: Workspace, ws_period: p.Period, preset: str, ws_targets: list[Target]) -> OverviewRow:
+    def overview_row(
+        self, ws: Workspace, ws_period: periods.Period, preset: str, ws_targets: list[Target]
+    ) -> OverviewRow:
         """One client's card: its figures for its own period, targets and health, sparkline of leads."""
         targets: dict[str, list] = {}
         for target in ws_targets:
             if target.starts_on <= ws_period.last and target.ends_on >= ws_period.first:
-                targets.setdefault(target.kpi, []).append(p.TargetPeriodValue(target.period, target.value))
-        windows = p.sparkline_windows(ws_period)
+                targets.setdefault(target.kpi, []).append(TargetPeriodValue(target.period, target.value))
+        windows = periods.sparkline_windows(ws_period)
         metrics = tuple(dict.fromkeys([*layouts.OVERVIEW_KPIS, *targets]))
         with workspace_scope(ws):
             values = selectors.kpis_for_period(ws, ws_period.first, ws_period.last, metrics=metrics)
@@ -121,18 +122,18 @@ class AgencyOverviewView(HomeView):
                 selectors.kpis_for_period(ws, window.first, window.last, metrics=["leads"])["leads"]
                 for window in windows
             ]
-        state = DashboardState(preset, ws_period, p.default_grain(ws_period))
+        state = DashboardState(preset, ws_period, periods.default_grain(ws_period))
         cards = build_cards(layouts.OVERVIEW_KPIS, values, previous, None, ws, state, targets, drill=False)
         target_cards = build_cards(list(targets), values, previous, None, ws, state, targets, drill=False)
         return OverviewRow(
             workspace=ws,
             values=values,
             cards=cards,
-            health=p.worst_health(c.progress.health for c in target_cards if c.progress),
-            sparkline=p.sparkline_points(points) if any(points) else "",
+            health=worst_health(c.progress.health for c in target_cards if c.progress),
+            sparkline=display.sparkline_points(points) if any(points) else "",
             sparkline_label=(
                 f"Leads per {'day' if windows[0].days == 1 else f'{windows[0].days} days'}"
-                f" from {p.format_day(windows[0].first, 'day_month')} to {p.format_day(windows[-1].last, 'day_month')}: "
+                f" from {display.format_day(windows[0].first, 'day_month')} to {display.format_day(windows[-1].last, 'day_month')}: "
                 + ", ".join(str(v) for v in points)
             ),
             targets_count=len(targets),

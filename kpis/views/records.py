@@ -9,7 +9,7 @@ from django.views.generic import TemplateView
 
 from accounts.access import WorkspaceViewMixin
 from campaigns.models import Deal, Lead, SpendEntry, Touchpoint, TouchpointKind
-from kpis import presentation as p
+from kpis import display
 from kpis.abm import end_of_day
 from kpis.models import AccountFacts
 from kpis.views.exports import csv_response, export_name, raw
@@ -88,7 +88,7 @@ class RecordListView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
         queryset = self.records()
         page = Paginator(queryset, PAGE_SIZE).get_page(self.request.GET.get("page"))
         context.update(
-            rows=[(obj, p.format_money(self.money(obj), self.workspace.currency)) for obj in page],
+            rows=[(obj, display.format_money(self.money(obj), self.workspace.currency)) for obj in page],
             hidden=[(self.choice_param, self.choice)] if self.choice_param else [],
             kind=self.kind,
             choice=self.choice,

@@ -11,8 +11,7 @@ from django.utils import timezone
 from accounts.models import Workspace
 from accounts.tenancy import workspace_scope
 from campaigns.models import Campaign, Channel
-from kpis import presentation as p
-from kpis import selectors
+from kpis import display, periods, selectors
 
 PAGE_SIZE = 50
 
@@ -26,7 +25,7 @@ class DashboardState:
     """Range, grain and campaign / channel filter, read from and written to the query string."""
 
     preset: str
-    period: p.Period
+    period: periods.Period
     grain: str
     campaign: Campaign | None = None
     channel: str | None = None
@@ -34,7 +33,7 @@ class DashboardState:
 
     @classmethod
     def from_request(cls, request, workspace: Workspace) -> DashboardState:
-        preset, period, grain, errors = p.parse_range(request.GET, local_today(workspace))
+        preset, period, grain, errors = periods.parse_range(request.GET, local_today(workspace))
         state = cls(preset, period, grain, errors=errors)
         campaign_id = request.GET.get("campaign") or ""
         channel = request.GET.get("channel") or ""
@@ -92,7 +91,7 @@ class DashboardState:
         if self.campaign is not None:
             return f"Campaign: {self.campaign.name}"
         if self.channel:
-            return f"Channel: {p.channel_label(self.channel)}"
+            return f"Channel: {display.channel_label(self.channel)}"
         return "All campaigns"
 
 
@@ -110,9 +109,9 @@ class DashboardStateMixin:
             "period": state.period,
             "previous_period": state.period.previous(),
             "last_year_period": state.period.last_year(),
-            "presets": p.PRESETS,
-            "grains": p.GRAINS,
-            "channels": list(p.CHANNEL_LABELS.items()),
+            "presets": periods.PRESETS,
+            "grains": periods.GRAINS,
+            "channels": Channel.choices,
             "currency": self.workspace.currency,
             "kpis_as_of": selectors.kpis_as_of(self.workspace),
         }

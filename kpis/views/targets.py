@@ -12,10 +12,9 @@ from django.views.generic import TemplateView, View
 
 from accounts.access import WorkspaceViewMixin
 from accounts.roles import Can
-from kpis import presentation as p
-from kpis import selectors
+from kpis import display, periods, selectors
 from kpis.catalog import KPIS, Kind
-from kpis.targets import TargetPeriodKind, target_delete, target_list, target_set
+from kpis.targets import TargetPeriodKind, TargetPeriodValue, progress_against, target_delete, target_list, target_set
 from kpis.views.exports import csv_response, export_name
 from kpis.views.state import DashboardStateMixin, local_today
 
@@ -32,8 +31,8 @@ class TargetForm(forms.Form):
 
     def clean_starts_on(self) -> date:
         starts_on = self.cleaned_data["starts_on"]
-        if not p.supported_day(starts_on):
-            raise forms.ValidationError(f"{p.DATES_MESSAGE}.")
+        if not periods.supported_day(starts_on):
+            raise forms.ValidationError(f"{periods.DATES_MESSAGE}.")
         return starts_on
 
     def clean(self):
@@ -92,10 +91,10 @@ class TargetsView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
             values = selectors.kpis_for_period(ws, first, last, metrics=list(kpis))
             for kpi, ts in kpis.items():
                 for t in ts:
-                    to_date = p.Period(first, last)
+                    to_date = periods.Period(first, last)
                     progress[t.pk] = (
-                        p.format_kpi(kpi, values[kpi], ws.currency),
-                        p.progress_against(kpi, values[kpi], to_date, [p.TargetPeriodValue(t.period, t.value)]),
+                        display.format_kpi(kpi, values[kpi], ws.currency),
+                        progress_against(kpi, values[kpi], to_date, [TargetPeriodValue(t.period, t.value)]),
                     )
         rows = []
         for t in targets:
@@ -103,10 +102,11 @@ class TargetsView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
             rows.append(
                 {
                     "target": t,
-                    "value_text": p.format_kpi(t.kpi, t.value, ws.currency),
+                    "period_label": target_period_label(t),
+                    "value_text": display.format_kpi(t.kpi, t.value, ws.currency),
                     "actual": actual,
                     "progress": target_progress,
-                    "progress_text": p.format_percent(target_progress.progress) if target_progress else "",
+                    "progress_text": display.format_percent(target_progress.progress) if target_progress else "",
                     "is_future": t.starts_on > today,
                 }
             )
@@ -120,8 +120,13 @@ class TargetsView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
         target = target_set(workspace=self.workspace, **form.cleaned_data)
-        messages.success(request, f"Target saved: {target.get_kpi_display()} for {target.period_label}.")
+        messages.success(request, f"Target saved: {target.get_kpi_display()} for {target_period_label(target)}.")
         return redirect("kpis-targets", workspace_slug=self.workspace.slug)
+
+
+def target_period_label(target) -> str:
+    """The target's month, quarter or year in the workspace's locale: "Dec 2026", "Q4 2026" ("Dez. 2026")."""
+    return display.format_day(target.starts_on, target.period_kind)  # each period kind is one of format_day's styles
 
 
 class TargetDeleteView(WorkspaceViewMixin, View):

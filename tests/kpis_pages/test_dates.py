@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from accounts.formatting import number_locale
-from kpis import presentation as p
+from kpis import display
 from kpis.targets import target_set
 
 THIN = "\u2009"  # CLDR's interval separator is " – " with thin spaces
@@ -32,21 +32,21 @@ RANGE = "range=custom&from=2026-11-03&to=2026-12-02"
 )  # fmt: skip
 def test_dates_follow_the_workspace_locale(locale, day, weekday, same_year, across_years, moment, chart):
     with number_locale(locale):
-        assert p.format_day(date(2026, 9, 5)) == day
-        assert p.format_day(date(2026, 12, 2), "weekday") == weekday
-        assert p.Period(date(2026, 11, 3), date(2026, 12, 2)).label() == same_year
-        assert p.Period(date(2025, 11, 3), date(2026, 12, 2)).label() == across_years
-        assert p.format_moment(datetime(2026, 12, 2, 14, 3, tzinfo=UTC)) == moment
-        assert [p.format_period_start(date(2026, 12, 2), grain) for grain in ("day", "week", "month")] == chart
-        assert p.format_day(None) == p.format_moment(None) == ""
+        assert display.format_day(date(2026, 9, 5)) == day
+        assert display.format_day(date(2026, 12, 2), "weekday") == weekday
+        assert display.format_period(date(2026, 11, 3), date(2026, 12, 2)) == same_year
+        assert display.format_period(date(2025, 11, 3), date(2026, 12, 2)) == across_years
+        assert display.format_moment(datetime(2026, 12, 2, 14, 3, tzinfo=UTC)) == moment
+        assert [display.format_period_start(date(2026, 12, 2), grain) for grain in ("day", "week", "month")] == chart
+        assert display.format_day(None) == display.format_moment(None) == ""
 
 
 def test_english_keeps_the_house_style():
     """Every English locale writes dates as the pages always did (CLDR's en_US would say "Dec 2, 2026")."""
     for locale in ("en_US", "en_GB", "en_IN"):
         with number_locale(locale):
-            assert p.Period(date(2026, 12, 3), date(2026, 12, 9)).label() == "3 Dec – 9 Dec 2026"
-            assert p.Period(date(2026, 9, 2), date(2026, 9, 2)).label() == "2 Sep 2026"
+            assert display.format_period(date(2026, 12, 3), date(2026, 12, 9)) == "3 Dec – 9 Dec 2026"
+            assert display.format_period(date(2026, 9, 2), date(2026, 9, 2)) == "2 Sep 2026"
 
 
 def chart(client, grain: str) -> dict:
@@ -136,4 +136,4 @@ def test_a_new_york_workspace_names_its_zone_and_shows_local_times(workspace, me
     views = member_client.get(f"/w/{workspace.slug}/records/touchpoints/?touchpoint=page_view&{RANGE}").content.decode()
     assert "19 Nov 2026 22:15" in views and "Dates and times in America/New_York" in views
     sao_paulo = datetime(2026, 12, 2, 14, 3, tzinfo=UTC).astimezone(ZoneInfo("America/Sao_Paulo"))
-    assert p.format_zone(sao_paulo) == "UTC\u221203"
+    assert display.format_zone(sao_paulo) == "UTC\u221203"

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from accounts.tenancy import workspace_scope
-from campaigns.models import Campaign
+from campaigns.models import Campaign, Channel
 from kpis import views
 from kpis.formulas import ATTRIBUTION_MODELS
 from kpis.views.layouts import ABM_KPIS, HEADLINE, OVERVIEW_KPIS, dashboard_kpis
@@ -145,9 +145,8 @@ def test_funnel_counts_come_from_the_cohort_rates(seeded, member_client, api_cli
 def test_channel_chart_equals_the_api_per_channel(seeded, member_client, api_client, last_30):
     first, last = last_30
     payload = member_client.get(f"/w/acme/charts/channels/?range=custom&from={first}&to={last}").json()
-    from kpis.presentation import CHANNEL_LABELS
 
-    by_label = {label: channel for channel, label in CHANNEL_LABELS.items()}
+    by_label = {label: channel for channel, label in Channel.choices}
     spend = payload["datasets"][0]["data"]
     for label, value in zip(payload["labels"], spend, strict=True):
         metrics = api_metrics(api_client, f"from={first}&to={last}&channel={by_label[label]}")
@@ -172,6 +171,6 @@ def test_attribution_page_and_chart_equal_the_api(seeded, member_client, api_cli
             assert value in top.values() or value == 0
         for row in rows:
             assert f'data-campaign="{row["campaign"]}"' in html
-    from kpis.presentation import format_money
+    from kpis.display import format_money
 
     assert format_money(won, Workspace.objects.get(slug="acme").currency) in html

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from accounts.formatting import number_locale
-from kpis import presentation as p
+from kpis import display, periods
 
 
 @pytest.mark.parametrize(
@@ -27,12 +27,12 @@ from kpis import presentation as p
     ],
 )
 def test_format(name, value, currency, text):
-    assert p.format_kpi(name, value, currency) == text
+    assert display.format_kpi(name, value, currency) == text
 
 
 def test_compact_money():
-    assert p.format_money(Decimal("1530000"), "USD", compact=True) == "$1.5M"
-    assert p.format_money(Decimal("-25000"), "EUR", compact=True) == "−€25.0k"
+    assert display.format_money(Decimal("1530000"), "USD", compact=True) == "$1.5M"
+    assert display.format_money(Decimal("-25000"), "EUR", compact=True) == "−€25.0k"
 
 
 @pytest.mark.parametrize(
@@ -46,60 +46,64 @@ def test_compact_money():
 )
 def test_numbers_follow_the_workspace_locale(locale, money, compact, count, rate):
     with number_locale(locale):
-        assert p.format_money(Decimal("1234567.891"), "EUR") == money
-        assert p.format_money(Decimal("-12345.5"), "USD", compact=True) == compact
-        assert p.format_kpi("leads", 1234567, "USD") == count
-        assert p.format_kpi("mql_rate", 0.125, "USD") == rate
-        assert p.format_money(Decimal("999.4"), "JPY").count("999") == 1  # no decimals for yen, whatever the locale
+        assert display.format_money(Decimal("1234567.891"), "EUR") == money
+        assert display.format_money(Decimal("-12345.5"), "USD", compact=True) == compact
+        assert display.format_kpi("leads", 1234567, "USD") == count
+        assert display.format_kpi("mql_rate", 0.125, "USD") == rate
+        assert (
+            display.format_money(Decimal("999.4"), "JPY").count("999") == 1
+        )  # no decimals for yen, whatever the locale
 
 
 def test_plain_numbers():
     with number_locale("de_DE"):
-        assert p.format_number(-1234.56, 1) == "−1.234,6"
-        assert p.format_number(-0.04, 1) == "0,0"  # no "−0,0"
-        assert p.format_number(None, 2) == "—"
+        assert display.format_number(-1234.56, 1) == "−1.234,6"
+        assert display.format_number(-0.04, 1) == "0,0"  # no "−0,0"
+        assert display.format_number(None, 2) == "—"
 
 
 def test_change():
-    assert p.change("leads", 110, 100, "USD").text == "+10.0 %"
-    assert p.change("leads", 110, 100, "USD").tone == "good"
-    assert p.change("cpl", Decimal(110), Decimal(100), "USD").tone == "bad"
-    assert p.change("spend", Decimal(110), Decimal(100), "USD").tone == "neutral"
-    assert p.change("leads", 5, 0, "USD").text == "new"
-    assert p.change("leads", 0, 0, "USD").text == "—"
-    assert p.change("cpl", None, Decimal(3), "USD").text == "—"
-    roi = p.change("roi", -0.8, -0.9, "USD")
+    assert display.change("leads", 110, 100, "USD").text == "+10.0 %"
+    assert display.change("leads", 110, 100, "USD").tone == "good"
+    assert display.change("cpl", Decimal(110), Decimal(100), "USD").tone == "bad"
+    assert display.change("spend", Decimal(110), Decimal(100), "USD").tone == "neutral"
+    assert display.change("leads", 5, 0, "USD").text == "new"
+    assert display.change("leads", 0, 0, "USD").text == "—"
+    assert display.change("cpl", None, Decimal(3), "USD").text == "—"
+    roi = display.change("roi", -0.8, -0.9, "USD")
     assert roi.text == "+10.0 pts" and roi.direction == "up"
 
 
 def test_periods():
-    march = p.Period(date(2026, 3, 1), date(2026, 3, 31))
+    march = periods.Period(date(2026, 3, 1), date(2026, 3, 31))
     assert march.days == 31
-    assert march.previous() == p.Period(date(2026, 1, 29), date(2026, 2, 28))
-    assert p.Period(date(2024, 2, 29), date(2024, 2, 29)).last_year() == p.Period(date(2023, 2, 28), date(2023, 2, 28))
+    assert march.previous() == periods.Period(date(2026, 1, 29), date(2026, 2, 28))
+    assert periods.Period(date(2024, 2, 29), date(2024, 2, 29)).last_year() == periods.Period(
+        date(2023, 2, 28), date(2023, 2, 28)
+    )
     today = date(2026, 5, 20)
-    assert p.preset_period("last_7", today) == p.Period(date(2026, 5, 14), today)
-    assert p.preset_period("this_month", today) == p.Period(date(2026, 5, 1), today)
-    assert p.preset_period("last_month", today) == p.Period(date(2026, 4, 1), date(2026, 4, 30))
-    assert p.preset_period("this_quarter", today) == p.Period(date(2026, 4, 1), today)
-    assert p.preset_period("ytd", today) == p.Period(date(2026, 1, 1), today)
+    assert periods.preset_period("last_7", today) == periods.Period(date(2026, 5, 14), today)
+    assert periods.preset_period("this_month", today) == periods.Period(date(2026, 5, 1), today)
+    assert periods.preset_period("last_month", today) == periods.Period(date(2026, 4, 1), date(2026, 4, 30))
+    assert periods.preset_period("this_quarter", today) == periods.Period(date(2026, 4, 1), today)
+    assert periods.preset_period("ytd", today) == periods.Period(date(2026, 1, 1), today)
 
 
 def test_parse_range():
     today = date(2026, 5, 20)
-    preset, period, grain, errors = p.parse_range({}, today)
+    preset, period, grain, errors = periods.parse_range({}, today)
     assert (preset, period.days, grain, errors) == ("last_30", 30, "day", [])
-    preset, period, grain, errors = p.parse_range({"from": "2026-01-01", "to": "2026-03-31"}, today)
-    assert (preset, period, grain) == ("custom", p.Period(date(2026, 1, 1), date(2026, 3, 31)), "week")
-    _, period, _, errors = p.parse_range({"range": "custom", "from": "2026-03-31", "to": "2026-01-01"}, today)
+    preset, period, grain, errors = periods.parse_range({"from": "2026-01-01", "to": "2026-03-31"}, today)
+    assert (preset, period, grain) == ("custom", periods.Period(date(2026, 1, 1), date(2026, 3, 31)), "week")
+    _, period, _, errors = periods.parse_range({"range": "custom", "from": "2026-03-31", "to": "2026-01-01"}, today)
     assert period.first == date(2026, 1, 1) and errors
-    preset, _, _, errors = p.parse_range({"range": "forever"}, today)
+    preset, _, _, errors = periods.parse_range({"range": "forever"}, today)
     assert preset == "last_30" and errors
 
 
 def test_sparkline_windows_are_equal_and_end_on_the_last_day():
-    windows = p.sparkline_windows(p.Period(date(2026, 1, 1), date(2026, 3, 31)))
+    windows = periods.sparkline_windows(periods.Period(date(2026, 1, 1), date(2026, 3, 31)))
     assert len(windows) == 8
     assert windows[-1].last == date(2026, 3, 31)
     assert len({w.days for w in windows}) == 1
-    assert p.sparkline_points([1, 2, 3]) and p.sparkline_points([1]) == ""
+    assert display.sparkline_points([1, 2, 3]) and display.sparkline_points([1]) == ""

@@ -11,8 +11,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.tenancy import workspace_scope
-from kpis import presentation as p
-from kpis.targets import Target, target_set
+from kpis import periods
+from kpis.targets import Health, Target, TargetPeriodValue, progress_against, target_set, worst_health
 
 
 def today(workspace) -> date:
@@ -145,52 +145,52 @@ def test_cards_and_overview_show_progress_and_health(seeded, member_client):
 
 
 def test_additive_targets_are_prorated_to_the_range():
-    march = p.Period(date(2026, 3, 1), date(2026, 3, 31))
-    first_ten_days = p.Period(date(2026, 3, 1), date(2026, 3, 10))
-    progress = p.progress_against("leads", 100, first_ten_days, [p.TargetPeriodValue(march, Decimal(310))])
+    march = periods.Period(date(2026, 3, 1), date(2026, 3, 31))
+    first_ten_days = periods.Period(date(2026, 3, 1), date(2026, 3, 10))
+    progress = progress_against("leads", 100, first_ten_days, [TargetPeriodValue(march, Decimal(310))])
     assert progress.target_for_range == Decimal(100)
     assert progress.attainment == pytest.approx(1.0)
     assert progress.progress == pytest.approx(100 / 310)
-    assert progress.health == p.Health.GREEN
-    behind = p.progress_against("leads", 85, first_ten_days, [p.TargetPeriodValue(march, Decimal(310))])
-    assert behind.health == p.Health.RED
-    close = p.progress_against("leads", 95, first_ten_days, [p.TargetPeriodValue(march, Decimal(310))])
-    assert close.health == p.Health.AMBER
+    assert progress.health == Health.GREEN
+    behind = progress_against("leads", 85, first_ten_days, [TargetPeriodValue(march, Decimal(310))])
+    assert behind.health == Health.RED
+    close = progress_against("leads", 95, first_ten_days, [TargetPeriodValue(march, Decimal(310))])
+    assert close.health == Health.AMBER
 
 
 def test_cost_targets_are_ceilings_and_spend_is_paced():
-    march = p.Period(date(2026, 3, 1), date(2026, 3, 31))
-    target = [p.TargetPeriodValue(march, Decimal(50))]
-    assert p.progress_against("cpl", Decimal(40), march, target).health == p.Health.GREEN
-    assert p.progress_against("cpl", Decimal(54), march, target).health == p.Health.AMBER
-    assert p.progress_against("cpl", Decimal(80), march, target).health == p.Health.RED
-    assert p.progress_against("cpl", None, march, target).health == p.Health.NONE
-    budget = [p.TargetPeriodValue(march, Decimal(3100))]
-    assert p.progress_against("spend", Decimal(3100), march, budget).health == p.Health.GREEN
-    assert p.progress_against("spend", Decimal(4000), march, budget).health == p.Health.RED
-    assert p.progress_against("spend", Decimal(3500), march, budget).health == p.Health.AMBER
+    march = periods.Period(date(2026, 3, 1), date(2026, 3, 31))
+    target = [TargetPeriodValue(march, Decimal(50))]
+    assert progress_against("cpl", Decimal(40), march, target).health == Health.GREEN
+    assert progress_against("cpl", Decimal(54), march, target).health == Health.AMBER
+    assert progress_against("cpl", Decimal(80), march, target).health == Health.RED
+    assert progress_against("cpl", None, march, target).health == Health.NONE
+    budget = [TargetPeriodValue(march, Decimal(3100))]
+    assert progress_against("spend", Decimal(3100), march, budget).health == Health.GREEN
+    assert progress_against("spend", Decimal(4000), march, budget).health == Health.RED
+    assert progress_against("spend", Decimal(3500), march, budget).health == Health.AMBER
 
 
 def test_no_overlapping_target_is_no_progress():
-    march = p.Period(date(2026, 3, 1), date(2026, 3, 31))
-    april = p.Period(date(2026, 4, 1), date(2026, 4, 30))
-    assert p.progress_against("leads", 5, april, [p.TargetPeriodValue(march, Decimal(1))]) is None
-    assert p.worst_health([p.Health.GREEN, p.Health.NONE, p.Health.AMBER]) == p.Health.AMBER
-    assert p.worst_health([]) == p.Health.NONE
+    march = periods.Period(date(2026, 3, 1), date(2026, 3, 31))
+    april = periods.Period(date(2026, 4, 1), date(2026, 4, 30))
+    assert progress_against("leads", 5, april, [TargetPeriodValue(march, Decimal(1))]) is None
+    assert worst_health([Health.GREEN, Health.NONE, Health.AMBER]) == Health.AMBER
+    assert worst_health([]) == Health.NONE
 
 
 def test_month_and_quarter_targets_are_not_added_up():
-    march = p.Period(date(2026, 3, 1), date(2026, 3, 31))
-    q1 = p.Period(date(2026, 1, 1), date(2026, 3, 31))
-    targets = [p.TargetPeriodValue(march, Decimal(310)), p.TargetPeriodValue(q1, Decimal(9000))]
-    progress = p.progress_against("leads", 310, march, targets)
+    march = periods.Period(date(2026, 3, 1), date(2026, 3, 31))
+    q1 = periods.Period(date(2026, 1, 1), date(2026, 3, 31))
+    targets = [TargetPeriodValue(march, Decimal(310)), TargetPeriodValue(q1, Decimal(9000))]
+    progress = progress_against("leads", 310, march, targets)
     assert progress.target_for_range == Decimal(310)  # the month's, not the month's plus a share of the quarter's
 
 
 def test_days_without_a_target_are_asked_the_same_daily_rate():
-    march = p.Period(date(2026, 3, 1), date(2026, 3, 31))
-    range_ = p.Period(date(2026, 2, 27), date(2026, 3, 31))  # 2 days of February have no target
-    progress = p.progress_against("leads", 330, range_, [p.TargetPeriodValue(march, Decimal(310))])
+    march = periods.Period(date(2026, 3, 1), date(2026, 3, 31))
+    range_ = periods.Period(date(2026, 2, 27), date(2026, 3, 31))  # 2 days of February have no target
+    progress = progress_against("leads", 330, range_, [TargetPeriodValue(march, Decimal(310))])
     assert progress.target_for_range == Decimal(330)
     assert progress.attainment == pytest.approx(1.0)
     assert progress.notes and "2 of the 33 days" in progress.notes[0]
