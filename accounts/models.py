@@ -155,7 +155,7 @@ class Workspace(models.Model):
         validators=[validate_number_locale],
         help_text="How figures are written: digit grouping, decimal mark, where the currency goes.",
     )
-    # KPI settings (KPI_SPEC.md), with the spec's defaults.
+    # KPI settings (docs/kpis.md), with the spec's defaults.
     gross_margin = models.DecimalField(
         max_digits=5,
         decimal_places=4,

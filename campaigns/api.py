@@ -1,4 +1,4 @@
-"""The ingestion API (shared/API.md): batch upserts, lists, and one object by its external_id.
+"""The ingestion API (README, API; /api/schema/): batch upserts, lists, and one object by its external_id.
 
 Views are thin: they parse, call one service or selector, and shape the answer.
 Every error is JSON: `{"errors": [{"index", "field", "message", "code"}]}` for

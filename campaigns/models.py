@@ -1,4 +1,4 @@
-"""The marketing data integrations push (KPI_SPEC.md, Entities).
+"""The marketing data integrations push (docs/kpis.md).
 
 Every table is workspace-owned: a non-null workspace, unique keys and hot
 indexes that lead with it. Timestamps are kept in UTC with the local date (in

@@ -1,6 +1,6 @@
-"""Target accounts by engagement score, in SQL (KPI_SPEC.md, ABM): lists the database sorts and pages.
+"""Target accounts by engagement score, in SQL (docs/kpis.md, ABM): lists the database sorts and pages.
 
-score(a, end of day t) is read as `kpis.selectors` reads it (DESIGN.md: decay
+score(a, end of day t) is read as `kpis.selectors` reads it (docs/architecture.md: decay
 is separable): the window's whole days from `AccountDay`'s per-day decayed
 sums, ± the raw touches of its boundary day when daylight saving moved the
 window's start, times the decay factor, never below 0. A page of accounts

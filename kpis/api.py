@@ -1,4 +1,4 @@
-"""The KPI API (shared/API.md, KPIs): thin views over `kpis.selectors`.
+"""The KPI API (README, API; /api/schema/): thin views over `kpis.selectors`.
 
 Query parameters are validated by input serializers: a bad one is a 400 that
 names it, `{"<parameter>": ["message"]}`. A campaign is looked up inside the
@@ -231,7 +231,7 @@ class KpiView(WorkspaceAPIMixin, APIView):
 
 
 class KpisView(KpiView):
-    """Every KPI of KPI_SPEC.md over a period, for the workspace, a campaign or a channel."""
+    """Every KPI of docs/kpis.md over a period, for the workspace, a campaign or a channel."""
 
     query_serializer = ScopedPeriodQuerySerializer
 

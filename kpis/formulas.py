@@ -1,4 +1,4 @@
-"""The maths of KPI_SPEC.md as pure functions: no database, no Django.
+"""The maths of docs/kpis.md as pure functions: no database, no Django.
 
 Money is Decimal, counts are int, rates and durations are float; a ratio whose
 denominator is 0 or None is None.

@@ -1,4 +1,4 @@
-"""Rollup tables of the KPI engine (DESIGN.md, KPI engine).
+"""Rollup tables of the KPI engine (docs/architecture.md).
 
 Everything here is derived from the campaigns tables by `kpis.rollups` and can
 be rebuilt from them at any time; nothing is edited by hand.
@@ -60,7 +60,7 @@ def _account(related_name: str = "+") -> models.ForeignKey:
 
 
 class Components(Rollup):
-    """The additive KPI components; `campaign` is each entity's own campaign link (KPI_SPEC.md)."""
+    """The additive KPI components; `campaign` is each entity's own campaign link (docs/kpis.md)."""
 
     spend = models.DecimalField(default=0, **MONEY)
     impressions = models.BigIntegerField(default=0)
@@ -193,7 +193,7 @@ class AccountDay(Rollup):
 
 
 class AccountFacts(Rollup):
-    """An account's first touch (KPI_SPEC.md, first_touch_at) and first won deal; accounts with a won deal only."""
+    """An account's first touch (docs/kpis.md, first_touch_at) and first won deal; accounts with a won deal only."""
 
     account = _account(related_name="kpi_facts")
     first_touch_at = models.DateTimeField()
@@ -224,7 +224,7 @@ class CustomerDay(Rollup):
     """How many accounts became customers, and how many stopped being customers, on a local day.
 
     An account is a customer at the end of each day from the one a won deal of
-    its closed on until the day before that deal churned (KPI_SPEC.md, active
+    its closed on until the day before that deal churned (docs/kpis.md, active
     customer). The customers at the end of day L are Σ (gained − lost) over
     the days up to L, as MRR is of `WorkspaceDay`: a count at any date reads a
     row per day with a change, not every deal of the history.

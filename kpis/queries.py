@@ -18,7 +18,7 @@ MAX_DECAY_EXPONENT = 1000.0
 
 
 def effective_account() -> Coalesce:
-    """A touchpoint's account is its account, else its lead's account (KPI_SPEC.md)."""
+    """A touchpoint's account is its account, else its lead's account (docs/kpis.md)."""
     return Coalesce(F("account_id"), F("lead__account_id"))
 
 

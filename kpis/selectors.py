@@ -54,7 +54,7 @@ def kpis_for_period(
     channel: str | None = None,
     metrics: Iterable[str] | None = None,
 ) -> dict[str, object]:
-    """Every KPI of KPI_SPEC.md (or those in `metrics`) over first_day..last_day.
+    """Every KPI of docs/kpis.md (or those in `metrics`) over first_day..last_day.
 
     Money is Decimal with 2 decimals, counts int, rates and days float, None
     where the spec says null.

@@ -12,7 +12,7 @@ or API payloads:
   PostgreSQL), used by `seed_demo` and `manage.py seed_workspace`;
 - `sinks.copy.load_copy()`: PostgreSQL `COPY` through psycopg 3 (fast), used by
   the bench;
-- `sinks.api.api_batches()`: JSON-ready dicts in the shapes of shared/API.md,
+- `sinks.api.api_batches()`: JSON-ready dicts in the shapes of the ingestion API (/api/schema/),
   in batches of up to 1,000, for the ingestion figure and the API round-trip test.
 
 The same seed, scale, time zone and `until` give the same rows, whatever the

@@ -20,7 +20,7 @@ def build_account_days(
 ) -> None:
     """Rebuild the per-(target account, day) engagement touches and decayed weights of the span.
 
-    A touchpoint's account is its account, else its lead's account (KPI_SPEC.md).
+    A touchpoint's account is its account, else its lead's account (docs/kpis.md).
     Only target accounts have rows: the ABM KPIs are the only readers.
     """
     decayed, decay_params = decayed_weight_sql(weights, reference_days, half_life_days)
@@ -112,7 +112,7 @@ def _facts_rows(condition: str) -> str:
 
 
 def _first_touch(account: str) -> str:
-    """first_touch_at(account) of KPI_SPEC.md: the earliest touchpoint (its own or its leads'), lead or deal.
+    """first_touch_at(account) of docs/kpis.md: the earliest touchpoint (its own or its leads'), lead or deal.
 
     Four minimums, each one read from an index; the account has a deal, so
     the last is never null (SQLite's MIN() of several values is null if any is).

@@ -42,7 +42,7 @@ class AbmView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         self.dispatch_state()
-        # ABM KPIs are workspace-wide (KPI_SPEC.md): a campaign or channel filter does not apply.
+        # ABM KPIs are workspace-wide (docs/kpis.md): a campaign or channel filter does not apply.
         self.state.campaign, self.state.channel = None, None
         self.show = request.GET.get("show") or "all"
         if self.show not in ABM_SHOWS:

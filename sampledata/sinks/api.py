@@ -24,7 +24,7 @@ API_ORDER = ("campaigns", "accounts", "leads", "deals", "spend", "touchpoints")
 
 
 class ApiRenderer:
-    """The rows as JSON-ready objects of shared/API.md: references by external_id, ISO
+    """The rows as JSON-ready objects of the ingestion API (/api/schema/): references by external_id, ISO
     timestamps with the workspace's offset, money as strings; absent optional values left out."""
 
     def __init__(self, generator: WorkspaceGenerator) -> None:

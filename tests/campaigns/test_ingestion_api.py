@@ -1,4 +1,4 @@
-"""The ingestion API of shared/API.md, for every resource."""
+"""The ingestion API (/api/schema/), for every resource."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Loads a workspace in the shapes of API.md (shared/kpi_examples/workspace.json) with the ORM.
+"""Loads a workspace in the ingestion API's shapes (the worked example in ../shared/kpi_examples/workspace.json) with the ORM.
 
 A test helper standing in for the ingestion API: it writes the rows and their
 local dates the way ingestion does (campaigns.dates.local_date in the

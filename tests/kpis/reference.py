@@ -1,4 +1,4 @@
-"""A slow, obvious implementation of KPI_SPEC.md over raw rows, in plain Python.
+"""A slow, obvious implementation of docs/kpis.md over raw rows, in plain Python.
 
 It reads the rows once (`snapshot`) and then follows the spec sentence by
 sentence: timestamps are converted to the workspace's time zone here (it does

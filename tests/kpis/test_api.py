@@ -1,4 +1,4 @@
-"""The KPI API of API.md: shapes, renderings, bad parameters, tenant isolation, query counts."""
+"""The KPI API: shapes, renderings, bad parameters, tenant isolation, query counts."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ def test_ratios_with_zero_or_missing_denominator_are_null():
     assert formulas.ratio(5, None) is None
     assert formulas.ratio(0, 4) == 0.0
     assert formulas.money_ratio(Decimal("10000"), 0) is None
-    # 10,000 spent for 100 leads: a CPL of 100 (KPI_SPEC.md's own example)
+    # 10,000 spent for 100 leads: a CPL of 100 (spend ÷ leads, docs/kpis.md)
     assert formulas.money_ratio(Decimal("10000"), 100) == Decimal("100")
 
 

@@ -39,7 +39,7 @@ def iso(moment):
 
 @st.composite
 def workspaces(draw):
-    """A random small workspace in the shapes of API.md.
+    """A random small workspace in the shapes of the ingestion API.
 
     Drawn from a seeded uniform generator: hypothesis' own draws favour tiny
     values, which would leave most timestamps at the start and most tables

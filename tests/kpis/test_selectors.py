@@ -1,4 +1,4 @@
-"""Every KPI group on tiny fixtures whose answers are worked out by hand from KPI_SPEC.md."""
+"""Every KPI group on tiny fixtures whose answers are worked out by hand from docs/kpis.md."""
 
 from __future__ import annotations
 

@@ -141,7 +141,7 @@ def test_chart_json_has_no_view_key_and_chartjs_shape(seeded, member_client):
 def test_kpi_cards_explain_their_formula(seeded, member_client):
     html = member_client.get("/w/acme/").content.decode()
     assert "How is this calculated?" in html
-    assert "spend ÷ leads" in html  # CPL, from KPI_SPEC.md
+    assert "spend ÷ leads" in html  # CPL, from docs/kpis.md
     assert "(won revenue − spend) ÷ spend" in html  # ROI
 
 

@@ -1,4 +1,4 @@
-"""`manage.py recompute_kpis [--workspace SLUG]`: rebuild rollups synchronously (API.md, Operations)."""
+"""`manage.py recompute_kpis [--workspace SLUG]`: rebuild rollups synchronously (README, How KPIs stay fresh)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
