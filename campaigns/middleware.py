@@ -1,9 +1,10 @@
-"""Refuse oversized API request bodies before anything reads them."""
+"""Refuse requests no view should see: oversized API bodies, and NUL bytes in the URL."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.core.exceptions import BadRequest
+from django.http import Http404, JsonResponse
 
 API_PREFIX = "/api/"
 
@@ -34,4 +35,29 @@ class ApiBodySizeLimitMiddleware:
                 )
                 response["Connection"] = "close"
                 return response
+        return self.get_response(request)
+
+
+class NulByteMiddleware:
+    """A NUL byte in the path is a 404, in the query string a 400, before any view reads them.
+
+    No stored value can hold one (PostgreSQL text cannot, and ingestion refuses
+    it), so such a URL names nothing; answered here once, instead of a 500 from
+    PostgreSQL wherever a parameter or path reaches a query.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        is_api = request.path_info.startswith(API_PREFIX)
+        if "\x00" in request.path_info:
+            if is_api:
+                return JsonResponse({"detail": "Not found."}, status=404)
+            raise Http404("No such page.")
+        if any("\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()):
+            message = "The query string contains a NUL character (%00)."
+            if is_api:
+                return JsonResponse({"detail": message}, status=400)
+            raise BadRequest(message)
         return self.get_response(request)

@@ -28,6 +28,8 @@ MONEY_LIMIT = Decimal(10) ** 14  # 16 digits, 2 of them decimals
 CENT = Decimal("0.01")
 MAX_BIGINT = 2**63 - 1
 MAX_INT = 2**31 - 1
+# Amounts and timestamps sent as text: far longer than any valid one, and read at once.
+MAX_PARSED_TEXT = 64
 
 _MISSING: Any = object()
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -113,13 +115,23 @@ def boolean(value: Any) -> bool:
     return value
 
 
+def _whole(value: Decimal, maximum: int) -> int:
+    """A Decimal as an int, bounded first: int(Decimal("1e1000000")) alone costs seconds of CPU."""
+    if not value.is_finite() or value != value.to_integral_value():
+        raise Invalid("Must be a whole number.", "invalid_type")
+    if value < 0:
+        raise Invalid("Must not be negative.", "min_value")
+    if value.adjusted() >= len(str(maximum)):  # more digits than the maximum has
+        raise Invalid(f"At most {maximum}.", "max_value")
+    return int(value)
+
+
 def integer(maximum: int) -> Parser:
     def parse(value: Any) -> int:
-        if type(value) is not int:
-            if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
-                value = int(value)
-            else:
-                raise Invalid("Must be a whole number.", "invalid_type")
+        if isinstance(value, Decimal):
+            value = _whole(value, maximum)
+        elif type(value) is not int:
+            raise Invalid("Must be a whole number.", "invalid_type")
         if value < 0:
             raise Invalid("Must not be negative.", "min_value")
         if value > maximum:
@@ -133,6 +145,8 @@ def money(value: Any) -> Decimal:
     """A decimal string or number, ≥ 0, with at most 2 decimals."""
     if type(value) is bool:
         raise Invalid("Must be a decimal number or string such as 1250.50.", "invalid_type")
+    if isinstance(value, str) and len(value) > MAX_PARSED_TEXT:
+        raise Invalid(f"At most {MAX_PARSED_TEXT} characters.", "max_length")
     try:
         if isinstance(value, Decimal):
             amount = value
@@ -150,6 +164,7 @@ def money(value: Any) -> Decimal:
         raise Invalid("Must be a finite number.")
     if amount < 0:
         raise Invalid("Must not be negative.", "min_value")
+    # Compared before any arithmetic: quantize() of 1e999999 raises, of 1e-999999 is cheap.
     if amount >= MONEY_LIMIT:
         raise Invalid("Too large: at most 99999999999999.99.", "max_value")
     if amount != amount.quantize(CENT):
@@ -162,6 +177,8 @@ def timestamp(value: Any) -> datetime:
     if isinstance(value, datetime):
         moment = value
     elif type(value) is str:
+        if len(value) > MAX_PARSED_TEXT:
+            raise Invalid(f"At most {MAX_PARSED_TEXT} characters.", "max_length")
         try:
             moment = datetime.fromisoformat(value)
         except ValueError:
