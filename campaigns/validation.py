@@ -30,6 +30,7 @@ MAX_BIGINT = 2**63 - 1
 MAX_INT = 2**31 - 1
 # Amounts and timestamps sent as text: far longer than any valid one, and read at once.
 MAX_PARSED_TEXT = 64
+MAX_UNKNOWN_REPORTED = 10
 
 _MISSING: Any = object()
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -270,15 +271,24 @@ class RowSpec:
                     row[spec.name] = spec.default
                     row_ok = False
             if not item.keys() <= allowed:
-                for name in sorted(map(str, item.keys() - allowed)):
-                    errors.append(RowError(index, name, "Unknown field.", "unknown_field"))
-                    row_ok = False
+                errors += _unknown_fields(index, item.keys() - allowed)
+                row_ok = False
             if row_ok and self.check is not None:
                 for name, message, code in self.check(row):
                     errors.append(RowError(index, name, message, code))
                     row_ok = False
             rows.append(row)
         return rows, errors
+
+
+def _unknown_fields(index: int, names: Iterable[Any]) -> list[RowError]:
+    """One error per unknown field, the first few only: an object may have thousands."""
+    ordered = sorted(map(str, names))
+    errors = [RowError(index, name, "Unknown field.", "unknown_field") for name in ordered[:MAX_UNKNOWN_REPORTED]]
+    if len(ordered) > MAX_UNKNOWN_REPORTED:
+        more = len(ordered) - MAX_UNKNOWN_REPORTED
+        errors.append(RowError(index, None, f"And {more:,} more unknown fields.", "unknown_field"))
+    return errors
 
 
 def _check_campaign(row: dict[str, Any]) -> list[tuple[str, str, str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -14,7 +15,7 @@ from django.core.exceptions import ValidationError
 from accounts.models import DEFAULT_ENGAGEMENT_WEIGHTS, MAX_SETTING_DAYS, Workspace
 from accounts.tenancy import workspace_scope
 from campaigns import validation
-from campaigns.parsers import MAX_JSON_DEPTH, MAX_NUMBER_DIGITS, MAX_NUMBER_EXPONENT
+from campaigns.parsers import MAX_JSON_DEPTH, MAX_JSON_VALUES, MAX_NUMBER_DIGITS, MAX_NUMBER_EXPONENT
 from kpis.models import KpiState
 from tests.data_factories import AccountFactory, CampaignFactory, TouchpointFactory
 
@@ -118,6 +119,9 @@ def test_timestamp_refuses_long_text_by_its_length():
 def test_deeply_nested_arrays_are_a_400(api_client, workspace):
     response, elapsed = _post_raw(api_client, "campaigns", "[" * 100_000 + "]" * 100_000)
     assert elapsed < 1
+    assert f"at most {MAX_JSON_VALUES:,} values" in _parse_error(response)  # 100,000 arrays
+    response, elapsed = _post_raw(api_client, "campaigns", "[" * 40_000 + "]" * 40_000)
+    assert elapsed < 1
     assert f"more than {MAX_JSON_DEPTH} levels" in _parse_error(response)
 
 
@@ -141,6 +145,52 @@ def test_nesting_just_past_the_limit_is_refused_and_at_the_limit_is_parsed(api_c
     deepest = '{"name":' + "[" * (MAX_JSON_DEPTH - 1) + "]" * (MAX_JSON_DEPTH - 1) + "}"
     response = api_client.patch("/api/v1/campaigns/c-1/", data=deepest, content_type="application/json")
     assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [("name", "invalid_type")]
+
+
+# Size: a body's cost is bounded by the values it holds, not only by its bytes.
+
+BIG = 4_900_000  # under API_MAX_BODY_BYTES (5 MB)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" + "[]," * (BIG // 3) + "[]]",  # millions of lists to build
+        "[" + ",".join(["[" * 31 + "]" * 31] * (BIG // 64)) + "]",  # deep, and everywhere
+        "[" + "1.5e10," * (BIG // 7) + "1]",  # millions of numbers through the bounds
+        "[" + '"",' * (BIG // 3) + '""]',  # millions of strings
+    ],
+    ids=["lists", "nests", "numbers", "strings"],
+)
+def test_a_body_of_millions_of_values_is_refused_before_parsing(api_client, workspace, body):
+    response, elapsed = _post_raw(api_client, "accounts", body)
+    assert elapsed < 1
+    assert f"at most {MAX_JSON_VALUES:,} values" in _parse_error(response)
+
+
+def test_commas_and_brackets_inside_strings_do_not_count(api_client, workspace):
+    name = ("a,[{" * 64)[:255]  # 191 commas and brackets a name, inside the string
+    batch = [{"external_id": f"acc-{i}", "name": name[:255]} for i in range(1000)]
+    body = json.dumps(batch)
+    assert body.count(",") + body.count("[") + body.count("{") > MAX_JSON_VALUES
+    response, _ = _post_raw(api_client, "accounts", body)
+    assert response.status_code == 200, response.json()
+    assert response.json() == {"created": 1000, "updated": 0}
+
+
+def test_thousands_of_unknown_fields_are_summed_up(api_client, workspace):
+    body = json.dumps({"external_id": "acc-1", "name": "Acme", **{f"x{i:05}": 1 for i in range(20_000)}})
+    response, elapsed = _post_raw(api_client, "accounts", body)
+    assert elapsed < 1
+    errors = response.json()["errors"]
+    assert [e["field"] for e in errors[:10]] == [f"x{i:05}" for i in range(10)]
+    assert errors[10] == {
+        "index": 0,
+        "field": None,
+        "message": "And 19,990 more unknown fields.",
+        "code": "unknown_field",
+    }
+    assert len(errors) == 11
 
 
 # 3. A NUL byte in a URL is refused before it reaches PostgreSQL, which answers any query holding one with an error.
@@ -247,6 +297,15 @@ def test_the_model_refuses_out_of_range_settings(workspace):
     with pytest.raises(ValidationError) as caught:
         workspace.full_clean()
     assert set(caught.value.message_dict) == {"engagement_window_days", "engagement_weights"}
+
+
+def test_no_api_changes_the_settings(api_client, workspace):
+    """The settings page is the only door: the workspace endpoint only reads them."""
+    body = '{"engagement_window_days": 2147483647}'
+    for method in (api_client.post, api_client.put, api_client.patch):
+        assert method("/api/v1/workspace/", data=body, content_type="application/json").status_code == 405
+    workspace.refresh_from_db()
+    assert workspace.engagement_window_days == 90
 
 
 def test_the_largest_settings_still_render_the_abm_page(member_client, workspace):
