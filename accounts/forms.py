@@ -7,7 +7,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
 from accounts.formatting import DEFAULT_LOCALE, locale_choices
-from accounts.models import DEFAULT_ENGAGEMENT_WEIGHTS, AgencyRole, User, Workspace, WorkspaceRole
+from accounts.models import DEFAULT_ENGAGEMENT_WEIGHTS, MAX_SETTING_DAYS, AgencyRole, User, Workspace, WorkspaceRole
 
 TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz or tz == "UTC"]
 
@@ -117,6 +117,8 @@ class WorkspaceSettingsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in ("engagement_window_days", "half_life_days"):  # the model's validators say why
+            self.fields[name].widget.attrs.update(min=1, max=MAX_SETTING_DAYS)
         weights = self.instance.engagement_weights or {}
         for kind, default in DEFAULT_ENGAGEMENT_WEIGHTS.items():
             self.fields[f"weight_{kind}"] = forms.DecimalField(

@@ -29,6 +29,10 @@ DEFAULT_ENGAGEMENT_WEIGHTS = {
 }
 
 
+# The settings form takes weights below 1,000,000 (8 digits, 2 of them decimals).
+MAX_ENGAGEMENT_WEIGHT = 1_000_000
+
+
 def default_engagement_weights() -> dict[str, float]:
     return dict(DEFAULT_ENGAGEMENT_WEIGHTS)
 
@@ -50,8 +54,30 @@ def validate_engagement_weights(value: object) -> None:
     if unknown:
         raise ValidationError(f"Unknown engagement kinds: {', '.join(unknown)}.")
     for kind, weight in value.items():
-        if not isinstance(weight, (int, float)) or isinstance(weight, bool) or weight < 0:
-            raise ValidationError(f"The weight of {kind} must be a number ≥ 0.")
+        # `not 0 <= weight <= MAX` also refuses NaN, which every comparison fails.
+        if not isinstance(weight, (int, float)) or isinstance(weight, bool) or not 0 <= weight <= MAX_ENGAGEMENT_WEIGHT:
+            raise ValidationError(f"The weight of {kind} must be a number from 0 to {MAX_ENGAGEMENT_WEIGHT:,}.")
+
+
+# KPI settings in days: the ABM pages subtract them from dates and divide ages by them, so a
+# value such as 2^31 - 1 overflows Python's dates. Ten years is far past any useful setting.
+MAX_SETTING_DAYS = 3650
+
+
+def validate_engagement_window_days(value: int) -> None:
+    if not 1 <= value <= MAX_SETTING_DAYS:
+        raise ValidationError(
+            f"Must be between 1 and {MAX_SETTING_DAYS:,} days (ten years): scores look back this far "
+            "from every date shown, and older engagement says nothing about an account today."
+        )
+
+
+def validate_half_life_days(value: int) -> None:
+    if not 1 <= value <= MAX_SETTING_DAYS:
+        raise ValidationError(
+            f"Must be between 1 and {MAX_SETTING_DAYS:,} days (ten years): beyond that an engagement "
+            "would barely lose weight over the whole engagement window."
+        )
 
 
 class UserManager(BaseUserManager):
@@ -163,8 +189,8 @@ class Workspace(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
     )
     engagement_weights = models.JSONField(default=default_engagement_weights, validators=[validate_engagement_weights])
-    engagement_window_days = models.PositiveIntegerField(default=90, validators=[MinValueValidator(1)])
-    half_life_days = models.PositiveIntegerField(default=30, validators=[MinValueValidator(1)])
+    engagement_window_days = models.PositiveIntegerField(default=90, validators=[validate_engagement_window_days])
+    half_life_days = models.PositiveIntegerField(default=30, validators=[validate_half_life_days])
     mqa_threshold = models.DecimalField(
         max_digits=10, decimal_places=2, default=Decimal("20"), validators=[MinValueValidator(Decimal("0"))]
     )

@@ -7,9 +7,7 @@ invalid input, `{"detail": …}` otherwise.
 
 from __future__ import annotations
 
-import json
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
@@ -21,7 +19,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import exceptions, parsers, status
+from rest_framework import exceptions, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -29,6 +27,7 @@ from rest_framework.response import Response
 from accounts.authentication import WorkspaceAPIMixin
 from campaigns import filters, idempotency, query_params, selectors, services
 from campaigns.openapi import THROTTLED, UNAUTHORIZED
+from campaigns.parsers import JSONParser
 from campaigns.serializers import (
     INPUTS,
     OUTPUTS,
@@ -37,21 +36,6 @@ from campaigns.serializers import (
     ErrorListSerializer,
 )
 from campaigns.validation import MAX_BATCH, RowError
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-class JSONParser(parsers.JSONParser):
-    """JSON with numbers that have a fraction kept as Decimal, so money keeps its exact digits."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        encoding = (parser_context or {}).get("encoding", "utf-8")
-        try:
-            return json.loads(stream.read().decode(encoding), parse_float=Decimal, parse_constant=_reject_constant)
-        except ValueError as exc:
-            raise exceptions.ParseError(f"JSON parse error - {exc}") from None
 
 
 class CursorPage(CursorPagination):

@@ -28,6 +28,9 @@ MONEY_LIMIT = Decimal(10) ** 14  # 16 digits, 2 of them decimals
 CENT = Decimal("0.01")
 MAX_BIGINT = 2**63 - 1
 MAX_INT = 2**31 - 1
+# Amounts and timestamps sent as text: far longer than any valid one, and read at once.
+MAX_PARSED_TEXT = 64
+MAX_UNKNOWN_REPORTED = 10
 
 _MISSING: Any = object()
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -113,13 +116,23 @@ def boolean(value: Any) -> bool:
     return value
 
 
+def _whole(value: Decimal, maximum: int) -> int:
+    """A Decimal as an int, bounded first: int(Decimal("1e1000000")) alone costs seconds of CPU."""
+    if not value.is_finite() or value != value.to_integral_value():
+        raise Invalid("Must be a whole number.", "invalid_type")
+    if value < 0:
+        raise Invalid("Must not be negative.", "min_value")
+    if value.adjusted() >= len(str(maximum)):  # more digits than the maximum has
+        raise Invalid(f"At most {maximum}.", "max_value")
+    return int(value)
+
+
 def integer(maximum: int) -> Parser:
     def parse(value: Any) -> int:
-        if type(value) is not int:
-            if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
-                value = int(value)
-            else:
-                raise Invalid("Must be a whole number.", "invalid_type")
+        if isinstance(value, Decimal):
+            value = _whole(value, maximum)
+        elif type(value) is not int:
+            raise Invalid("Must be a whole number.", "invalid_type")
         if value < 0:
             raise Invalid("Must not be negative.", "min_value")
         if value > maximum:
@@ -133,6 +146,8 @@ def money(value: Any) -> Decimal:
     """A decimal string or number, ≥ 0, with at most 2 decimals."""
     if type(value) is bool:
         raise Invalid("Must be a decimal number or string such as 1250.50.", "invalid_type")
+    if isinstance(value, str) and len(value) > MAX_PARSED_TEXT:
+        raise Invalid(f"At most {MAX_PARSED_TEXT} characters.", "max_length")
     try:
         if isinstance(value, Decimal):
             amount = value
@@ -150,6 +165,7 @@ def money(value: Any) -> Decimal:
         raise Invalid("Must be a finite number.")
     if amount < 0:
         raise Invalid("Must not be negative.", "min_value")
+    # Compared before any arithmetic: quantize() of 1e999999 raises, of 1e-999999 is cheap.
     if amount >= MONEY_LIMIT:
         raise Invalid("Too large: at most 99999999999999.99.", "max_value")
     if amount != amount.quantize(CENT):
@@ -162,6 +178,8 @@ def timestamp(value: Any) -> datetime:
     if isinstance(value, datetime):
         moment = value
     elif type(value) is str:
+        if len(value) > MAX_PARSED_TEXT:
+            raise Invalid(f"At most {MAX_PARSED_TEXT} characters.", "max_length")
         try:
             moment = datetime.fromisoformat(value)
         except ValueError:
@@ -253,15 +271,24 @@ class RowSpec:
                     row[spec.name] = spec.default
                     row_ok = False
             if not item.keys() <= allowed:
-                for name in sorted(map(str, item.keys() - allowed)):
-                    errors.append(RowError(index, name, "Unknown field.", "unknown_field"))
-                    row_ok = False
+                errors += _unknown_fields(index, item.keys() - allowed)
+                row_ok = False
             if row_ok and self.check is not None:
                 for name, message, code in self.check(row):
                     errors.append(RowError(index, name, message, code))
                     row_ok = False
             rows.append(row)
         return rows, errors
+
+
+def _unknown_fields(index: int, names: Iterable[Any]) -> list[RowError]:
+    """One error per unknown field, the first few only: an object may have thousands."""
+    ordered = sorted(map(str, names))
+    errors = [RowError(index, name, "Unknown field.", "unknown_field") for name in ordered[:MAX_UNKNOWN_REPORTED]]
+    if len(ordered) > MAX_UNKNOWN_REPORTED:
+        more = len(ordered) - MAX_UNKNOWN_REPORTED
+        errors.append(RowError(index, None, f"And {more:,} more unknown fields.", "unknown_field"))
+    return errors
 
 
 def _check_campaign(row: dict[str, Any]) -> list[tuple[str, str, str]]:
