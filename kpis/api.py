@@ -227,7 +227,7 @@ class KpiView(WorkspaceAPIMixin, APIView):
         return serializer.validated_data
 
     def as_of(self):
-        return selectors.kpis_as_of(self.workspace)
+        return selectors.kpis_as_of(workspace=self.workspace)
 
 
 class KpisView(KpiView):
@@ -243,7 +243,11 @@ class KpisView(KpiView):
     def get(self, request):
         p = self.params(request)
         values = selectors.kpis_for_period(
-            self.workspace, p["from"], p["to"], campaign=p.get("campaign"), channel=p.get("channel")
+            workspace=self.workspace,
+            first_day=p["from"],
+            last_day=p["to"],
+            campaign=p.get("campaign"),
+            channel=p.get("channel"),
         )
         return Response(
             {
@@ -271,11 +275,11 @@ class TimeseriesView(KpiView):
         p = self.params(request)
         metric = p["metric"]
         points = selectors.kpi_timeseries(
-            self.workspace,
-            metric,
-            p["from"],
-            p["to"],
-            p["grain"],
+            workspace=self.workspace,
+            metric=metric,
+            first_day=p["from"],
+            last_day=p["to"],
+            grain=p["grain"],
             campaign=p.get("campaign"),
             channel=p.get("channel"),
         )
@@ -306,7 +310,9 @@ class AttributionView(KpiView):
     )
     def get(self, request):
         p = self.params(request)
-        rows = selectors.attribution_for_period(self.workspace, p["from"], p["to"], p["model"])
+        rows = selectors.attribution_for_period(
+            workspace=self.workspace, first_day=p["from"], last_day=p["to"], model=p["model"]
+        )
         return Response(
             {
                 "model": p["model"],
@@ -333,5 +339,5 @@ class AccountScoresView(KpiView):
     )
     def get(self, request):
         p = self.params(request)
-        rows = selectors.account_scores(self.workspace, p["at"])
+        rows = selectors.account_scores(workspace=self.workspace, at=p["at"])
         return Response({"at": p["at"], "as_of": self.as_of(), "rows": rows})

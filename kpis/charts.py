@@ -148,7 +148,10 @@ class ChartView(WorkspaceViewMixin, BaseLineChartView):
         period = self.state.period
         starts = selectors.period_starts(period.first, period.last, self.grain)
         points = kpis_for_periods(
-            self.workspace, [(first, last) for _, first, last in starts], metrics=metrics, **self.state.scope
+            workspace=self.workspace,
+            periods=[(first, last) for _, first, last in starts],
+            metrics=metrics,
+            **self.state.scope,
         )
         self.periods = [start.isoformat() for start, _, _ in starts]
         labels = [display.format_period_start(start, self.grain) for start, _, _ in starts]
@@ -157,7 +160,11 @@ class ChartView(WorkspaceViewMixin, BaseLineChartView):
     def totals(self, metrics, **scope) -> dict:
         period = self.state.period
         return selectors.kpis_for_period(
-            self.workspace, period.first, period.last, metrics=metrics, **(scope or self.state.scope)
+            workspace=self.workspace,
+            first_day=period.first,
+            last_day=period.last,
+            metrics=metrics,
+            **(scope or self.state.scope),
         )
 
 
@@ -317,7 +324,9 @@ class AttributionChart(ChartView):
         by_model = {
             m: {
                 r["campaign"]: r["revenue"]
-                for r in selectors.attribution_for_period(self.workspace, period.first, period.last, m)
+                for r in selectors.attribution_for_period(
+                    workspace=self.workspace, first_day=period.first, last_day=period.last, model=m
+                )
             }
             for m in ATTRIBUTION_MODELS
         }

@@ -40,13 +40,14 @@ SOCIAL_CHANNELS = (Channel.ORGANIC_SOCIAL, Channel.PAID_SOCIAL)
 UNATTRIBUTED = "unattributed"
 
 
-def kpis_as_of(workspace: Workspace) -> datetime | None:
+def kpis_as_of(*, workspace: Workspace) -> datetime | None:
     """When the workspace's rollups were last computed (None: never)."""
     with workspace_scope(workspace):
         return KpiState.objects.values_list("as_of", flat=True).first()
 
 
 def kpis_for_period(
+    *,
     workspace: Workspace,
     first_day: date,
     last_day: date,
@@ -73,6 +74,7 @@ def kpis_for_period(
 
 
 def kpis_for_periods(
+    *,
     workspace: Workspace,
     periods: Sequence[Period],
     campaign: Campaign | None = None,
@@ -104,12 +106,12 @@ def kpi_values(workspace: Workspace, raw: dict, first_day: date, last_day: date,
     return assemble(raw, first_day=first_day, last_day=last_day, narrowed=narrowed, gross_margin=workspace.gross_margin)
 
 
-def engagement_scores(workspace: Workspace, at: date) -> dict[int, float]:
+def engagement_scores(*, workspace: Workspace, at: date) -> dict[int, float]:
     """score(a, end of `at`) of every target account with engagement in the window (others score 0)."""
     return scores_at(workspace, at)
 
 
-def account_scores(workspace: Workspace, at: date) -> list[dict[str, object]]:
+def account_scores(*, workspace: Workspace, at: date) -> list[dict[str, object]]:
     """Engagement score and MQA flag of every target account at the end of `at`, by external_id."""
     threshold = float(workspace.mqa_threshold)
     with workspace_reads(workspace):
@@ -120,7 +122,7 @@ def account_scores(workspace: Workspace, at: date) -> list[dict[str, object]]:
 
 
 def attribution_for_period(
-    workspace: Workspace, first_day: date, last_day: date, model: str
+    *, workspace: Workspace, first_day: date, last_day: date, model: str
 ) -> list[dict[str, object]]:
     """Won revenue of the period credited to campaigns by `model` (always workspace-wide).
 
@@ -196,6 +198,7 @@ def period_starts(first_day: date, last_day: date, grain: str) -> list[tuple[dat
 
 
 def kpi_timeseries(
+    *,
     workspace: Workspace,
     metric: str,
     first_day: date,
@@ -209,7 +212,11 @@ def kpi_timeseries(
         raise ValueError(f"unknown metric {metric!r}")
     periods = period_starts(first_day, last_day, grain)
     values = kpis_for_periods(
-        workspace, [(first, last) for _, first, last in periods], campaign=campaign, channel=channel, metrics=[metric]
+        workspace=workspace,
+        periods=[(first, last) for _, first, last in periods],
+        campaign=campaign,
+        channel=channel,
+        metrics=[metric],
     )
     return [
         {"period_start": start, "value": value[metric]} for (start, _, _), value in zip(periods, values, strict=True)

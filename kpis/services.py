@@ -71,7 +71,7 @@ class RecomputeResult:
 
 
 def recompute_rollups(
-    workspace_id: int, first_day: date | None = None, last_day: date | None = None
+    *, workspace_id: int, first_day: date | None = None, last_day: date | None = None
 ) -> RecomputeResult:
     """Rebuild the rollups of `first_day`..`last_day` (every date when either is None).
 
@@ -131,7 +131,7 @@ def workspace_kpis_rebuild(workspace_id: int) -> None:
     rollup_statistics_refresh()
 
 
-def recompute_pending_changes(workspace_id: int) -> RecomputeResult | None:
+def recompute_pending_changes(*, workspace_id: int) -> RecomputeResult | None:
     """Consume the DataChange rows present now: rebuild their dates, then delete them.
 
     Rows committed while this runs are not read, so not deleted: they are
@@ -199,7 +199,7 @@ def workspace_local_dates_refresh(workspace: Workspace, *, recompute: bool = Tru
             state.time_zone = workspace.time_zone
             state.save(update_fields=["time_zone"])
     if recompute:
-        recompute_rollups(workspace.pk)
+        recompute_rollups(workspace_id=workspace.pk)
     return updated
 
 

@@ -71,7 +71,7 @@ def schedule_workspace_recompute(workspace_id: int) -> bool:
 def recompute_workspace_task(workspace_id: int) -> None:
     """Rebuild the rollups of the dates that changed since the last recompute."""
     cache.delete(_pending_key(workspace_id))  # for runs that start at once (in-process), before their noted start
-    services.recompute_pending_changes(workspace_id)
+    services.recompute_pending_changes(workspace_id=workspace_id)
     if services.pending_changes_exist(workspace_id):
         schedule_workspace_recompute(workspace_id)
 

@@ -151,10 +151,10 @@ def full_recompute(bench, workspace_id: int) -> tuple[float, float]:
     """
     recompute = recompute_function()
     started = time.perf_counter()
-    recompute(workspace_id)
+    recompute(workspace_id=workspace_id)
     bench.state.setdefault("first_build", {})[workspace_id] = time.perf_counter() - started
     started = time.perf_counter()
-    recompute(workspace_id)
+    recompute(workspace_id=workspace_id)
     engine = time.perf_counter() - started
     plain_sql_baseline(bench, workspace_id)  # warm the same pages for the baseline
     return engine, plain_sql_baseline(bench, workspace_id)

@@ -59,7 +59,9 @@ class AttributionView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
     def reconciliation_export(self) -> HttpResponse:
         tables = self.tables()
         period = self.state.period
-        won = selectors.kpis_for_period(self.workspace, period.first, period.last, metrics=["won_revenue", "deals_won"])
+        won = selectors.kpis_for_period(
+            workspace=self.workspace, first_day=period.first, last_day=period.last, metrics=["won_revenue", "deals_won"]
+        )
         return csv_response(
             export_name(self.workspace, "attribution-reconciliation", period),
             ["model", "attributed_revenue", "won_revenue", "difference", "deal_credit", "deals_won"],
@@ -72,7 +74,10 @@ class AttributionView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
 
     def tables(self) -> dict:
         ws, period = self.workspace, self.state.period
-        by_model = {m: selectors.attribution_for_period(ws, period.first, period.last, m) for m in ATTRIBUTION_MODELS}
+        by_model = {
+            m: selectors.attribution_for_period(workspace=ws, first_day=period.first, last_day=period.last, model=m)
+            for m in ATTRIBUTION_MODELS
+        }
         with workspace_scope(ws):
             campaigns = {c.external_id: c for c in Campaign.objects.all().only("external_id", "name", "channel")}
         campaign_rows: dict[str, dict] = {}
@@ -121,7 +126,9 @@ class AttributionView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
         context.update(self.state_context(campaigns=False))
         tables = self.tables()
         ws, period = self.workspace, self.state.period
-        won = selectors.kpis_for_period(ws, period.first, period.last, metrics=["won_revenue", "deals_won"])
+        won = selectors.kpis_for_period(
+            workspace=ws, first_day=period.first, last_day=period.last, metrics=["won_revenue", "deals_won"]
+        )
         currency = ws.currency
 
         def cells(revenue: dict, deals: dict) -> list[tuple[str, str]]:

@@ -136,10 +136,16 @@ class CampaignDetailView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
         ws, state = self.workspace, self.state
         metrics = (*self.CARD_METRICS, *self.DETAIL_METRICS)
         values = selectors.kpis_for_period(
-            ws, state.period.first, state.period.last, campaign=self.campaign, metrics=metrics
+            workspace=ws,
+            first_day=state.period.first,
+            last_day=state.period.last,
+            campaign=self.campaign,
+            metrics=metrics,
         )
         previous = state.period.previous()
-        prev = selectors.kpis_for_period(ws, previous.first, previous.last, campaign=self.campaign, metrics=metrics)
+        prev = selectors.kpis_for_period(
+            workspace=ws, first_day=previous.first, last_day=previous.last, campaign=self.campaign, metrics=metrics
+        )
         context["campaign"] = self.campaign
         context["channel_label"] = display.channel_label(self.campaign.channel)
         builder = CardBuilder(values, prev, ws, state, {})

@@ -66,9 +66,15 @@ class WorkspaceDashboardView(DashboardStateMixin, WorkspaceViewMixin, TemplateVi
         ws, state = self.workspace, self.state
         metrics = self.metrics()
         previous, last_year = state.period.previous(), state.period.last_year()
-        values = selectors.kpis_for_period(ws, state.period.first, state.period.last, metrics=metrics, **state.scope)
-        prev = selectors.kpis_for_period(ws, previous.first, previous.last, metrics=metrics, **state.scope)
-        year = selectors.kpis_for_period(ws, last_year.first, last_year.last, metrics=layouts.HEADLINE, **state.scope)
+        values = selectors.kpis_for_period(
+            workspace=ws, first_day=state.period.first, last_day=state.period.last, metrics=metrics, **state.scope
+        )
+        prev = selectors.kpis_for_period(
+            workspace=ws, first_day=previous.first, last_day=previous.last, metrics=metrics, **state.scope
+        )
+        year = selectors.kpis_for_period(
+            workspace=ws, first_day=last_year.first, last_day=last_year.last, metrics=layouts.HEADLINE, **state.scope
+        )
         return values, prev, year
 
     def get_context_data(self, **kwargs):
@@ -102,7 +108,7 @@ class WorkspaceDashboardView(DashboardStateMixin, WorkspaceViewMixin, TemplateVi
         ws, state = self.workspace, self.state
         targets = targets_for_period(workspace=ws, period=state.period)
         values = selectors.kpis_for_period(
-            ws, state.period.first, state.period.last, metrics=list(targets), **state.scope
+            workspace=ws, first_day=state.period.first, last_day=state.period.last, metrics=list(targets), **state.scope
         )
         cards = target_cards(CardBuilder(values, {}, ws, state, targets))
         return csv_response(
@@ -117,9 +123,11 @@ class WorkspaceDashboardView(DashboardStateMixin, WorkspaceViewMixin, TemplateVi
 
     def export_kpis(self):
         ws, state = self.workspace, self.state
-        values = selectors.kpis_for_period(ws, state.period.first, state.period.last, **state.scope)
+        values = selectors.kpis_for_period(
+            workspace=ws, first_day=state.period.first, last_day=state.period.last, **state.scope
+        )
         previous = state.period.previous()
-        prev = selectors.kpis_for_period(ws, previous.first, previous.last, **state.scope)
+        prev = selectors.kpis_for_period(workspace=ws, first_day=previous.first, last_day=previous.last, **state.scope)
         rows = []
         for name, value in values.items():
             info = KPIS.get(name)

@@ -115,11 +115,17 @@ class AgencyOverviewView(HomeView):
         windows = periods.sparkline_windows(ws_period)
         metrics = tuple(dict.fromkeys([*layouts.OVERVIEW_KPIS, *targets]))
         with workspace_scope(ws):
-            values = selectors.kpis_for_period(ws, ws_period.first, ws_period.last, metrics=metrics)
+            values = selectors.kpis_for_period(
+                workspace=ws, first_day=ws_period.first, last_day=ws_period.last, metrics=metrics
+            )
             previous_period = ws_period.previous()
-            previous = selectors.kpis_for_period(ws, previous_period.first, previous_period.last, metrics=metrics)
+            previous = selectors.kpis_for_period(
+                workspace=ws, first_day=previous_period.first, last_day=previous_period.last, metrics=metrics
+            )
             points = [
-                selectors.kpis_for_period(ws, window.first, window.last, metrics=["leads"])["leads"]
+                selectors.kpis_for_period(
+                    workspace=ws, first_day=window.first, last_day=window.last, metrics=["leads"]
+                )["leads"]
                 for window in windows
             ]
         state = DashboardState(preset, ws_period, periods.default_grain(ws_period))

@@ -113,7 +113,7 @@ class DashboardStateMixin:
             "grains": periods.GRAINS,
             "channels": Channel.choices,
             "currency": self.workspace.currency,
-            "kpis_as_of": selectors.kpis_as_of(self.workspace),
+            "kpis_as_of": selectors.kpis_as_of(workspace=self.workspace),
         }
         if campaigns:
             with workspace_scope(self.workspace):

@@ -88,7 +88,7 @@ class TargetsView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
             by_period.setdefault(key, {}).setdefault(target.kpi, []).append(target)
         progress = {}
         for (first, last), kpis in by_period.items():
-            values = selectors.kpis_for_period(ws, first, last, metrics=list(kpis))
+            values = selectors.kpis_for_period(workspace=ws, first_day=first, last_day=last, metrics=list(kpis))
             for kpi, ts in kpis.items():
                 for t in ts:
                     to_date = periods.Period(first, last)

@@ -306,4 +306,4 @@ def test_changing_the_time_zone_redates_records_and_recomputes(
     workspace.refresh_from_db()
     with workspace_scope(workspace):
         assert Lead.objects.get().created_on == date(2026, 1, 5)
-        assert kpis_for_period(workspace, date(2026, 1, 5), date(2026, 1, 5))["leads"] == 1
+        assert kpis_for_period(workspace=workspace, first_day=date(2026, 1, 5), last_day=date(2026, 1, 5))["leads"] == 1

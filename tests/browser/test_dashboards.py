@@ -378,7 +378,7 @@ def test_a_german_workspace_reads_dates_and_figures_in_german(live_server, new_p
     # Data up to a fixed instant, read over a fixed range: the same page on any day. (The browser keeps
     # the real clock, so the server's is not frozen: its session cookie would expire for the browser.)
     seed_workspace(workspace=workspace, scale="tiny", seed=3, until=SEEDED_NOW)
-    recompute_rollups(workspace.pk)
+    recompute_rollups(workspace_id=workspace.pk)
     owner = AgencyMembershipFactory(agency=workspace.agency, role="owner").user
 
     page = new_page()

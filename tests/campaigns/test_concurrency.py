@@ -209,7 +209,7 @@ def test_a_failing_after_commit_listener_does_not_turn_a_write_into_a_500(refs, 
     """The KPI recompute runs after commit (in-process with no broker): its failure must not hide the commit."""
     from kpis import tasks
 
-    def locked(workspace_id: int) -> None:
+    def locked(*, workspace_id: int) -> None:
         raise _database_locked()
 
     monkeypatch.setattr(tasks.services, "recompute_pending_changes", locked)

@@ -316,11 +316,11 @@ def test_the_largest_settings_still_render_the_abm_page(member_client, workspace
         )
     from kpis.services import recompute_rollups
 
-    recompute_rollups(workspace.pk)
+    recompute_rollups(workspace_id=workspace.pk)
     for window, half_life in ((MAX_SETTING_DAYS, 1), (1, MAX_SETTING_DAYS)):
         data = _settings(workspace, engagement_window_days=window, half_life_days=half_life)
         assert member_client.post(f"/w/{workspace.slug}/settings/", data).status_code == 302
-        recompute_rollups(workspace.pk)
+        recompute_rollups(workspace_id=workspace.pk)
         with workspace_scope(workspace):
             assert KpiState.objects.get().decay_reference is not None
         page = member_client.get(f"/w/{workspace.slug}/abm/?range=custom&from=2026-01-01&to=2026-01-31")

@@ -28,7 +28,9 @@ def kpis():
     """Recompute the rollups, then read the KPIs of a period (dates as 'YYYY-MM-DD')."""
 
     def read(workspace, first: str, last: str, **scope):
-        recompute_rollups(workspace.pk)
-        return kpis_for_period(workspace, date.fromisoformat(first), date.fromisoformat(last), **scope)
+        recompute_rollups(workspace_id=workspace.pk)
+        return kpis_for_period(
+            workspace=workspace, first_day=date.fromisoformat(first), last_day=date.fromisoformat(last), **scope
+        )
 
     return read

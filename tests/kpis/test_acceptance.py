@@ -35,7 +35,7 @@ def example_workspace(workspace, expected):
     workspace.gross_margin = Decimal(expected["gross_margin"])
     workspace.save()
     load_workspace_data(workspace, json.loads((EXAMPLES / "workspace.json").read_text()))
-    recompute_rollups(workspace.pk)
+    recompute_rollups(workspace_id=workspace.pk)
     return workspace
 
 
@@ -62,9 +62,9 @@ def test_every_kpi_of_every_case(example_workspace, expected):
             else:
                 channel = value
         actual = kpis_for_period(
-            example_workspace,
-            date.fromisoformat(case["from"]),
-            date.fromisoformat(case["to"]),
+            workspace=example_workspace,
+            first_day=date.fromisoformat(case["from"]),
+            last_day=date.fromisoformat(case["to"]),
             campaign=campaign,
             channel=channel,
         )
@@ -81,7 +81,10 @@ def test_every_kpi_of_every_case(example_workspace, expected):
 def test_attribution(example_workspace, expected, model):
     period = expected["attribution"]
     rows = attribution_for_period(
-        example_workspace, date.fromisoformat(period["from"]), date.fromisoformat(period["to"]), model
+        workspace=example_workspace,
+        first_day=date.fromisoformat(period["from"]),
+        last_day=date.fromisoformat(period["to"]),
+        model=model,
     )
     actual = {row["campaign"]: (f"{row['revenue']:.2f}", round(row["deals"], 9)) for row in rows if row["deals"]}
     wanted = {name: (value["revenue"], value["deals"]) for name, value in period["models"][model].items()}
@@ -89,7 +92,7 @@ def test_attribution(example_workspace, expected, model):
 
 
 def test_account_scores(example_workspace, expected):
-    rows = account_scores(example_workspace, date.fromisoformat(expected["account_scores_at_end_of"]))
+    rows = account_scores(workspace=example_workspace, at=date.fromisoformat(expected["account_scores_at_end_of"]))
     with workspace_scope(example_workspace):
         targets = set(Account.objects.filter(is_target=True).values_list("external_id", flat=True))
     assert {row["account"] for row in rows} == targets

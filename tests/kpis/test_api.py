@@ -40,7 +40,7 @@ def data(workspace):
         workspace=workspace, account=target, status=DealStatus.WON, amount=Decimal("500"), source_campaign=email,
         closed_at=datetime(2026, 1, 20, tzinfo=UTC),
     )  # fmt: skip
-    recompute_rollups(workspace.pk)
+    recompute_rollups(workspace_id=workspace.pk)
     return email
 
 
@@ -158,7 +158,7 @@ def test_query_count_grows_with_neither_campaigns_nor_range(api_client, workspac
         campaign = CampaignFactory(workspace=workspace)
         SpendEntryFactory(workspace=workspace, campaign=campaign, date=date(2025, 1 + n % 12, 1))
         LeadFactory(workspace=workspace, source_campaign=campaign, created_at=datetime(2025, 1 + n % 12, 2, tzinfo=UTC))
-    recompute_rollups(workspace.pk)
+    recompute_rollups(workspace_id=workspace.pk)
     large = _queries(api_client, {"from": "2021-01-01", "to": "2025-12-31"})
     assert small == large
     assert large <= 25

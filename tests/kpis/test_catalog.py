@@ -47,7 +47,7 @@ def forty_clicks_ten_leads(workspace):
         SpendEntryFactory(workspace=workspace, campaign=campaign, date=date(2026, 1, 5), clicks=25, cost=Decimal(50))
         SpendEntryFactory(workspace=workspace, campaign=campaign, date=date(2026, 1, 6), clicks=15, cost=Decimal(30))
         LeadFactory.create_batch(10, workspace=workspace, source_campaign=campaign)
-    recompute_rollups(workspace.pk)
+    recompute_rollups(workspace_id=workspace.pk)
     return workspace
 
 
@@ -103,7 +103,7 @@ def test_components_and_layout_names_are_kpis():
 @pytest.fixture
 def generated(workspace):
     seed_workspace(workspace=workspace, scale="tiny", seed=5, until=SEEDED_NOW)
-    recompute_rollups(workspace.pk)
+    recompute_rollups(workspace_id=workspace.pk)
     return workspace
 
 
@@ -112,11 +112,11 @@ def test_each_kpi_read_alone_reads_what_it_needs(generated, scope):
     """A KPI asked for alone reads only its `reads` groups: a group missing from an entry shows as a difference."""
     kwargs = {"channel": Channel.PAID_SEARCH} if scope == "channel" else {}
     first, last = date(2026, 10, 1), date(2026, 11, 30)
-    everything = kpis_for_period(generated, first, last, **kwargs)
+    everything = kpis_for_period(workspace=generated, first_day=first, last_day=last, **kwargs)
     assert everything["leads"] and everything["sessions"]  # not vacuous
     assert scope == "channel" or everything["won_revenue"]
     for name in KPIS:
-        alone = kpis_for_period(generated, first, last, metrics=[name], **kwargs)
+        alone = kpis_for_period(workspace=generated, first_day=first, last_day=last, metrics=[name], **kwargs)
         assert alone == {name: everything[name]}, name
 
 

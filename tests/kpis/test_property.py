@@ -176,7 +176,7 @@ def test_engine_equals_reference(workspace, data, period, scope, model, window, 
         workspace.mqa_threshold = Decimal("3")
         workspace.save()
         load_workspace_data(workspace, data)
-        recompute_rollups(workspace.pk)
+        recompute_rollups(workspace_id=workspace.pk)
         first, last = period
         campaign = channel = None
         kwargs = {}
@@ -189,14 +189,16 @@ def test_engine_equals_reference(workspace, data, period, scope, model, window, 
             kwargs["channel"] = channel
         reference = Reference(snapshot(workspace))
 
-        engine = kpis_for_period(workspace, first, last, campaign=campaign, channel=channel)
+        engine = kpis_for_period(
+            workspace=workspace, first_day=first, last_day=last, campaign=campaign, channel=channel
+        )
         expected = reference.kpis(first, last, **kwargs)
         wrong = {
             name: (engine[name], expected[name]) for name in expected if not same(name, engine[name], expected[name])
         }
         assert not wrong
 
-        rows = attribution_for_period(workspace, first, last, model)
+        rows = attribution_for_period(workspace=workspace, first_day=first, last_day=last, model=model)
         wanted = reference.attribution(first, last, model)
         assert {row["campaign"] for row in rows} == set(wanted)
         for row in rows:
@@ -204,7 +206,7 @@ def test_engine_equals_reference(workspace, data, period, scope, model, window, 
             assert abs(row["revenue"] - money(wanted[row["campaign"]][0])) <= Decimal("0.01")
             assert row["deals"] == pytest.approx(wanted[row["campaign"]][1], rel=1e-9)
 
-        scores = {row["account"]: row["score"] for row in account_scores(workspace, last)}
+        scores = {row["account"]: row["score"] for row in account_scores(workspace=workspace, at=last)}
         assert scores == pytest.approx(reference.scores(last), rel=1e-9, abs=1e-9)
         transaction.set_rollback(True)
 

@@ -64,15 +64,21 @@ def spent(workspace):
 
 
 def test_a_kpi_read_runs_in_one_transaction(spent):
-    inside = _reads(lambda: kpis_for_period(spent, date(2026, 3, 1), date(2026, 3, 31)))
+    inside = _reads(lambda: kpis_for_period(workspace=spent, first_day=date(2026, 3, 1), last_day=date(2026, 3, 31)))
     assert len(inside) > 5
     assert all(inside)
 
 
 def test_a_series_and_attribution_read_run_in_one_transaction(spent):
     periods = [(date(2026, 3, 1), date(2026, 3, 15)), (date(2026, 3, 16), date(2026, 3, 31))]
-    assert all(_reads(lambda: kpis_for_periods(spent, periods)))
-    assert all(_reads(lambda: attribution_for_period(spent, date(2026, 3, 1), date(2026, 3, 31), "linear")))
+    assert all(_reads(lambda: kpis_for_periods(workspace=spent, periods=periods)))
+    assert all(
+        _reads(
+            lambda: attribution_for_period(
+                workspace=spent, first_day=date(2026, 3, 1), last_day=date(2026, 3, 31), model="linear"
+            )
+        )
+    )
 
 
 def test_a_workspace_page_reads_in_one_transaction(spent, member_client):

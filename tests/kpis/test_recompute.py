@@ -33,7 +33,7 @@ from tests.kpis.conftest import ny
 
 pytestmark = pytest.mark.django_db
 
-JAN = (date(2026, 1, 1), date(2026, 1, 31))
+JAN = {"first_day": date(2026, 1, 1), "last_day": date(2026, 1, 31)}
 
 
 def rollup_rows(workspace) -> dict:
@@ -65,19 +65,19 @@ def seed(workspace, day=5):
 
 def test_recompute_twice_gives_identical_rows(workspace):
     seed(workspace)
-    recompute_rollups(workspace.pk)
+    recompute_rollups(workspace_id=workspace.pk)
     first = rollup_rows(workspace)
     assert all(first.values())  # every rollup has rows
-    recompute_rollups(workspace.pk)
+    recompute_rollups(workspace_id=workspace.pk)
     assert rollup_rows(workspace) == first
-    recompute_rollups(workspace.pk, *JAN)
-    recompute_rollups(workspace.pk, *JAN)
+    recompute_rollups(workspace_id=workspace.pk, **JAN)
+    recompute_rollups(workspace_id=workspace.pk, **JAN)
     assert rollup_rows(workspace) == first
 
 
 def test_a_partial_recompute_equals_a_full_one(workspace):
     campaign, _account, lead = seed(workspace)
-    recompute_rollups(workspace.pk)
+    recompute_rollups(workspace_id=workspace.pk)
     # new data on Jan 6 (UTC), including a page view continuing the Jan 5 session s1
     TouchpointFactory(workspace=workspace, kind="page_view", visitor_id="v2", session_id="s1", campaign=campaign,
                       occurred_at=datetime(2026, 1, 6, 8, tzinfo=UTC))  # fmt: skip
@@ -85,9 +85,9 @@ def test_a_partial_recompute_equals_a_full_one(workspace):
         workspace=workspace, kind="form_submit", lead=lead, occurred_at=datetime(2026, 1, 6, 9, tzinfo=UTC)
     )
     LeadFactory(workspace=workspace, source_campaign=campaign, created_at=datetime(2026, 1, 6, tzinfo=UTC))
-    recompute_rollups(workspace.pk, date(2026, 1, 6), date(2026, 1, 6))
+    recompute_rollups(workspace_id=workspace.pk, first_day=date(2026, 1, 6), last_day=date(2026, 1, 6))
     partial = rollup_rows(workspace)
-    recompute_rollups(workspace.pk)
+    recompute_rollups(workspace_id=workspace.pk)
     assert partial == rollup_rows(workspace)
     with workspace_scope(workspace):
         assert WebSession.objects.get(session_id="s1").page_views == 3
@@ -111,7 +111,7 @@ def test_a_partial_recompute_moves_first_touches_and_first_wins_on_or_after_the_
     prospect = AccountFactory(workspace=workspace)  # touched on the 2nd, never won: no facts yet
     TouchpointFactory(workspace=workspace, kind="meeting", account=prospect,
                       occurred_at=datetime(2026, 1, 2, tzinfo=UTC))  # fmt: skip
-    recompute_rollups(workspace.pk)
+    recompute_rollups(workspace_id=workspace.pk)
     for account in accounts:  # on the 10th: a touch and a deal won at once, for each of them
         TouchpointFactory(workspace=workspace, kind="meeting", account=account, campaign=campaign,
                           occurred_at=datetime(2026, 1, 10, 8, tzinfo=UTC))  # fmt: skip
@@ -123,9 +123,9 @@ def test_a_partial_recompute_moves_first_touches_and_first_wins_on_or_after_the_
                       occurred_at=datetime(2026, 1, 10, 7, tzinfo=UTC))  # fmt: skip
     DealFactory(workspace=workspace, account=prospect, status=DealStatus.WON,
                 created_at=datetime(2026, 1, 10, tzinfo=UTC), closed_at=datetime(2026, 1, 10, 3, tzinfo=UTC))  # fmt: skip
-    recompute_rollups(workspace.pk, date(2026, 1, 10), date(2026, 1, 10))
+    recompute_rollups(workspace_id=workspace.pk, first_day=date(2026, 1, 10), last_day=date(2026, 1, 10))
     partial = rollup_rows(workspace)
-    recompute_rollups(workspace.pk)
+    recompute_rollups(workspace_id=workspace.pk)
     assert partial == rollup_rows(workspace)
     with workspace_scope(workspace):
         facts = {f.account_id: f for f in AccountFacts.objects.all()}
@@ -145,23 +145,25 @@ def test_a_deal_won_in_the_span_moves_the_customers_lost_on_later_days(workspace
     account = AccountFactory(workspace=workspace)
     DealFactory(workspace=workspace, account=account, status=DealStatus.WON, created_at=datetime(2026, 1, 2, tzinfo=UTC),
                 closed_at=datetime(2026, 1, 5, tzinfo=UTC), churned_at=datetime(2026, 1, 20, tzinfo=UTC))  # fmt: skip
-    recompute_rollups(workspace.pk)
+    recompute_rollups(workspace_id=workspace.pk)
 
     def customers(first: date, last: date) -> tuple:
         with workspace_scope(workspace):
-            values = kpis_for_period(workspace, first, last, metrics=["active_customers", "customer_churn_rate"])
+            values = kpis_for_period(
+                workspace=workspace, first_day=first, last_day=last, metrics=["active_customers", "customer_churn_rate"]
+            )
         return values["active_customers"], values["customer_churn_rate"]
 
     assert customers(date(2026, 1, 15), date(2026, 1, 25)) == (0, 1.0)  # the one customer of the 15th churned
     lasting = DealFactory(workspace=workspace, account=account, status=DealStatus.WON,
                           created_at=datetime(2026, 1, 10, tzinfo=UTC), closed_at=datetime(2026, 1, 10, tzinfo=UTC))  # fmt: skip
-    recompute_rollups(workspace.pk, date(2026, 1, 10), date(2026, 1, 10))
+    recompute_rollups(workspace_id=workspace.pk, first_day=date(2026, 1, 10), last_day=date(2026, 1, 10))
     partial = rollup_rows(workspace)
     assert customers(date(2026, 1, 15), date(2026, 1, 25)) == (1, 0.0)
-    recompute_rollups(workspace.pk)
+    recompute_rollups(workspace_id=workspace.pk)
     assert partial == rollup_rows(workspace)
     lasting.delete()
-    recompute_rollups(workspace.pk, date(2026, 1, 10), date(2026, 1, 10))
+    recompute_rollups(workspace_id=workspace.pk, first_day=date(2026, 1, 10), last_day=date(2026, 1, 10))
     assert customers(date(2026, 1, 15), date(2026, 1, 25)) == (0, 1.0)
 
 
@@ -177,7 +179,7 @@ def test_the_migration_counts_the_customer_days_a_rebuild_does(workspace):
         DealFactory(workspace=workspace, account=accounts[name], status=DealStatus.WON,
                     created_at=datetime(2026, 1, 1, tzinfo=UTC), closed_at=datetime(2026, 1, closed, 12, tzinfo=UTC),
                     churned_at=churned and datetime(2026, 1, churned, 12, tzinfo=UTC))  # fmt: skip
-    recompute_rollups(workspace.pk)
+    recompute_rollups(workspace_id=workspace.pk)
     rebuilt = rollup_rows(workspace)["CustomerDay"]
     # gained: a, b on the 2nd-3rd, c on the 4th and 10th, f on the 11th; lost: c on the 6th, b on the 12th, f on the 15th
     assert sorted((day.day, gained, lost) for _ws, day, gained, lost in rebuilt) == [
@@ -197,9 +199,9 @@ def test_a_visit_between_two_others_moves_the_later_days_gap(workspace):
 
     visit(5)
     visit(10)
-    recompute_rollups(workspace.pk)
+    recompute_rollups(workspace_id=workspace.pk)
     visit(7)
-    recompute_rollups(workspace.pk, date(2026, 1, 7), date(2026, 1, 7))
+    recompute_rollups(workspace_id=workspace.pk, first_day=date(2026, 1, 7), last_day=date(2026, 1, 7))
     with workspace_scope(workspace):
         gaps = sorted(VisitorGap.objects.values_list("day", "previous_day", "visitors"))
     # Jan 10's visitor was last seen on the 5th before, on the 7th now: only a rebuild of the 10th says so.
@@ -209,33 +211,33 @@ def test_a_visit_between_two_others_moves_the_later_days_gap(workspace):
         (date(2026, 1, 10), date(2026, 1, 7), 1),
     ]
     partial = rollup_rows(workspace)
-    recompute_rollups(workspace.pk)
+    recompute_rollups(workspace_id=workspace.pk)
     assert partial == rollup_rows(workspace)
 
 
 def test_the_other_workspace_is_left_alone(workspace, other_workspace):
     seed(workspace)
     seed(other_workspace)
-    recompute_rollups(other_workspace.pk)
+    recompute_rollups(workspace_id=other_workspace.pk)
     theirs = rollup_rows(other_workspace)
-    recompute_rollups(workspace.pk)
-    recompute_rollups(workspace.pk, *JAN)
+    recompute_rollups(workspace_id=workspace.pk)
+    recompute_rollups(workspace_id=workspace.pk, **JAN)
     assert rollup_rows(other_workspace) == theirs
-    assert kpis_for_period(workspace, *JAN)["spend"] == Decimal("12.34")
+    assert kpis_for_period(workspace=workspace, **JAN)["spend"] == Decimal("12.34")
 
 
 def test_pending_changes_are_consumed_once(workspace):
     seed(workspace)
-    recompute_rollups(workspace.pk)
+    recompute_rollups(workspace_id=workspace.pk)
     LeadFactory(workspace=workspace, created_at=datetime(2026, 1, 20, 12, tzinfo=UTC))
     record_change(workspace=workspace, days=[date(2026, 1, 20)])
     record_change(workspace=workspace, days=[date(2026, 1, 22), date(2026, 1, 21)])
-    result = recompute_pending_changes(workspace.pk)
+    result = recompute_pending_changes(workspace_id=workspace.pk)
     assert result.ranges == ((date(2026, 1, 20), date(2026, 1, 22)),)  # merged into one range
-    assert kpis_for_period(workspace, *JAN)["leads"] == 2
+    assert kpis_for_period(workspace=workspace, **JAN)["leads"] == 2
     with workspace_scope(workspace):
         assert not DataChange.objects.exists()
-    assert recompute_pending_changes(workspace.pk) is None  # nothing left to do
+    assert recompute_pending_changes(workspace_id=workspace.pk) is None  # nothing left to do
 
 
 def test_a_burst_of_pushes_queues_one_recompute(workspace, django_capture_on_commit_callbacks):
@@ -284,7 +286,7 @@ def test_a_push_after_the_queued_start_queues_again_even_if_the_worker_never_tou
 
 def test_a_write_during_a_recompute_is_left_for_the_next_one(workspace, django_capture_on_commit_callbacks):
     seed(workspace)
-    recompute_rollups(workspace.pk)
+    recompute_rollups(workspace_id=workspace.pk)
     record_change(workspace=workspace, days=[date(2026, 1, 5)])
     late_ids = []
 
@@ -304,9 +306,11 @@ def test_a_write_during_a_recompute_is_left_for_the_next_one(workspace, django_c
     with workspace_scope(workspace):
         assert list(DataChange.objects.values_list("id", flat=True)) == late_ids  # not consumed
     assert queued.call_count == 1  # its listener queued the next recompute
-    assert kpis_for_period(workspace, date(2026, 1, 25), date(2026, 1, 25))["leads"] == 0  # not rebuilt yet
+    assert (
+        kpis_for_period(workspace=workspace, first_day=date(2026, 1, 25), last_day=date(2026, 1, 25))["leads"] == 0
+    )  # not rebuilt yet
     tasks.recompute_workspace_task.run(workspace.pk)
-    assert kpis_for_period(workspace, date(2026, 1, 25), date(2026, 1, 25))["leads"] == 1
+    assert kpis_for_period(workspace=workspace, first_day=date(2026, 1, 25), last_day=date(2026, 1, 25))["leads"] == 1
 
 
 def test_ingestion_triggers_a_recompute_through_the_listener(workspace, django_capture_on_commit_callbacks):
@@ -315,7 +319,7 @@ def test_ingestion_triggers_a_recompute_through_the_listener(workspace, django_c
         LeadFactory(workspace=workspace, source_campaign=campaign, created_at=datetime(2026, 1, 3, tzinfo=UTC))
         record_change(workspace=workspace, days=[date(2026, 1, 3)])
     # tasks are eager in tests: the recompute ran after commit
-    assert kpis_for_period(workspace, *JAN)["leads"] == 1
+    assert kpis_for_period(workspace=workspace, **JAN)["leads"] == 1
     with workspace_scope(workspace):
         assert KpiState.objects.get().as_of is not None
 
@@ -325,16 +329,16 @@ def test_settings_change_recomputes_the_scores(workspace, django_capture_on_comm
     TouchpointFactory(
         workspace=workspace, kind="meeting", account=account, occurred_at=datetime(2026, 1, 10, tzinfo=UTC)
     )
-    recompute_rollups(workspace.pk)
+    recompute_rollups(workspace_id=workspace.pk)
     # end of Jan 10 (UTC workspace): the meeting is 1 day old
-    assert account_scores(workspace, date(2026, 1, 10))[0]["score"] == pytest.approx(15 * 0.5 ** (1 / 30))
+    assert account_scores(workspace=workspace, at=date(2026, 1, 10))[0]["score"] == pytest.approx(15 * 0.5 ** (1 / 30))
     workspace.engagement_weights = {"meeting": 40}
     workspace.half_life_days = 1
     workspace.save()
     with django_capture_on_commit_callbacks(execute=True):
         workspace_settings_changed(workspace=workspace, fields=["engagement_weights", "half_life_days"])
     # 40 × 0.5^(1/1) = 20: now an MQA at the threshold
-    [row] = account_scores(workspace, date(2026, 1, 10))
+    [row] = account_scores(workspace=workspace, at=date(2026, 1, 10))
     assert row["score"] == pytest.approx(20.0)
     assert row["is_mqa"] is True
 
@@ -343,8 +347,8 @@ def test_time_zone_change_rewrites_local_dates(workspace, django_capture_on_comm
     workspace.time_zone = "America/New_York"
     workspace.save()
     LeadFactory(workspace=workspace, created_at=ny(2026, 1, 15, 23, 30))  # 04:30 UTC on the 16th
-    recompute_rollups(workspace.pk)
-    assert kpis_for_period(workspace, date(2026, 1, 15), date(2026, 1, 15))["leads"] == 1
+    recompute_rollups(workspace_id=workspace.pk)
+    assert kpis_for_period(workspace=workspace, first_day=date(2026, 1, 15), last_day=date(2026, 1, 15))["leads"] == 1
     workspace.time_zone = "UTC"
     workspace.save()
     with django_capture_on_commit_callbacks(execute=True):
@@ -352,8 +356,8 @@ def test_time_zone_change_rewrites_local_dates(workspace, django_capture_on_comm
     with workspace_scope(workspace):
         assert Lead.objects.get().created_on == date(2026, 1, 16)
         assert KpiState.objects.get().time_zone == "UTC"
-    assert kpis_for_period(workspace, date(2026, 1, 15), date(2026, 1, 15))["leads"] == 0
-    assert kpis_for_period(workspace, date(2026, 1, 16), date(2026, 1, 16))["leads"] == 1
+    assert kpis_for_period(workspace=workspace, first_day=date(2026, 1, 15), last_day=date(2026, 1, 15))["leads"] == 0
+    assert kpis_for_period(workspace=workspace, first_day=date(2026, 1, 16), last_day=date(2026, 1, 16))["leads"] == 1
 
 
 def test_a_presentation_setting_recomputes_nothing(workspace, django_capture_on_commit_callbacks):
@@ -373,13 +377,13 @@ def test_local_dates_refresh_works_in_batches(workspace, monkeypatch):
     workspace.save()
     assert services.workspace_local_dates_refresh(workspace) == 5
     # 00:30–04:30 UTC on the 16th are the evening of the 15th in New York
-    assert kpis_for_period(workspace, date(2026, 1, 15), date(2026, 1, 15))["leads"] == 5
+    assert kpis_for_period(workspace=workspace, first_day=date(2026, 1, 15), last_day=date(2026, 1, 15))["leads"] == 5
 
 
 def test_recompute_kpis_command(workspace, other_workspace, capsys):
     seed(workspace)
     call_command("recompute_kpis", "--workspace", "acme")
-    assert kpis_for_period(workspace, *JAN)["leads"] == 1
+    assert kpis_for_period(workspace=workspace, **JAN)["leads"] == 1
     with workspace_scope(other_workspace):
         assert not KpiState.objects.exists()
     call_command("recompute_kpis")
@@ -395,7 +399,7 @@ def test_the_periodic_full_recompute(workspace, other_workspace):
     assert entry["task"] == tasks.recompute_all_workspaces_task.name == "kpis.recompute_all_workspaces"
     seed(workspace)
     tasks.recompute_all_workspaces_task.delay()  # eager in tests
-    assert kpis_for_period(workspace, *JAN)["spend"] == Decimal("12.34")
+    assert kpis_for_period(workspace=workspace, **JAN)["spend"] == Decimal("12.34")
     with workspace_scope(other_workspace):
         assert KpiState.objects.get().as_of is not None
 

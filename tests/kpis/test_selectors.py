@@ -259,8 +259,10 @@ def test_target_account_crossing_the_mqa_threshold(ny_workspace, kpis):
     TouchpointFactory(workspace=ws, kind="meeting", account=other, occurred_at=ny(2026, 1, 21, 1, 0))  # not a target
 
     def score(day):
-        recompute_rollups(ws.pk)
-        return {row["account"]: row["score"] for row in account_scores(ws, date.fromisoformat(day))}[target.external_id]
+        recompute_rollups(workspace_id=ws.pk)
+        return {row["account"]: row["score"] for row in account_scores(workspace=ws, at=date.fromisoformat(day))}[
+            target.external_id
+        ]
 
     # end of Jan 20 = Jan 21 00:00: meeting 1 day old, page view 0.5 h old, form not yet
     assert score("2026-01-20") == pytest.approx(15 * decay(1, 30) + 1 * decay(0.5 / 24, 30))  # 15.64: below 20
@@ -341,7 +343,9 @@ def test_attribution_on_the_database(workspace):
         workspace=workspace, account=y, status=DealStatus.WON, amount=D("300"), source_campaign=c, closed_at=closed
     )
     DealFactory(workspace=workspace, account=z, status=DealStatus.WON, amount=D("200"), closed_at=closed)
-    rows = attribution_for_period(workspace, date(2026, 1, 1), date(2026, 1, 31), "linear")
+    rows = attribution_for_period(
+        workspace=workspace, first_day=date(2026, 1, 1), last_day=date(2026, 1, 31), model="linear"
+    )
     # X's journey is A then B: 0.5 each of 1,000; Y has no journey: all to its source C; Z to "unattributed"
     assert [(r["campaign"], r["revenue"], r["deals"]) for r in rows] == [
         ("A", D("500.00"), 0.5),
@@ -349,7 +353,9 @@ def test_attribution_on_the_database(workspace):
         ("C", D("300.00"), 1.0),
         ("unattributed", D("200.00"), 1.0),
     ]
-    first = attribution_for_period(workspace, date(2026, 1, 1), date(2026, 1, 31), "first_touch")
+    first = attribution_for_period(
+        workspace=workspace, first_day=date(2026, 1, 1), last_day=date(2026, 1, 31), model="first_touch"
+    )
     assert {r["campaign"]: r["deals"] for r in first} == {"A": 1.0, "C": 1.0, "unattributed": 1.0}
 
 
@@ -357,17 +363,28 @@ def test_timeseries_by_week_and_month_clipped_to_the_range(workspace):
     campaign = CampaignFactory(workspace=workspace)
     for day in (date(2026, 1, 30), date(2026, 2, 1), date(2026, 2, 2), date(2026, 2, 20)):
         SpendEntryFactory(workspace=workspace, campaign=campaign, date=day, cost=D("10"))
-    recompute_rollups(workspace.pk)
+    recompute_rollups(workspace_id=workspace.pk)
     # Jan 30 is a Friday: its week starts Monday Jan 26 but only Jan 30–Feb 1 is in range
-    weeks = kpi_timeseries(workspace, "spend", date(2026, 1, 30), date(2026, 2, 10), "week")
+    weeks = kpi_timeseries(
+        workspace=workspace, metric="spend", first_day=date(2026, 1, 30), last_day=date(2026, 2, 10), grain="week"
+    )
     assert [(p["period_start"], p["value"]) for p in weeks] == [
         (date(2026, 1, 26), D("20.00")),
         (date(2026, 2, 2), D("10.00")),
         (date(2026, 2, 9), D("0.00")),
     ]
-    months = kpi_timeseries(workspace, "cpl", date(2026, 1, 30), date(2026, 2, 25), "month")
+    months = kpi_timeseries(
+        workspace=workspace, metric="cpl", first_day=date(2026, 1, 30), last_day=date(2026, 2, 25), grain="month"
+    )
     assert [(p["period_start"], p["value"]) for p in months] == [(date(2026, 1, 1), None), (date(2026, 2, 1), None)]
-    assert len(kpi_timeseries(workspace, "leads", date(2026, 1, 30), date(2026, 2, 2), "day")) == 4
+    assert (
+        len(
+            kpi_timeseries(
+                workspace=workspace, metric="leads", first_day=date(2026, 1, 30), last_day=date(2026, 2, 2), grain="day"
+            )
+        )
+        == 4
+    )
 
 
 def test_money_metrics_are_two_decimal_decimals(workspace, kpis):
@@ -405,12 +422,14 @@ def test_timeseries_points_equal_the_kpis_of_each_period(ny_workspace, grain, me
                     mrr=D("10"), created_at=ny(2026, 1, day, 9), closed_at=ny(2026, 1, day, 9) + timedelta(days=1),
                     churned_at=ny(2026, 1, day, 9) + timedelta(days=day + 1))  # fmt: skip
         DealFactory(workspace=ws, account=customer, created_at=ny(2026, 1, day, 10))
-    recompute_rollups(ws.pk)
+    recompute_rollups(workspace_id=ws.pk)
     first, last = date(2026, 1, 2), date(2026, 2, 3)
     scope = {"campaign": campaign} if narrowed else {}
-    points = kpi_timeseries(ws, metric, first, last, grain, **scope)
+    points = kpi_timeseries(workspace=ws, metric=metric, first_day=first, last_day=last, grain=grain, **scope)
     assert len(points) == {"day": 33, "week": 6, "month": 2}[grain]
     for point, (start, period_first, period_last) in zip(points, period_starts(first, last, grain), strict=True):
         assert point["period_start"] == start
-        expected = kpis_for_period(ws, period_first, period_last, metrics=[metric], **scope)[metric]
+        expected = kpis_for_period(
+            workspace=ws, first_day=period_first, last_day=period_last, metrics=[metric], **scope
+        )[metric]
         assert point["value"] == expected

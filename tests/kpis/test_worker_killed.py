@@ -129,7 +129,7 @@ def test_worker_killed_half_way_then_restarted_leaves_the_rollups_of_a_full_reco
 ):
     for day in (3, 9, 14):
         seed(workspace, day=day)
-    recompute_rollups(workspace.pk)
+    recompute_rollups(workspace_id=workspace.pk)
     before = rollup_rows(workspace)
     as_of_before = KpiState.objects.unscoped().get(workspace=workspace).as_of
     _add_data_after_the_last_recompute(workspace)
@@ -192,5 +192,5 @@ def test_worker_killed_half_way_then_restarted_leaves_the_rollups_of_a_full_reco
     after_worker = rollup_rows(workspace)
     assert after_worker != before, "the new data never reached the rollups"
 
-    recompute_rollups(workspace.pk)
+    recompute_rollups(workspace_id=workspace.pk)
     assert after_worker == rollup_rows(workspace)

@@ -19,7 +19,7 @@ def _seeded_clock(fixed_clock):
 def seed(workspace, scale="tiny", seed_value=1):
     """Generated marketing data up to now, with the rollups computed."""
     counts = seed_workspace(workspace=workspace, scale=scale, seed=seed_value)
-    recompute_rollups(workspace.pk)
+    recompute_rollups(workspace_id=workspace.pk)
     return counts
 
 

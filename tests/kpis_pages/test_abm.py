@@ -50,7 +50,7 @@ def targets(workspace) -> dict[str, float]:
     TouchpointFactory(
         workspace=workspace, kind="meeting", account=outsider, occurred_at=datetime(2026, 1, 31, tzinfo=UTC)
     )
-    recompute_rollups(workspace.pk)
+    recompute_rollups(workspace_id=workspace.pk)
     return expected
 
 
@@ -83,7 +83,7 @@ def test_scores_and_export_are_the_engine_s(targets, member_client, workspace):
         csv.DictReader(io.StringIO(member_client.get(f"/w/acme/abm/?{JANUARY}&export=accounts").content.decode()))
     )
     assert [row["account"] for row in exported] == sorted(targets, key=lambda a: (-targets[a], a))
-    engine = {row["account"]: row for row in selectors.account_scores(workspace, date(2026, 1, 31))}
+    engine = {row["account"]: row for row in selectors.account_scores(workspace=workspace, at=date(2026, 1, 31))}
     for row in exported:
         assert float(row["score"]) == pytest.approx(targets[row["account"]], abs=1e-4)
         assert float(row["score"]) == pytest.approx(engine[row["account"]]["score"], abs=1e-4)
@@ -92,7 +92,9 @@ def test_scores_and_export_are_the_engine_s(targets, member_client, workspace):
         "echo": "2026-01-30", "delta": "2026-01-31", "foxtrot": "2025-12-15", "bravo": "2026-01-20",
         "charlie": "2026-01-20",
     }  # fmt: skip
-    counts = selectors.kpis_for_period(workspace, date(2026, 1, 1), date(2026, 1, 31), metrics=["mqas"])
+    counts = selectors.kpis_for_period(
+        workspace=workspace, first_day=date(2026, 1, 1), last_day=date(2026, 1, 31), metrics=["mqas"]
+    )
     assert counts["mqas"] == sum(row["is_mqa"] == "True" for row in exported) == 1
 
 
@@ -114,7 +116,7 @@ def test_page_queries_do_not_grow_with_the_target_accounts(targets, workspace, m
             TouchpointFactory(
                 workspace=workspace, kind="meeting", account=account, occurred_at=datetime(2026, 1, day, tzinfo=UTC)
             )
-    recompute_rollups(workspace.pk)
+    recompute_rollups(workspace_id=workspace.pk)
     assert queries() == few
 
 
@@ -131,10 +133,10 @@ def test_sql_scores_equal_the_selectors_across_a_daylight_saving_window_start(wo
         TouchpointFactory(
             workspace=workspace, kind="meeting", account=account, occurred_at=datetime(2026, 4, 1, tzinfo=new_york)
         )
-    recompute_rollups(workspace.pk)
+    recompute_rollups(workspace_id=workspace.pk)
     ids = [account.pk for account in accounts]
     for at in (date(2026, 6, 4) + timedelta(days=i) for i in range(4)):
-        engine = selectors.engagement_scores(workspace, at)
+        engine = selectors.engagement_scores(workspace=workspace, at=at)
         assert abm.scores_at(workspace, at, ids) == pytest.approx(engine, rel=1e-12), at
         listed = {row["id"]: row["score"] for row in abm.TargetAccounts(workspace, at, at)[0:10]}
         assert listed == pytest.approx({pk: engine.get(pk, 0.0) for pk in ids}, rel=1e-12), at

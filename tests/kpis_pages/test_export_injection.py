@@ -57,7 +57,7 @@ def hostile(workspace):
             workspace=workspace, kind=kind, campaign=campaign, lead=lead, account=account, visitor_id=VISITOR_ID
         )
     target_set(workspace=workspace, kpi="roi", period_kind="month", starts_on=date(2026, 1, 1), value=Decimal("-0.5"))
-    recompute_rollups(workspace.pk)
+    recompute_rollups(workspace_id=workspace.pk)
     return workspace
 
 

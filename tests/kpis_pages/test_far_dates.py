@@ -92,7 +92,7 @@ def data(workspace):
     )  # fmt: skip
     TouchpointFactory(workspace=workspace, kind="email_click", campaign=campaign, lead=lead, account=account)
     target_set(workspace=workspace, kpi="leads", period_kind="month", starts_on=date(2026, 1, 1), value=Decimal(5))
-    recompute_rollups(workspace.pk)
+    recompute_rollups(workspace_id=workspace.pk)
     return workspace
 
 
@@ -193,7 +193,7 @@ def test_scores_survive_the_widest_window_and_shortest_half_life(data, member_cl
     """A window longer than the calendar and a one-day half-life read every edge without overflowing."""
     data.engagement_window_days, data.half_life_days = 2**31 - 1, 1
     data.save()
-    recompute_rollups(data.pk)
+    recompute_rollups(workspace_id=data.pk)
     for first, last in EDGES:
         assert member_client.get(f"/w/acme/abm/?{_range(first, last)}").status_code == 200, (first, last)
         for at in (first, last):

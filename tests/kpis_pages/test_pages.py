@@ -180,7 +180,7 @@ def test_agency_overview_counts_each_client_on_its_own_local_date(workspace, mem
     LeadFactory(workspace=ahead, created_at=datetime(2026, 3, 10, 11, 0, tzinfo=UTC))  # 11 March, 01:00 local
     LeadFactory(workspace=workspace, created_at=datetime(2026, 3, 10, 11, 0, tzinfo=UTC))  # 10 March in UTC
     for ws in (ahead, workspace):
-        recompute_rollups(ws.pk)
+        recompute_rollups(workspace_id=ws.pk)
     with mock.patch("django.utils.timezone.now", return_value=now):
         html = member_client.get("/?range=custom&from=2026-03-11&to=2026-03-11").content.decode()
         today = member_client.get("/?range=last_7").content.decode()
