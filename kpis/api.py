@@ -21,7 +21,7 @@ from accounts.authentication import WorkspaceAPIMixin
 from campaigns.models import Campaign, Channel
 from campaigns.openapi import AutoSchema
 from campaigns.query_params import reject_unknown
-from kpis import periods, selectors
+from kpis import periods, records, selectors
 from kpis.catalog import KPIS, Kind
 from kpis.formulas import ATTRIBUTION_MODELS
 
@@ -87,7 +87,7 @@ class ScopedPeriodQuerySerializer(PeriodQuerySerializer):
     channel = serializers.ChoiceField(choices=Channel.values, required=False, help_text="Narrow to one channel.")
 
     def validate_campaign(self, value: str) -> Campaign:
-        campaign = Campaign.objects.filter(external_id=value).first()  # the key's workspace only
+        campaign = records.campaign_by_external_id(external_id=value)  # the key's workspace only
         if campaign is None:
             raise serializers.ValidationError(f"Unknown campaign “{value}”.")
         return campaign

@@ -24,8 +24,7 @@ from chartjs.views.lines import BaseLineChartView
 
 from accounts.access import WorkspaceViewMixin
 from accounts.tenancy import workspace_scope
-from campaigns.models import Campaign
-from kpis import display, periods, selectors
+from kpis import display, periods, records, selectors
 from kpis.catalog import KPIS, Kind
 from kpis.formulas import ATTRIBUTION_MODELS
 from kpis.selectors import kpis_for_periods
@@ -218,7 +217,7 @@ class ChannelChart(ChartView):
 
     def build(self):
         with workspace_scope(self.workspace):
-            used = sorted(set(Campaign.objects.values_list("channel", flat=True)))
+            used = records.channels_in_use()
         if self.state.channel:
             used = [self.state.channel]
         rows = [(channel, self.totals(["spend", "leads", "won_revenue"], channel=channel)) for channel in used]
@@ -333,7 +332,7 @@ class AttributionChart(ChartView):
         keys = sorted({k for rows in by_model.values() for k in rows}, key=lambda k: -by_model["linear"].get(k, 0))
         keys = keys[: self.top]
         with workspace_scope(self.workspace):
-            names = dict(Campaign.objects.filter(external_id__in=keys).values_list("external_id", "name"))
+            names = records.campaign_names(external_ids=keys)
         labels = [names.get(k, "Unattributed" if k == selectors.UNATTRIBUTED else k) for k in keys]
         return labels, [
             Series(MODEL_LABELS[m], [number(by_model[m].get(k, Decimal(0))) for k in keys], "money", "bar")

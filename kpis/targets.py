@@ -85,6 +85,20 @@ def targets_for_period(*, workspace: Workspace, period: Period) -> dict[str, lis
         return result
 
 
+def targets_of_workspaces(*, workspace_ids: list[int], first_day: date, last_day: date) -> dict[int, list[Target]]:
+    """The targets overlapping first_day..last_day of several workspaces (the agency overview), in one query."""
+    found: dict[int, list[Target]] = {}
+    if not workspace_ids:
+        return found
+    # A deliberate cross-workspace read: the overview shows every client the person reaches.
+    targets = Target.objects.unscoped().filter(
+        workspace__in=workspace_ids, starts_on__lte=last_day, ends_on__gte=first_day
+    )
+    for target in targets:
+        found.setdefault(target.workspace_id, []).append(target)
+    return found
+
+
 def target_list(*, workspace: Workspace):
     with workspace_scope(workspace):
         return list(Target.objects.order_by("-starts_on", "kpi", "period_kind"))

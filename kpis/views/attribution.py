@@ -9,8 +9,7 @@ from django.views.generic import TemplateView
 
 from accounts.access import WorkspaceViewMixin
 from accounts.tenancy import workspace_scope
-from campaigns.models import Campaign
-from kpis import display, selectors
+from kpis import display, records, selectors
 from kpis.formulas import ATTRIBUTION_MODELS
 from kpis.views.exports import csv_response, export_name, raw
 from kpis.views.state import DashboardStateMixin
@@ -79,7 +78,7 @@ class AttributionView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
             for m in ATTRIBUTION_MODELS
         }
         with workspace_scope(ws):
-            campaigns = {c.external_id: c for c in Campaign.objects.all().only("external_id", "name", "channel")}
+            campaigns = records.campaigns_by_external_id()
         campaign_rows: dict[str, dict] = {}
         channel_rows: dict[str, dict] = {}
         zero = {m: Decimal(0) for m in ATTRIBUTION_MODELS}

@@ -8,8 +8,8 @@ from django.views.generic import TemplateView
 
 from accounts.access import WorkspaceViewMixin
 from accounts.tenancy import workspace_scope
-from campaigns.models import Campaign, Channel, Deal, Lead, SpendEntry
-from kpis import display, selectors
+from campaigns.models import Channel
+from kpis import display, records, selectors
 from kpis.views.cards import CardBuilder
 from kpis.views.exports import csv_response, export_name, raw
 from kpis.views.records import DEAL_HEADER, LEAD_HEADER, deal_row, lead_row
@@ -35,11 +35,8 @@ class CampaignListView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
         return super().get(request, *args, **kwargs)
 
     def campaigns(self):
-        queryset = Campaign.objects.order_by("name")
         channel = self.request.GET.get("channel")
-        if channel in Channel.values:
-            queryset = queryset.filter(channel=channel)
-        return queryset
+        return records.campaigns_by_name(channel=channel if channel in Channel.values else None)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -88,7 +85,7 @@ class CampaignDetailView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
     )
 
     def get(self, request, *args, **kwargs):
-        self.campaign = Campaign.objects.filter(external_id=kwargs["campaign_external_id"]).first()
+        self.campaign = records.campaign_by_external_id(external_id=kwargs["campaign_external_id"])
         if self.campaign is None:
             raise Http404("No such campaign.")
         self.dispatch_state()
@@ -99,21 +96,13 @@ class CampaignDetailView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
         return super().get(request, *args, **kwargs)
 
     def spend_entries(self):
-        return SpendEntry.objects.filter(campaign=self.campaign).order_by("-date")
+        return records.campaign_spend(campaign=self.campaign)
 
     def leads(self):
-        return (
-            Lead.objects.filter(source_campaign=self.campaign)
-            .select_related("account")
-            .order_by("-created_at", "external_id")
-        )
+        return records.campaign_leads(campaign=self.campaign)
 
     def deals(self):
-        return (
-            Deal.objects.filter(source_campaign=self.campaign)
-            .select_related("account")
-            .order_by("-created_at", "external_id")
-        )
+        return records.campaign_deals(campaign=self.campaign)
 
     def export(self, what: str):
         name = export_name(self.workspace, f"{self.campaign.external_id}-{what}")

@@ -11,8 +11,7 @@ from django.views.generic import TemplateView
 from accounts.access import WorkspaceViewMixin
 from accounts.models import Workspace
 from accounts.tenancy import workspace_scope
-from campaigns.models import Account, Campaign, Deal, Lead, Touchpoint
-from kpis import display, selectors
+from kpis import display, records, selectors
 from kpis.catalog import KPIS
 from kpis.targets import HEALTH_LABELS, targets_for_period, worst_health
 from kpis.views import layouts
@@ -40,7 +39,7 @@ PANEL_CHARTS = {
 
 def has_data(workspace: Workspace) -> bool:
     with workspace_scope(workspace):
-        return any(model.objects.exists() for model in (Campaign, Lead, Deal, Account, Touchpoint))
+        return records.workspace_has_data()
 
 
 class WorkspaceDashboardView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):

@@ -13,7 +13,7 @@ from accounts.models import Workspace
 from accounts.tenancy import workspace_scope
 from accounts.views import HomeView
 from kpis import display, periods, selectors
-from kpis.targets import HEALTH_LABELS, Health, Target, TargetPeriodValue, worst_health
+from kpis.targets import HEALTH_LABELS, Health, Target, TargetPeriodValue, targets_of_workspaces, worst_health
 from kpis.views import layouts
 from kpis.views.cards import Card, build_cards
 from kpis.views.exports import csv_response, raw
@@ -72,14 +72,11 @@ class AgencyOverviewView(HomeView):
         if sort not in OVERVIEW_SORTS:
             sort = "name"
         # One query for every workspace's targets, then each workspace's figures inside its own scope.
-        all_targets: dict[int, list[Target]] = {}
-        if workspaces:
-            for target in Target.objects.unscoped().filter(
-                workspace__in=[w.pk for w in workspaces],
-                starts_on__lte=max(r.last for r in ranges.values()),
-                ends_on__gte=min(r.first for r in ranges.values()),
-            ):
-                all_targets.setdefault(target.workspace_id, []).append(target)
+        all_targets = targets_of_workspaces(
+            workspace_ids=[w.pk for w in workspaces],
+            first_day=min((r.first for r in ranges.values()), default=period.first),
+            last_day=max((r.last for r in ranges.values()), default=period.last),
+        )
         rows = []
         for ws in workspaces:
             with number_locale(ws.number_locale):  # each client's figures in its own number format

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404
 from django.views.generic import TemplateView
 
 from accounts.access import WorkspaceViewMixin
-from campaigns.models import Deal, Lead, SpendEntry, Touchpoint, TouchpointKind
-from kpis import display
-from kpis.abm import end_of_day
-from kpis.models import AccountFacts
+from campaigns.models import Deal, Lead, TouchpointKind
+from kpis import display, records
 from kpis.views.exports import csv_response, export_name, raw
 from kpis.views.state import PAGE_SIZE, DashboardStateMixin, query_without
 
@@ -75,13 +72,6 @@ class RecordListView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
             return self.export()
         return super().get(request, *args, **kwargs)
 
-    def scope_q(self, field: str) -> Q:
-        if self.state.campaign is not None:
-            return Q(**{field: self.state.campaign})
-        if self.state.channel:
-            return Q(**{f"{field}__channel": self.state.channel})
-        return Q()
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(self.state_context())
@@ -114,13 +104,7 @@ class LeadRecordsView(RecordListView):
         return None
 
     def records(self):
-        day_field = {"created": "created_on", "mql": "mql_on", "sql": "sql_on", "sqo": "sqo_on"}[self.choice]
-        period = self.state.period
-        return (
-            Lead.objects.filter(self.scope_q("source_campaign"), **{f"{day_field}__range": (period.first, period.last)})
-            .select_related("account", "source_campaign")
-            .order_by(f"-{day_field}", "external_id")
-        )
+        return records.leads_reaching(stage=self.choice, period=self.state.period, **self.state.scope)
 
     def export(self):
         return csv_response(
@@ -147,16 +131,9 @@ class DealRecordsView(RecordListView):
         return deal.amount
 
     def records(self):
-        period = self.state.period
-        queryset = Deal.objects.filter(self.scope_q("source_campaign"))
-        if self.choice == "created":
-            queryset = queryset.filter(created_on__range=(period.first, period.last))
-        elif self.choice in ("won", "lost"):
-            queryset = queryset.filter(status=self.choice, closed_on__range=(period.first, period.last))
-        else:
-            end = end_of_day(self.workspace, period.last)
-            queryset = queryset.filter(Q(closed_at__isnull=True) | Q(closed_at__gte=end), created_at__lt=end)
-        return queryset.select_related("account", "source_campaign").order_by("-created_at", "external_id")
+        return records.deals_by_status(
+            workspace=self.workspace, status=self.choice, period=self.state.period, **self.state.scope
+        )
 
     def export(self):
         return csv_response(
@@ -176,12 +153,7 @@ class SpendRecordsView(RecordListView):
         return entry.cost
 
     def records(self):
-        period = self.state.period
-        return (
-            SpendEntry.objects.filter(self.scope_q("campaign"), date__range=(period.first, period.last))
-            .select_related("campaign")
-            .order_by("-date", "campaign__name")
-        )
+        return records.spend_entries_in(period=self.state.period, **self.state.scope)
 
     def export(self):
         return csv_response(
@@ -212,14 +184,7 @@ class TouchpointRecordsView(RecordListView):
         return None
 
     def records(self):
-        period = self.state.period
-        return (
-            Touchpoint.objects.filter(
-                self.scope_q("campaign"), kind=self.choice, occurred_on__range=(period.first, period.last)
-            )
-            .select_related("campaign", "lead", "account")
-            .order_by("-occurred_at", "id")
-        )
+        return records.touchpoints_of_kind(kind=self.choice, period=self.state.period, **self.state.scope)
 
     def export(self):
         return csv_response(
@@ -245,14 +210,7 @@ class CustomerRecordsView(RecordListView):
         return facts.first_won_deal.amount
 
     def records(self):
-        period = self.state.period
-        return (
-            AccountFacts.objects.filter(
-                self.scope_q("first_won_campaign"), first_won_on__range=(period.first, period.last)
-            )
-            .select_related("account", "first_won_deal", "first_won_campaign")
-            .order_by("-first_won_at", "account__external_id")
-        )
+        return records.new_customers_in(period=self.state.period, **self.state.scope)
 
     def export(self):
         return csv_response(

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import Workspace
 from accounts.tenancy import workspace_scope
 from campaigns.models import Campaign, Channel
-from kpis import display, periods, selectors
+from kpis import display, periods, records, selectors
 
 PAGE_SIZE = 50
 
@@ -39,7 +39,7 @@ class DashboardState:
         channel = request.GET.get("channel") or ""
         if campaign_id:
             with workspace_scope(workspace):
-                state.campaign = Campaign.objects.filter(external_id=campaign_id).first()
+                state.campaign = records.campaign_by_external_id(external_id=campaign_id)
             if state.campaign is None:
                 state.errors.append("No such campaign in this workspace: showing every campaign.")
         elif channel:
@@ -117,9 +117,7 @@ class DashboardStateMixin:
         }
         if campaigns:
             with workspace_scope(self.workspace):
-                context["campaign_choices"] = list(
-                    Campaign.objects.order_by("name").values_list("external_id", "name", "channel")
-                )
+                context["campaign_choices"] = records.campaign_choices()
         return context
 
 
