@@ -14,6 +14,7 @@ from rest_framework import serializers as drf_serializers
 from accounts.tenancy import workspace_scope
 from campaigns import api, api_urls, forms, services
 from campaigns.resources import RESOURCES
+from sampledata.sinks.api import API_ORDER
 
 
 @pytest.mark.parametrize("name", list(RESOURCES))
@@ -89,3 +90,8 @@ def test_the_data_page_counts_every_resource(member_client, workspace):
     # The resources with a list page come first.
     browsable = [url_name is not None for *_, url_name in sections]
     assert browsable == sorted(browsable, reverse=True)
+
+
+def test_the_sample_data_api_sink_names_every_resource():
+    """The generator's tables are posted to /api/v1/<table>/: they are the registry's names."""
+    assert sorted(API_ORDER) == sorted(RESOURCES)
