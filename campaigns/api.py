@@ -7,9 +7,11 @@ invalid input, `{"detail": …}` otherwise.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -28,13 +30,8 @@ from accounts.authentication import WorkspaceAPIMixin
 from campaigns import filters, idempotency, query_params, selectors, services
 from campaigns.openapi import THROTTLED, UNAUTHORIZED
 from campaigns.parsers import JSONParser
-from campaigns.serializers import (
-    INPUTS,
-    OUTPUTS,
-    BatchResultSerializer,
-    DetailSerializer,
-    ErrorListSerializer,
-)
+from campaigns.resources import RESOURCES, DataResource
+from campaigns.serializers import BatchResultSerializer, DetailSerializer, ErrorListSerializer
 from campaigns.validation import MAX_BATCH, RowError
 
 
@@ -97,17 +94,17 @@ def _from_drf_detail(detail: Any) -> list[RowError]:
 
 
 class IngestionAPIView(WorkspaceAPIMixin, GenericAPIView):
-    resource: services.Resource
+    resource: DataResource
     parser_classes = [JSONParser]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             # Schema generation: no request, no workspace; only the model is needed.
-            return QuerySet(self.resource.model).none()
-        return selectors.LISTS[self.resource.name]()
+            return QuerySet(self.resource.write.model).none()
+        return self.resource.list_query()
 
     def get_serializer_class(self):
-        return OUTPUTS[self.resource.name]
+        return self.resource.output_serializer
 
     def handle_exception(self, exc):
         if isinstance(exc, services.BatchInvalid):
@@ -158,7 +155,7 @@ class ResourceListView(IngestionAPIView):
             raise services.BatchInvalid(
                 [RowError(None, None, "The body must be a JSON object or an array of objects.", "invalid_type")]
             )
-        upsert = services.UPSERT_BATCH[self.resource.name]
+        upsert = self.resource.upsert
 
         def perform() -> idempotency.Answer:
             return idempotency.Answer(status=200, body=upsert(workspace=self.workspace, items=items).as_dict())
@@ -178,8 +175,12 @@ class ResourceListView(IngestionAPIView):
 
 
 class ResourceDetailView(IngestionAPIView):
+    # One object, addressed by its external_id. (No docstring: a view's docstring is its operations' description.)
+
     def get_object(self):
-        instance = selectors.object_by_external_id(resource=self.resource.name, external_id=self.kwargs["external_id"])
+        instance = selectors.object_by_external_id(
+            objects=self.resource.list_query(), external_id=self.kwargs["external_id"]
+        )
         if instance is None:
             raise exceptions.NotFound()
         return instance
@@ -195,13 +196,13 @@ class ResourceDetailView(IngestionAPIView):
     def patch(self, request, **kwargs):
         instance = self.get_object()
         services.object_update(
-            workspace=self.workspace, resource=self.resource, instance=instance, changes=request.data
+            workspace=self.workspace, resource=self.resource.write, instance=instance, changes=request.data
         )
         instance.refresh_from_db()
         return Response(self.get_serializer(self.get_object()).data)
 
     def delete(self, request, **kwargs):
-        services.object_delete(workspace=self.workspace, resource=self.resource, instance=self.get_object())
+        services.object_delete(workspace=self.workspace, resource=self.resource.write, instance=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -239,8 +240,8 @@ EXTERNAL_ID = OpenApiParameter(
 )
 
 
-def list_schema(name: str, singular: str, key_help: str):
-    inputs = INPUTS[name]
+def list_schema(resource: DataResource):
+    name, inputs = resource.name, resource.input_serializer
     component = inputs.__name__.removesuffix("InputSerializer")
     batch = PolymorphicProxySerializer(
         component_name=f"{component}Batch",
@@ -254,15 +255,20 @@ def list_schema(name: str, singular: str, key_help: str):
             summary=f"List {name}",
             description="Cursor-paginated (follow `next`), oldest first; filters combine with AND.",
             tags=[name],
-            responses={200: OUTPUTS[name](many=True), 400: BAD_FILTER, 401: UNAUTHORIZED, 429: THROTTLED},
+            responses={
+                200: resource.output_serializer(many=True),
+                400: BAD_FILTER,
+                401: UNAUTHORIZED,
+                429: THROTTLED,
+            },
         ),
         post=extend_schema(
             operation_id=f"{name}_upsert",
             summary=f"Create or update {name}",
             description=(
-                f"One {singular} or an array of up to {MAX_BATCH:,}. Each is created, or updated when its key "
-                f"({key_help}) already exists; an update replaces the whole object (optional fields left out "
-                "are reset to their defaults; use PATCH to change some fields). The request is one transaction: "
+                f"One {resource.singular} or an array of up to {MAX_BATCH:,}. Each is created, or updated when its "
+                f"key ({resource.key_help}) already exists; an update replaces the whole object (optional fields left "
+                "out are reset to their defaults; use PATCH to change some fields). The request is one transaction: "
                 "if any object is invalid the answer is 400 with every error, and nothing is written."
             ),
             tags=[name],
@@ -282,11 +288,11 @@ def list_schema(name: str, singular: str, key_help: str):
     )
 
 
-def detail_schema(name: str, singular: str, parameters: list[OpenApiParameter], *, protected: bool = False):
-    output = OUTPUTS[name]
+def detail_schema(resource: DataResource, parameters: list[OpenApiParameter]):
+    name, singular, output = resource.name, resource.singular, resource.output_serializer
     common = {401: UNAUTHORIZED, 404: NOT_FOUND, 429: THROTTLED}
     delete_responses = {204: OpenApiResponse(description="Deleted."), **common}
-    if protected:
+    if resource.delete_refusable:
         delete_responses[409] = OpenApiResponse(DETAIL, description=f"The {singular} still has deals.")
     return extend_schema_view(
         get=extend_schema(
@@ -302,7 +308,7 @@ def detail_schema(name: str, singular: str, parameters: list[OpenApiParameter], 
             description="Fields left out keep their values; the identifying key cannot change.",
             tags=[name],
             parameters=parameters,
-            request=INPUTS[name],
+            request=resource.input_serializer,
             responses={
                 200: output,
                 400: INVALID,
@@ -322,40 +328,9 @@ def detail_schema(name: str, singular: str, parameters: list[OpenApiParameter], 
     )
 
 
-@list_schema("campaigns", "campaign", "external_id")
-class CampaignListView(ResourceListView):
-    resource = services.CAMPAIGNS
-    filterset_class = filters.CampaignFilter
-
-
-@detail_schema("campaigns", "campaign", [EXTERNAL_ID])
-class CampaignDetailView(ResourceDetailView):
-    resource = services.CAMPAIGNS
-
-
-@list_schema("spend", "spend entry", "campaign + date")
-class SpendListView(ResourceListView):
-    resource = services.SPEND
-    filterset_class = filters.SpendFilter
-
-
-@detail_schema(
-    "spend",
-    "spend entry",
-    [
-        OpenApiParameter(
-            "campaign",
-            {"type": "string", "minLength": 1, "maxLength": 255},
-            OpenApiParameter.PATH,
-            description="The external_id of the campaign (URL-encoded).",
-        ),
-        OpenApiParameter("date", OpenApiTypes.DATE, OpenApiParameter.PATH, description="The day, YYYY-MM-DD."),
-    ],
-)
-class SpendDetailView(ResourceDetailView):
-    """Spend entries have no external_id: one is addressed by its campaign and date."""
-
-    resource = services.SPEND
+class CampaignDayDetailView(ResourceDetailView):
+    # A row of a per-campaign, per-day resource (spend) has no external_id: it is addressed by its campaign and date.
+    # Each resource's view says so in its docstring (see `endpoints`), its operations' description.
 
     def get_object(self):
         raw = self.kwargs["date"]
@@ -365,51 +340,63 @@ class SpendDetailView(ResourceDetailView):
             on = None
         instance = None
         if on is not None:
-            instance = selectors.spend_entry_get(campaign_external_id=self.kwargs["campaign"], on=on)
+            instance = selectors.object_by_campaign_day(
+                objects=self.resource.list_query(), campaign_external_id=self.kwargs["campaign"], on=on
+            )
         if instance is None:
             raise exceptions.NotFound()
         return instance
 
 
-@list_schema("accounts", "account", "external_id")
-class AccountListView(ResourceListView):
-    resource = services.ACCOUNTS
-    filterset_class = filters.AccountFilter
+CAMPAIGN_DAY = [
+    OpenApiParameter(
+        "campaign",
+        {"type": "string", "minLength": 1, "maxLength": 255},
+        OpenApiParameter.PATH,
+        description="The external_id of the campaign (URL-encoded).",
+    ),
+    OpenApiParameter("date", OpenApiTypes.DATE, OpenApiParameter.PATH, description="The day, YYYY-MM-DD."),
+]
 
 
-@detail_schema("accounts", "account", [EXTERNAL_ID], protected=True)
-class AccountDetailView(ResourceDetailView):
-    resource = services.ACCOUNTS
+@dataclass(frozen=True)
+class Endpoints:
+    """A resource's two API endpoints: its list (GET, POST) and one object (GET, PATCH, DELETE)."""
+
+    resource: DataResource
+    list_view: type[ResourceListView]
+    detail_view: type[ResourceDetailView]
+    # The object's part of the detail URL, after /<resource name>/.
+    detail_path: str
 
 
-@list_schema("leads", "lead", "external_id")
-class LeadListView(ResourceListView):
-    resource = services.LEADS
-    filterset_class = filters.LeadFilter
+def _addressing(resource: DataResource) -> tuple[type[ResourceDetailView], list[OpenApiParameter], str]:
+    """How one object is addressed in a URL, from the resource's key: its view, path parameters and path."""
+    if resource.write.key == ("external_id",):
+        return ResourceDetailView, [EXTERNAL_ID], "<external_id:external_id>/"
+    if resource.write.key == ("campaign_id", "date"):
+        return CampaignDayDetailView, CAMPAIGN_DAY, "<external_id:campaign>/<str:date>/"
+    raise ImproperlyConfigured(f"No API address for the key {resource.write.key} of {resource.name}.")
 
 
-@detail_schema("leads", "lead", [EXTERNAL_ID])
-class LeadDetailView(ResourceDetailView):
-    resource = services.LEADS
+def endpoints(resource: DataResource) -> Endpoints:
+    """The resource's API views, their OpenAPI description included."""
+    component = resource.input_serializer.__name__.removesuffix("InputSerializer")
+    detail_base, parameters, detail_path = _addressing(resource)
+    attributes: dict[str, Any] = {"resource": resource, "__module__": __name__}
+    detail_attributes = dict(attributes)
+    if detail_base is CampaignDayDetailView:
+        detail_attributes["__doc__"] = (
+            f"{resource.title} have no external_id: one is addressed by its campaign and date."
+        )
+    list_view = type(f"{component}ListView", (ResourceListView,), {**attributes, "filterset_class": resource.filterset})
+    detail_view = type(f"{component}DetailView", (detail_base,), detail_attributes)
+    return Endpoints(
+        resource=resource,
+        list_view=list_schema(resource)(list_view),
+        detail_view=detail_schema(resource, parameters)(detail_view),
+        detail_path=detail_path,
+    )
 
 
-@list_schema("deals", "deal", "external_id")
-class DealListView(ResourceListView):
-    resource = services.DEALS
-    filterset_class = filters.DealFilter
-
-
-@detail_schema("deals", "deal", [EXTERNAL_ID])
-class DealDetailView(ResourceDetailView):
-    resource = services.DEALS
-
-
-@list_schema("touchpoints", "touchpoint", "external_id, when given; without one a touchpoint is appended")
-class TouchpointListView(ResourceListView):
-    resource = services.TOUCHPOINTS
-    filterset_class = filters.TouchpointFilter
-
-
-@detail_schema("touchpoints", "touchpoint", [EXTERNAL_ID])
-class TouchpointDetailView(ResourceDetailView):
-    resource = services.TOUCHPOINTS
+ENDPOINTS: tuple[Endpoints, ...] = tuple(endpoints(resource) for resource in RESOURCES.values())

@@ -17,17 +17,23 @@ class ExternalIdConverter:
 
 register_converter(ExternalIdConverter, "external_id")
 
+
+def list_route(endpoints: api.Endpoints) -> str:
+    """The URL name of a resource's list: api-campaigns, api-spend."""
+    return f"api-{endpoints.resource.name}"
+
+
+def detail_route(endpoints: api.Endpoints) -> str:
+    """The URL name of one object: api-campaign, api-spend-entry."""
+    return f"api-{endpoints.resource.singular.replace(' ', '-')}"
+
+
+# Two routes per resource of the registry (campaigns.resources), in its order.
 urlpatterns = [
-    path("campaigns/", api.CampaignListView.as_view(), name="api-campaigns"),
-    path("campaigns/<external_id:external_id>/", api.CampaignDetailView.as_view(), name="api-campaign"),
-    path("spend/", api.SpendListView.as_view(), name="api-spend"),
-    path("spend/<external_id:campaign>/<str:date>/", api.SpendDetailView.as_view(), name="api-spend-entry"),
-    path("accounts/", api.AccountListView.as_view(), name="api-accounts"),
-    path("accounts/<external_id:external_id>/", api.AccountDetailView.as_view(), name="api-account"),
-    path("leads/", api.LeadListView.as_view(), name="api-leads"),
-    path("leads/<external_id:external_id>/", api.LeadDetailView.as_view(), name="api-lead"),
-    path("deals/", api.DealListView.as_view(), name="api-deals"),
-    path("deals/<external_id:external_id>/", api.DealDetailView.as_view(), name="api-deal"),
-    path("touchpoints/", api.TouchpointListView.as_view(), name="api-touchpoints"),
-    path("touchpoints/<external_id:external_id>/", api.TouchpointDetailView.as_view(), name="api-touchpoint"),
+    route
+    for e in api.ENDPOINTS
+    for route in (
+        path(f"{e.resource.name}/", e.list_view.as_view(), name=list_route(e)),
+        path(f"{e.resource.name}/{e.detail_path}", e.detail_view.as_view(), name=detail_route(e)),
+    )
 ]

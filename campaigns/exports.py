@@ -25,6 +25,7 @@ from accounts.models import Workspace
 from accounts.tenancy import workspace_scope
 from campaigns import services
 from campaigns.csv_cells import SafeWriter
+from campaigns.resources import DataResource
 
 CHUNK_SIZE = 2000
 
@@ -81,10 +82,15 @@ class _Echo:
 
 
 def stream_csv(
-    *, workspace: Workspace, resource_name: str, queryset: QuerySet, sort_field: str, descending: bool, filename: str
+    *,
+    workspace: Workspace,
+    resource: DataResource,
+    queryset: QuerySet,
+    sort_field: str,
+    descending: bool,
+    filename: str,
 ) -> StreamingHttpResponse:
-    resource = services.RESOURCES[resource_name]
-    names = [spec.name for spec in resource.spec.fields]
+    names = [spec.name for spec in resource.fields]
     writer = SafeWriter(_Echo())
 
     def lines() -> Iterator[str]:
@@ -92,7 +98,7 @@ def stream_csv(
         yield "\ufeff" + writer.writerow(names)
         for rows in chunks(workspace, queryset, sort_field, descending):
             for instance in rows:
-                data = services.object_as_input(resource=resource, instance=instance)
+                data = services.object_as_input(resource=resource.write, instance=instance)
                 yield writer.writerow([cell(data[name]) for name in names])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")

@@ -6,10 +6,11 @@ from django import forms
 
 from campaigns import imports
 from campaigns.models import Channel, DealStatus
+from campaigns.resources import RESOURCES
 
 
 class UploadForm(forms.Form):
-    resource = forms.ChoiceField(label="What the file holds", choices=list(imports.RESOURCE_LABELS.items()))
+    resource = forms.ChoiceField(label="What the file holds", choices=[(r.name, r.label) for r in RESOURCES.values()])
     file = forms.FileField(
         label="CSV file",
         help_text=f"Comma- or semicolon-separated, with column names in the first row; at most "

@@ -37,8 +37,8 @@ from django.utils import timezone as django_timezone
 
 from accounts.models import Workspace
 from accounts.tenancy import workspace_scope
-from campaigns import selectors, services
-from campaigns.models import Account, Campaign, ImportJob, Lead
+from campaigns import resources, selectors, services
+from campaigns.models import ImportJob
 from campaigns.validation import MAX_BATCH, MAX_YEAR, MIN_YEAR, FieldSpec, Invalid, RowError
 
 logger = logging.getLogger(__name__)
@@ -56,23 +56,12 @@ MAX_CELL_CHARS = 2000
 MAX_INTEGER_DIGITS = 19
 DELIMITERS = (",", ";", "\t", "|")
 
-RESOURCE_LABELS = {
-    "campaigns": "Campaigns",
-    "spend": "Spend",
-    "accounts": "Accounts",
-    "leads": "Leads",
-    "deals": "Deals",
-    "touchpoints": "Touchpoints",
-}
-
 DATE_FORMATS = {
     "": "Not chosen: only unambiguous dates",
     "iso": "YYYY-MM-DD (ISO)",
     "mdy": "MM/DD/YYYY (US)",
     "dmy": "DD/MM/YYYY",
 }
-
-_REF_MODELS: dict[str, type[models.Model]] = {"campaign": Campaign, "account": Account, "lead": Lead}
 
 
 class ImportRefused(Exception):
@@ -175,77 +164,6 @@ def read_csv(raw: bytes) -> CsvFile:
 
 # ---------------------------------------------------------------- column mapping
 
-_EXTERNAL_ID = ("id", "external id", "record id", "key")
-_CREATED = ("created", "created at", "created date", "create date", "date created", "created on", "creation date")
-SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
-    "campaigns": {
-        "external_id": (*_EXTERNAL_ID, "campaign id", "campaign key", "campaign external id"),
-        "name": ("name", "campaign", "campaign name", "title"),
-        "channel": ("channel", "medium", "campaign type", "type", "marketing channel"),
-        "is_abm": ("abm", "is abm", "abm campaign"),
-        "starts_on": ("start", "starts", "start date", "starts on", "begin date", "launch date"),
-        "ends_on": ("end", "ends", "end date", "ends on", "finish date"),
-        "budget": ("budget", "planned budget", "budgeted cost", "total budget"),
-    },
-    "spend": {
-        "campaign": ("campaign", "campaign id", "campaign external id", "campaign key"),
-        "date": ("date", "day", "reporting date", "report date", "reporting starts"),
-        "cost": ("cost", "spend", "amount spent", "spent", "amount", "cost usd", "total cost"),
-        "impressions": ("impressions", "impr", "imps", "views"),
-        "clicks": ("clicks", "link clicks", "total clicks"),
-    },
-    "accounts": {
-        "external_id": (*_EXTERNAL_ID, "account id", "company id", "organization id", "organisation id"),
-        "name": ("name", "company", "company name", "account", "account name", "organization", "organisation"),
-        "domain": ("domain", "company domain", "company domain name", "website", "website url", "web site"),
-        "industry": ("industry", "sector", "vertical"),
-        "employees": ("employees", "number of employees", "employee count", "headcount", "company size", "size"),
-        "is_target": ("target", "is target", "target account", "abm target", "on target list", "tier 1"),
-    },
-    "leads": {
-        "external_id": (*_EXTERNAL_ID, "lead id", "contact id", "person id", "prospect id"),
-        "email": ("email", "email address", "e mail", "work email", "business email"),
-        "account": ("account", "account id", "company id", "organization id", "associated company id"),
-        "source_campaign": (
-            "source campaign",
-            "campaign",
-            "campaign id",
-            "original source campaign",
-            "lead source campaign",
-            "utm campaign",
-            "first touch campaign",
-        ),
-        "created_at": _CREATED,
-        "mql_at": ("mql", "mql at", "mql date", "became an mql date", "marketing qualified date", "mql on"),
-        "sql_at": ("sql", "sql at", "sql date", "became an sql date", "sales qualified date", "sql on"),
-        "sqo_at": ("sqo", "sqo at", "sqo date", "opportunity date", "became an opportunity date", "sqo on"),
-    },
-    "deals": {
-        "external_id": (*_EXTERNAL_ID, "deal id", "opportunity id", "opportunity key"),
-        "account": ("account", "account id", "company id", "associated company id"),
-        "lead": ("lead", "lead id", "contact id", "primary contact id"),
-        "source_campaign": ("source campaign", "campaign", "campaign id", "primary campaign source"),
-        "name": ("name", "deal", "deal name", "opportunity", "opportunity name"),
-        "amount": ("amount", "deal amount", "value", "deal value", "total", "total amount"),
-        "mrr": ("mrr", "monthly recurring revenue", "recurring revenue", "monthly revenue"),
-        "status": ("status", "deal status", "stage", "deal stage", "outcome"),
-        "created_at": _CREATED,
-        "closed_at": ("closed", "closed at", "close date", "closed date", "closed on", "date closed"),
-        "churned_at": ("churned", "churned at", "churn date", "churned on", "cancellation date", "cancelled at"),
-    },
-    "touchpoints": {
-        "external_id": (*_EXTERNAL_ID, "event id", "touchpoint id", "activity id"),
-        "kind": ("kind", "type", "event", "event type", "activity type", "activity"),
-        "occurred_at": ("occurred at", "occurred", "timestamp", "time", "date", "event time", "activity date"),
-        "campaign": ("campaign", "campaign id"),
-        "lead": ("lead", "lead id", "contact id"),
-        "account": ("account", "account id", "company id"),
-        "visitor_id": ("visitor", "visitor id", "anonymous id", "cookie id", "client id"),
-        "session_id": ("session", "session id"),
-        "url": ("url", "page", "page url", "link", "landing page"),
-    },
-}
-
 
 def normalise_header(header: str) -> str:
     """'Created Date (UTC)' → 'created date'; 'company_name' → 'company name'."""
@@ -258,7 +176,7 @@ _BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 
 
 def resource_fields(resource: str) -> tuple[FieldSpec, ...]:
-    return services.RESOURCES[resource].spec.fields
+    return resources.RESOURCES[resource].fields
 
 
 def auto_mapping(resource: str, headers: Sequence[str]) -> list[str]:
@@ -266,7 +184,7 @@ def auto_mapping(resource: str, headers: Sequence[str]) -> list[str]:
     lookup: dict[str, str] = {}
     for spec in resource_fields(resource):
         lookup.setdefault(normalise_header(spec.name), spec.name)
-    for name, synonyms in SYNONYMS[resource].items():
+    for name, synonyms in resources.RESOURCES[resource].synonyms.items():
         for synonym in synonyms:
             lookup.setdefault(synonym, name)
     mapping, used = [], set()
@@ -550,7 +468,7 @@ class Plan:
     """What an import needs to turn the rows of one file into the API's objects."""
 
     workspace: Workspace
-    resource: services.Resource
+    resource: resources.DataResource
     columns: list[Column]
     dates: DateContext
     currency: str
@@ -565,10 +483,10 @@ class Plan:
     def build(
         cls, workspace: Workspace, resource_name: str, headers: Sequence[str], mapping: Sequence[str], date_format: str
     ) -> Plan:
-        resource = services.RESOURCES[resource_name]
-        specs = {spec.name: spec for spec in resource.spec.fields}
+        resource = resources.RESOURCES[resource_name]
+        specs = {spec.name: spec for spec in resource.fields}
         columns = [
-            Column(index, headers[index], specs[name], _kind(resource.model, specs[name]))
+            Column(index, headers[index], specs[name], _kind(resource.write.model, specs[name]))
             for index, name in enumerate(mapping)
             if name in specs
         ]
@@ -580,12 +498,12 @@ class Plan:
             dates=DateContext(date_format, workspace.tz),
             currency=workspace.currency,
             headers=list(headers),
-            unmapped=[spec.name for spec in resource.spec.fields if spec.name not in mapped],
+            unmapped=[spec.name for spec in resource.fields if spec.name not in mapped],
         )
 
     @property
     def key_names(self) -> list[str]:
-        return [spec.name for spec in self.resource.spec.fields if spec.key]
+        return [spec.name for spec in self.resource.fields if spec.key]
 
     def header_of(self, field_name: str | None) -> str:
         for column in self.columns:
@@ -651,7 +569,7 @@ class Plan:
         wanted = {key for key in wanted if None not in key}
         if not wanted:
             return
-        queryset = selectors.LISTS[self.resource.name]()
+        queryset = self.resource.list_query()
         if keys == ["campaign", "date"]:
             queryset = queryset.filter(
                 campaign__external_id__in={k[0] for k in wanted}, date__in={k[1] for k in wanted}
@@ -660,7 +578,7 @@ class Plan:
             queryset = queryset.filter(external_id__in={k[0] for k in wanted if isinstance(k[0], str)})
         current = {}
         for instance in queryset:
-            data = services.object_as_input(resource=self.resource, instance=instance)
+            data = services.object_as_input(resource=self.resource.write, instance=instance)
             current[tuple(data[k] for k in keys)] = data
         for item in items:
             existing = current.get(tuple(item.get(k) for k in keys))
@@ -759,7 +677,7 @@ def _reference_problems(plan: Plan, rows: list[dict[str, Any]], numbers: list[in
         wanted = {row.get(spec.name) for row in rows} - {None}
         if not wanted:
             continue
-        found = set(_REF_MODELS[spec.ref].objects.filter(external_id__in=wanted).values_list("external_id", flat=True))
+        found = selectors.reference_ids(ref=spec.ref, external_ids=wanted).keys()
         for number, row in zip(numbers, rows, strict=True):
             value = row.get(spec.name)
             if value is not None and value not in found:
@@ -856,7 +774,7 @@ def _shortened(text: str, limit: int = 80) -> str:
 
 def job_create(*, workspace: Workspace, user, resource: str, filename: str, raw: bytes) -> ImportJob:
     """Read an uploaded file and keep it as a draft import, columns auto-mapped. Raises ImportRefused."""
-    if resource not in services.RESOURCES:
+    if resource not in resources.RESOURCES:
         raise ImportRefused(f"Unknown kind of data: {resource}.")
     parsed = read_csv(raw)
     fields = {
@@ -986,7 +904,7 @@ def _run(workspace: Workspace, job: ImportJob) -> None:
 
 def _write(workspace: Workspace, job: ImportJob) -> None:
     plan = Plan.for_job(job, workspace)
-    upsert = services.UPSERT_BATCH[job.resource]
+    upsert = plan.resource.upsert
     created = updated = 0
     try:
         with transaction.atomic():

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TypeVar
 
-from django.db.models import Model, QuerySet
+from django.db import connection
+from django.db.models import Model, Q, QuerySet
 
-from campaigns.models import Account, Campaign, Deal, Lead, SpendEntry, Touchpoint
+from accounts.tenancy import current_workspace
+from campaigns.models import Account, Campaign, Deal, ImportJob, Lead, SpendEntry, Touchpoint
+
+M = TypeVar("M", bound=Model)
+
+# What a reference field (FieldSpec.ref) names: the model its external_id is looked up in.
+REFERENCED_MODELS: dict[str, type[Model]] = {"campaign": Campaign, "account": Account, "lead": Lead}
 
 
 def campaign_list() -> QuerySet[Campaign]:
@@ -33,29 +41,154 @@ def touchpoint_list() -> QuerySet[Touchpoint]:
     return Touchpoint.objects.select_related("campaign", "lead", "account")
 
 
-LISTS = {
-    "campaigns": campaign_list,
-    "spend": spend_list,
-    "accounts": account_list,
-    "leads": lead_list,
-    "deals": deal_list,
-    "touchpoints": touchpoint_list,
-}
-
-
 def _usable(external_id: str) -> bool:
     # PostgreSQL text cannot hold NUL; such an id cannot exist, so it is simply not found.
     return bool(external_id) and "\x00" not in external_id
 
 
-def object_by_external_id(*, resource: str, external_id: str) -> Model | None:
-    """One object of the current workspace by its external_id; another workspace's is None, like a missing one."""
+def object_by_external_id(*, objects: QuerySet[M], external_id: str) -> M | None:
+    """One object of `objects` (a resource's list) by its external_id; another workspace's is None, like a missing one."""
     if not _usable(external_id):
         return None
-    return LISTS[resource]().filter(external_id=external_id).first()
+    return objects.filter(external_id=external_id).first()
 
 
-def spend_entry_get(*, campaign_external_id: str, on: date) -> SpendEntry | None:
+def object_by_campaign_day(*, objects: QuerySet[M], campaign_external_id: str, on: date) -> M | None:
+    """One row of a per-campaign, per-day resource (spend) by its campaign's external_id and its date."""
     if not _usable(campaign_external_id):
         return None
-    return spend_list().filter(campaign__external_id=campaign_external_id, date=on).first()
+    return objects.filter(campaign__external_id=campaign_external_id, date=on).first()
+
+
+def reference_ids(*, ref: str, external_ids: set[str]) -> dict[str, int]:
+    """{external_id: pk} of the current workspace's `ref` objects (campaign, account, lead) among `external_ids`."""
+    model = REFERENCED_MODELS[ref]
+    if connection.vendor != "postgresql":
+        return dict(model.objects.filter(external_id__in=external_ids).values_list("external_id", "pk"))
+    # One array parameter bound on the server instead of up to 1,000 quoted literals.
+    workspace = current_workspace()
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.binding_cursor() as cursor:
+        cursor.execute(
+            f"SELECT external_id, id FROM {table} WHERE workspace_id = %b AND external_id = ANY(%b)",  # noqa: S608
+            [workspace.pk, list(external_ids)],
+        )
+        return dict(cursor.fetchall())
+
+
+# The data pages' lists: search (`q`) and filters, as the pages' filter forms name them.
+
+
+def _search(queryset: QuerySet[M], q: str, fields: tuple[str, ...]) -> QuerySet[M]:
+    if not q:
+        return queryset
+    condition = Q()
+    for name in fields:
+        condition |= Q(**{f"{name}__icontains": q})
+    return queryset.filter(condition)
+
+
+def campaign_browse(
+    *,
+    q: str = "",
+    channel: str = "",
+    abm: str = "",
+    active_from: date | None = None,
+    active_to: date | None = None,
+) -> QuerySet[Campaign]:
+    queryset = _search(campaign_list(), q, ("name", "external_id"))
+    if channel:
+        queryset = queryset.filter(channel=channel)
+    if abm:
+        queryset = queryset.filter(is_abm=abm == "yes")
+    # Running at some point of the range: started by its end, not ended before its start.
+    if active_to is not None:
+        queryset = queryset.filter(Q(starts_on__isnull=True) | Q(starts_on__lte=active_to))
+    if active_from is not None:
+        queryset = queryset.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=active_from))
+    return queryset
+
+
+def account_browse(*, q: str = "", target: str = "", industry: str = "") -> QuerySet[Account]:
+    queryset = _search(account_list(), q, ("name", "domain", "external_id"))
+    if target:
+        queryset = queryset.filter(is_target=target == "yes")
+    if industry:
+        queryset = queryset.filter(industry__iexact=industry)
+    return queryset
+
+
+def lead_browse(
+    *,
+    q: str = "",
+    stage: str = "",
+    campaign: str = "",
+    created_from: date | None = None,
+    created_to: date | None = None,
+) -> QuerySet[Lead]:
+    queryset = _search(lead_list(), q, ("email", "external_id", "account__name"))
+    if stage == "new":
+        queryset = queryset.filter(mql_at__isnull=True, sql_at__isnull=True, sqo_at__isnull=True)
+    elif stage == "mql":
+        queryset = queryset.filter(mql_at__isnull=False, sql_at__isnull=True, sqo_at__isnull=True)
+    elif stage == "sql":
+        queryset = queryset.filter(sql_at__isnull=False, sqo_at__isnull=True)
+    elif stage == "sqo":
+        queryset = queryset.filter(sqo_at__isnull=False)
+    if campaign:
+        queryset = queryset.filter(source_campaign__external_id=campaign)
+    # Local dates (the workspace's time zone), as on the dashboards.
+    if created_from is not None:
+        queryset = queryset.filter(created_on__gte=created_from)
+    if created_to is not None:
+        queryset = queryset.filter(created_on__lte=created_to)
+    return queryset
+
+
+def deal_browse(
+    *,
+    q: str = "",
+    status: str = "",
+    campaign: str = "",
+    created_from: date | None = None,
+    created_to: date | None = None,
+    closed_from: date | None = None,
+    closed_to: date | None = None,
+) -> QuerySet[Deal]:
+    queryset = _search(deal_list(), q, ("name", "external_id", "account__name"))
+    if status:
+        queryset = queryset.filter(status=status)
+    if campaign:
+        queryset = queryset.filter(source_campaign__external_id=campaign)
+    for value, column in (
+        (created_from, "created_on__gte"),
+        (created_to, "created_on__lte"),
+        (closed_from, "closed_on__gte"),
+        (closed_to, "closed_on__lte"),
+    ):
+        if value is not None:
+            queryset = queryset.filter(**{column: value})
+    return queryset
+
+
+def account_target_count() -> int:
+    """How many accounts are on the ABM target list."""
+    return Account.objects.filter(is_target=True).count()
+
+
+def account_industries() -> list[str]:
+    """The industries the accounts name, each once, sorted (the account list's filter choices)."""
+    return list(Account.objects.exclude(industry="").order_by("industry").values_list("industry", flat=True).distinct())
+
+
+def campaign_choices(*, limit: int) -> list[tuple[str, str]]:
+    """(external_id, name) of the first `limit` campaigns by name (the lists' source-campaign filter)."""
+    return list(Campaign.objects.order_by("name").values_list("external_id", "name")[:limit])
+
+
+def import_job_recent(*, limit: int) -> list[ImportJob]:
+    return list(ImportJob.objects.select_related("created_by").order_by("-created_at")[:limit])
+
+
+def import_job_get(*, job_id: int) -> ImportJob | None:
+    return ImportJob.objects.select_related("created_by").filter(pk=job_id).first()

@@ -254,21 +254,3 @@ class ErrorListSerializer(serializers.Serializer):
 
 class DetailSerializer(serializers.Serializer):
     detail = serializers.CharField()
-
-
-INPUTS: dict[str, type[serializers.Serializer]] = {
-    "campaigns": CampaignInputSerializer,
-    "spend": SpendEntryInputSerializer,
-    "accounts": AccountInputSerializer,
-    "leads": LeadInputSerializer,
-    "deals": DealInputSerializer,
-    "touchpoints": TouchpointInputSerializer,
-}
-OUTPUTS: dict[str, type[serializers.Serializer]] = {
-    "campaigns": CampaignSerializer,
-    "spend": SpendEntrySerializer,
-    "accounts": AccountSerializer,
-    "leads": LeadSerializer,
-    "deals": DealSerializer,
-    "touchpoints": TouchpointSerializer,
-}

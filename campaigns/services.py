@@ -30,8 +30,8 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from accounts.models import Workspace
-from accounts.tenancy import current_workspace, workspace_scope
-from campaigns import validation
+from accounts.tenancy import workspace_scope
+from campaigns import selectors, validation
 from campaigns.changes import record_change
 from campaigns.models import Account, Campaign, Deal, Lead, SpendEntry, Touchpoint
 from campaigns.validation import RowError, RowSpec
@@ -139,8 +139,6 @@ def run_in_transaction(work: Callable[[], T]) -> T:
 
 AllDays = Callable[[Mapping[str, Any] | None, Mapping[str, Any]], bool]
 
-_REF_MODELS: dict[str, type[models.Model]] = {"campaign": Campaign, "account": Account, "lead": Lead}
-
 
 def _never(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> bool:
     return False
@@ -240,30 +238,13 @@ TOUCHPOINTS = Resource(
     day_columns=("occurred_on",),
 )
 
-RESOURCES: dict[str, Resource] = {r.name: r for r in (CAMPAIGNS, SPEND, ACCOUNTS, LEADS, DEALS, TOUCHPOINTS)}
-
-
-def _ids_by_external_id(model: type[models.Model], wanted: set[str]) -> dict[str, int]:
-    """{external_id: pk} of the current workspace's rows among `wanted`."""
-    if connection.vendor != "postgresql":
-        return dict(model.objects.filter(external_id__in=wanted).values_list("external_id", "pk"))
-    # One array parameter bound on the server instead of up to 1,000 quoted literals.
-    workspace = current_workspace()
-    table = connection.ops.quote_name(model._meta.db_table)
-    with connection.binding_cursor() as cursor:
-        cursor.execute(
-            f"SELECT external_id, id FROM {table} WHERE workspace_id = %b AND external_id = ANY(%b)",  # noqa: S608
-            [workspace.pk, list(wanted)],
-        )
-        return dict(cursor.fetchall())
-
 
 def _resolve_references(resource: Resource, rows: list[dict[str, Any]], errors: list[RowError]) -> list[dict[str, Any]]:
     """Model field values of each row: references turned into ids, one query per referenced table."""
     ids: dict[str, dict[str, int]] = {}
     for target in {spec.ref for spec in resource.spec.refs}:
         wanted = {row[spec.name] for spec in resource.spec.refs if spec.ref == target for row in rows} - {None}
-        ids[target] = _ids_by_external_id(_REF_MODELS[target], wanted) if wanted else {}
+        ids[target] = selectors.reference_ids(ref=target, external_ids=wanted) if wanted else {}
     refs = [(spec.name, spec.ref, ids[spec.ref]) for spec in resource.spec.refs]
     values = []
     for index, row in enumerate(rows):
@@ -481,7 +462,12 @@ def _write_postgresql(
     return found
 
 
-# The public writes, one per resource.
+# The public writes: any resource's, and one per resource.
+
+
+def resource_upsert_batch(*, resource: Resource, workspace: Workspace, items: Sequence[Any]) -> UpsertResult:
+    """Create or update a batch of `resource`'s objects (an object or up to MAX_BATCH), all or nothing."""
+    return _upsert(resource, workspace, items)
 
 
 def campaign_upsert_batch(*, workspace: Workspace, items: Sequence[Any]) -> UpsertResult:
@@ -506,16 +492,6 @@ def deal_upsert_batch(*, workspace: Workspace, items: Sequence[Any]) -> UpsertRe
 
 def touchpoint_upsert_batch(*, workspace: Workspace, items: Sequence[Any]) -> UpsertResult:
     return _upsert(TOUCHPOINTS, workspace, items)
-
-
-UPSERT_BATCH: dict[str, Callable[..., UpsertResult]] = {
-    "campaigns": campaign_upsert_batch,
-    "spend": spend_upsert_batch,
-    "accounts": account_upsert_batch,
-    "leads": lead_upsert_batch,
-    "deals": deal_upsert_batch,
-    "touchpoints": touchpoint_upsert_batch,
-}
 
 
 def object_as_input(*, resource: Resource, instance: models.Model) -> dict[str, Any]:

@@ -7,11 +7,12 @@ target-list change need EDIT_DATA (a viewer gets 403, another tenant 404).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -21,7 +22,8 @@ from django.views.generic import TemplateView, View
 from accounts.access import WorkspaceViewMixin
 from accounts.roles import Can
 from campaigns import exports, forms, imports, selectors
-from campaigns.models import Account, Campaign, ImportJob
+from campaigns.models import ImportJob
+from campaigns.resources import RESOURCES, DataResource, label_of
 from campaigns.target_list import account_target_set
 
 PAGE_SIZE = 25
@@ -48,18 +50,11 @@ class DataHomeView(DataPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        counts = {name: selectors.LISTS[name]().count() for name in imports.RESOURCE_LABELS}
+        # The resources with a list page first, each group in the registry's order.
+        shown = sorted(RESOURCES.values(), key=lambda r: r.browse_url is None)
         context.update(
-            sections=[
-                ("campaigns", "Campaigns", counts["campaigns"], "data-campaigns"),
-                ("accounts", "Accounts", counts["accounts"], "data-accounts"),
-                ("leads", "Leads", counts["leads"], "data-leads"),
-                ("deals", "Deals", counts["deals"], "data-deals"),
-                ("spend", "Spend entries", counts["spend"], None),
-                ("touchpoints", "Touchpoints", counts["touchpoints"], None),
-            ],
-            imports=ImportJob.objects.select_related("created_by").order_by("-created_at")[:10],
-            resource_labels=imports.RESOURCE_LABELS,
+            sections=[(r.name, r.title, r.list_query().count(), r.browse_url) for r in shown],
+            imports=selectors.import_job_recent(limit=10),
         )
         return context
 
@@ -77,15 +72,26 @@ class SortLink:
 class DataListView(DataPageMixin, TemplateView):
     """A filtered, searched, sorted, paginated list with a CSV export of the same rows."""
 
-    resource_name: str
-    title: str
-    singular: str
+    resource: DataResource
     form_class: type[forms.ListFilterForm]
+    # The selector reading the rows (a staticmethod): the form's fields but `sort` are its keyword arguments.
+    browse: Callable[..., QuerySet]
     # sort key in the URL → model field
     sorts: dict[str, str]
     default_sort: str
-    search_fields: tuple[str, ...]
     search_placeholder = ""
+
+    @property
+    def resource_name(self) -> str:
+        return self.resource.name
+
+    @property
+    def title(self) -> str:
+        return self.resource.title
+
+    @property
+    def singular(self) -> str:
+        return self.resource.singular
 
     def get(self, request, *args, **kwargs):
         self.form = self.form_class(request.GET)
@@ -95,7 +101,7 @@ class DataListView(DataPageMixin, TemplateView):
         if request.GET.get("export") == "csv":
             return exports.stream_csv(
                 workspace=self.workspace,
-                resource_name=self.resource_name,
+                resource=self.resource,
                 queryset=self.rows(),
                 sort_field=self.sorts[self.sort_key],
                 descending=self.descending,
@@ -111,17 +117,7 @@ class DataListView(DataPageMixin, TemplateView):
         return key, value.startswith("-")
 
     def rows(self) -> QuerySet:
-        queryset = selectors.LISTS[self.resource_name]()
-        q = self.filters.get("q")
-        if q:
-            condition = Q()
-            for name in self.search_fields:
-                condition |= Q(**{f"{name}__icontains": q})
-            queryset = queryset.filter(condition)
-        return self.filter(queryset, self.filters)
-
-    def filter(self, queryset: QuerySet, filters: dict) -> QuerySet:
-        return queryset
+        return self.browse(**{k: v for k, v in self.filters.items() if k != "sort"})
 
     def query(self, **overrides) -> str:
         params = self.request.GET.copy()
@@ -166,10 +162,9 @@ class DataListView(DataPageMixin, TemplateView):
 
 class CampaignListView(DataListView):
     template_name = "campaigns/campaign_list.html"
-    resource_name = "campaigns"
-    singular = "campaign"
-    title = "Campaigns"
+    resource = RESOURCES["campaigns"]
     form_class = forms.CampaignFilterForm
+    browse = staticmethod(selectors.campaign_browse)
     sorts = {
         "name": "name",
         "channel": "channel",
@@ -179,7 +174,6 @@ class CampaignListView(DataListView):
         "updated": "updated_at",
     }
     default_sort = "name"
-    search_fields = ("name", "external_id")
     search_placeholder = "Name or external id"
 
     def get_context_data(self, **kwargs):
@@ -187,27 +181,14 @@ class CampaignListView(DataListView):
         context["rows"] = [(c, c.get_channel_display()) for c in context["page"]]
         return context
 
-    def filter(self, queryset, filters):
-        if "channel" in filters:
-            queryset = queryset.filter(channel=filters["channel"])
-        if "abm" in filters:
-            queryset = queryset.filter(is_abm=filters["abm"] == "yes")
-        # Running at some point of the range: started by its end, not ended before its start.
-        if "active_to" in filters:
-            queryset = queryset.filter(Q(starts_on__isnull=True) | Q(starts_on__lte=filters["active_to"]))
-        if "active_from" in filters:
-            queryset = queryset.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=filters["active_from"]))
-        return queryset
-
 
 class AccountListView(DataListView):
     """The account list, and the ABM target list: ticked accounts added to it or removed from it in bulk."""
 
     template_name = "campaigns/account_list.html"
-    resource_name = "accounts"
-    singular = "account"
-    title = "Accounts"
+    resource = RESOURCES["accounts"]
     form_class = forms.AccountFilterForm
+    browse = staticmethod(selectors.account_browse)
     sorts = {
         "name": "name",
         "domain": "domain",
@@ -216,23 +197,13 @@ class AccountListView(DataListView):
         "updated": "updated_at",
     }
     default_sort = "name"
-    search_fields = ("name", "domain", "external_id")
     search_placeholder = "Name, domain or external id"
-
-    def filter(self, queryset, filters):
-        if "target" in filters:
-            queryset = queryset.filter(is_target=filters["target"] == "yes")
-        if "industry" in filters:
-            queryset = queryset.filter(industry__iexact=filters["industry"])
-        return queryset
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
-            target_count=Account.objects.filter(is_target=True).count(),
-            industries=list(
-                Account.objects.exclude(industry="").order_by("industry").values_list("industry", flat=True).distinct()
-            ),
+            target_count=selectors.account_target_count(),
+            industries=selectors.account_industries(),
             next_url=self.request.get_full_path(),
         )
         return context
@@ -258,33 +229,12 @@ class AccountListView(DataListView):
 
 class LeadListView(DataListView):
     template_name = "campaigns/lead_list.html"
-    resource_name = "leads"
-    singular = "lead"
-    title = "Leads"
+    resource = RESOURCES["leads"]
     form_class = forms.LeadFilterForm
+    browse = staticmethod(selectors.lead_browse)
     sorts = {"created": "created_at", "email": "email", "mql": "mql_at", "sql": "sql_at", "sqo": "sqo_at"}
     default_sort = "-created"
-    search_fields = ("email", "external_id", "account__name")
     search_placeholder = "Email, external id or account"
-
-    def filter(self, queryset, filters):
-        stage = filters.get("stage")
-        if stage == "new":
-            queryset = queryset.filter(mql_at__isnull=True, sql_at__isnull=True, sqo_at__isnull=True)
-        elif stage == "mql":
-            queryset = queryset.filter(mql_at__isnull=False, sql_at__isnull=True, sqo_at__isnull=True)
-        elif stage == "sql":
-            queryset = queryset.filter(sql_at__isnull=False, sqo_at__isnull=True)
-        elif stage == "sqo":
-            queryset = queryset.filter(sqo_at__isnull=False)
-        if "campaign" in filters:
-            queryset = queryset.filter(source_campaign__external_id=filters["campaign"])
-        # Local dates (the workspace's time zone), as on the dashboards.
-        if "created_from" in filters:
-            queryset = queryset.filter(created_on__gte=filters["created_from"])
-        if "created_to" in filters:
-            queryset = queryset.filter(created_on__lte=filters["created_to"])
-        return queryset
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -294,29 +244,12 @@ class LeadListView(DataListView):
 
 class DealListView(DataListView):
     template_name = "campaigns/deal_list.html"
-    resource_name = "deals"
-    singular = "deal"
-    title = "Deals"
+    resource = RESOURCES["deals"]
     form_class = forms.DealFilterForm
+    browse = staticmethod(selectors.deal_browse)
     sorts = {"created": "created_at", "closed": "closed_at", "amount": "amount", "mrr": "mrr", "name": "name"}
     default_sort = "-created"
-    search_fields = ("name", "external_id", "account__name")
     search_placeholder = "Deal name, external id or account"
-
-    def filter(self, queryset, filters):
-        if "status" in filters:
-            queryset = queryset.filter(status=filters["status"])
-        if "campaign" in filters:
-            queryset = queryset.filter(source_campaign__external_id=filters["campaign"])
-        for name, column in (
-            ("created_from", "created_on__gte"),
-            ("created_to", "created_on__lte"),
-            ("closed_from", "closed_on__gte"),
-            ("closed_to", "closed_on__lte"),
-        ):
-            if name in filters:
-                queryset = queryset.filter(**{column: filters[name]})
-        return queryset
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -325,7 +258,7 @@ class DealListView(DataListView):
 
 
 def _campaign_choices() -> list[tuple[str, str]]:
-    return list(Campaign.objects.order_by("name").values_list("external_id", "name")[:500])
+    return selectors.campaign_choices(limit=500)
 
 
 # ---------------------------------------------------------------- CSV import
@@ -345,12 +278,10 @@ class ImportUploadView(ImportMixin, TemplateView):
         resource = self.request.GET.get("resource")
         context.setdefault(
             "form",
-            forms.UploadForm(initial={"resource": resource if resource in imports.RESOURCE_LABELS else "leads"}),
+            forms.UploadForm(initial={"resource": resource if resource in RESOURCES else "leads"}),
         )
         context.update(
-            field_help=[
-                (label, name, imports.resource_fields(name)) for name, label in imports.RESOURCE_LABELS.items()
-            ],
+            field_help=[(r.label, r.name, r.fields) for r in RESOURCES.values()],
             max_mb=imports.MAX_UPLOAD_BYTES // 1048576,
             threshold=imports.ASYNC_THRESHOLD_ROWS,
         )
@@ -381,7 +312,7 @@ class ImportJobView(ImportMixin, TemplateView):
     template_name = "campaigns/import_job.html"
 
     def dispatch_job(self, job_id: int) -> ImportJob:
-        job = ImportJob.objects.select_related("created_by").filter(pk=job_id).first()
+        job = selectors.import_job_get(job_id=job_id)
         if job is None:
             raise Http404("No such import.")
         return job
@@ -413,9 +344,9 @@ class ImportJobView(ImportMixin, TemplateView):
             date_format=form.cleaned_data["date_format"],
         )
         if not queued:
-            job.refresh_from_db()
-            if job.status == ImportJob.Status.DONE:
-                messages.success(request, _done_message(job))
+            done = selectors.import_job_get(job_id=job.pk)
+            if done is not None and done.status == ImportJob.Status.DONE:
+                messages.success(request, _done_message(done))
         return redirect("data-import-job", self.workspace.slug, job.pk)
 
     def get_context_data(self, **kwargs):
@@ -446,7 +377,7 @@ class ImportJobView(ImportMixin, TemplateView):
         context.update(
             job=job,
             editable=editable,
-            resource_label=imports.RESOURCE_LABELS.get(job.resource, job.resource),
+            resource_label=label_of(job.resource),
             delimiter_label={",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}.get(
                 job.delimiter, job.delimiter
             ),
@@ -462,7 +393,7 @@ class ImportStatusView(ImportMixin, View):
     """The progress of one import, as JSON, for the progress bar."""
 
     def get(self, request, *args, **kwargs):
-        job = ImportJob.objects.filter(pk=kwargs["job_id"]).first()
+        job = selectors.import_job_get(job_id=kwargs["job_id"])
         if job is None:
             raise Http404("No such import.")
         return JsonResponse(
@@ -490,13 +421,11 @@ def _percent(job: ImportJob) -> int:
 
 
 def _done_message(job: ImportJob) -> str:
-    label = imports.RESOURCE_LABELS.get(job.resource, job.resource).lower()
+    label = label_of(job.resource).lower()
     total = job.created_count + job.updated_count
     return f"Imported {total:,} {label}: {job.created_count:,} new, {job.updated_count:,} updated."
 
 
 def _list_url(slug: str, resource: str) -> str | None:
-    names = {"campaigns": "data-campaigns", "accounts": "data-accounts", "leads": "data-leads", "deals": "data-deals"}
-    if resource in names:
-        return reverse(names[resource], args=[slug])
-    return None
+    url_name = getattr(RESOURCES.get(resource), "browse_url", None)
+    return None if url_name is None else reverse(url_name, args=[slug])

@@ -12,14 +12,9 @@ from collections.abc import Iterable, Iterator
 from sampledata.clock import money_text
 from sampledata.generation import WorkspaceGenerator
 
-API_RESOURCES = {
-    "campaigns": "campaigns",
-    "spend": "spend",
-    "accounts": "accounts",
-    "leads": "leads",
-    "deals": "deals",
-    "touchpoints": "touchpoints",
-}
+# The generator's tables are named as the API's resources (campaigns.resources.RESOURCES, whose
+# names are the /api/v1/<name>/ paths; tests/campaigns/test_resources.py checks they stay the same),
+# listed here in an order where every reference exists before it is named.
 API_ORDER = ("campaigns", "accounts", "leads", "deals", "spend", "touchpoints")
 
 
@@ -91,7 +86,7 @@ def api_batches(
         for obj in renderer.objects(table, streams[table]()):
             batch.append(obj)
             if len(batch) >= batch_size:
-                yield API_RESOURCES[table], batch
+                yield table, batch
                 batch = []
         if batch:
-            yield API_RESOURCES[table], batch
+            yield table, batch

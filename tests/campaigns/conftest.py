@@ -11,6 +11,7 @@ import pytest
 
 from accounts.tenancy import workspace_scope
 from campaigns import services
+from campaigns.resources import RESOURCES
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ def post():
 def count():
     def count(workspace, resource: str) -> int:
         """Objects of `resource` in `workspace`, leaving out the seeded base-… references."""
-        model = services.RESOURCES[resource].model
+        model = RESOURCES[resource].write.model
         with workspace_scope(workspace):
             if resource == "spend":
                 return model.objects.count()
