@@ -324,7 +324,7 @@ def kpis_query_count(bench) -> Result:
 
     recompute_function()
     workspace, key, generator, _bases = ingest_workspace(bench)
-    recompute_function()(workspace.pk)
+    recompute_function()(workspace_id=workspace.pk)
     last_day = date.fromordinal(bench.generator(bench.scale).last_day)
     _timings, few = _kpis_timings(bench, key, _kpis_path(last_day), repeat=1)
     _timings, many = _kpis_timings(bench, bench.api_key, _kpis_path(last_day), repeat=1)

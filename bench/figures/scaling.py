@@ -61,7 +61,7 @@ def measure(bench) -> list[dict]:
         bench.progress.update("4× history workspace")
         workspace, _key = bench.provision("Bench 4x history", time_zone="America/New_York")
         counts, load_s = load_longer_history(bench, workspace, 4)
-        kpis.recompute_function()(workspace.pk)
+        kpis.recompute_function()(workspace_id=workspace.pk)
         point = {"factor": "4× history", "touchpoints": counts["touchpoints"], "load_s": round(load_s, 2)}
         try:
             point["freshness_p95_s"] = kpis.freshness_p95(bench, workspace)
