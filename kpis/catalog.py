@@ -135,15 +135,8 @@ def kpi(name: str, label: str, kind: str, group: str, formula: str, compute: Com
     return Kpi(name, label, Kind(kind), group, formula, compute, groups, components, **kwargs)
 
 
-C, WON, BAL, REC, MAIL, WEB, ABM = (
-    "components",
-    "won_deals",
-    "balances",
-    "recurring",
-    "email_unique",
-    "web",
-    "abm",
-)
+# Short names for the entries' `reads` (a StrEnum member reads as its value in "C WON").
+C, WON, BAL, REC, MAIL, WEB, ABM = Reads
 
 # The dashboard's panels, in order (a panel named by an entry but not here comes after them).
 PANELS = ("Funnel", "Cost", "Recurring revenue", "Email", "Web", "Social")

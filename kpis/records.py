@@ -14,17 +14,14 @@ from campaigns.models import Account, Campaign, Deal, Lead, SpendEntry, Touchpoi
 from kpis.abm import end_of_day
 from kpis.models import AccountFacts
 from kpis.periods import Period
+from kpis.reads import Scope
 
 LEAD_STAGE_DAYS = {"created": "created_on", "mql": "mql_on", "sql": "sql_on", "sqo": "sqo_on"}
 
 
 def _narrowed(field: str, campaign: Campaign | None, channel: str | None) -> Q:
-    """Rows whose campaign link `field` is the campaign, or a campaign of the channel (rows without one drop out)."""
-    if campaign is not None:
-        return Q(**{field: campaign})
-    if channel:
-        return Q(**{f"{field}__channel": channel})
-    return Q()
+    """Rows whose campaign link `field` is in scope: the KPI reads' own narrowing (`Scope`)."""
+    return Scope(campaign_id=campaign.pk if campaign is not None else None, channel=channel or None).q(f"{field}_id")
 
 
 def leads_reaching(
