@@ -52,12 +52,20 @@ def quoted(values) -> str:
     return ", ".join(f"'{value}'" for value in sorted(values))
 
 
-# The engagement touchpoints `t` of target accounts `a` (through the touchpoint's lead `l` when it has no account).
+# The engagement touchpoints `t` (id, kind, occurred_at, occurred_on) of target accounts `a`: a touchpoint's
+# account is its own, else its lead's. Two equi-joins, never one on COALESCE(…): an expression join
+# has no index to probe, so a planner without statistics (a fresh backfill) nests loops over every pair.
+_ENGAGEMENT_KINDS = quoted(ENGAGEMENT_KINDS)
 TARGET_TOUCHES = (
-    f"FROM {Touchpoint._meta.db_table} t LEFT JOIN {Lead._meta.db_table} l ON l.id = t.lead_id"
-    f" JOIN {Account._meta.db_table} a ON a.id = COALESCE(t.account_id, l.account_id)"
-    " AND a.workspace_id = %(ws)s AND a.is_target"
-    f" WHERE t.workspace_id = %(ws)s AND t.kind IN ({quoted(ENGAGEMENT_KINDS)})"
+    "FROM (SELECT id, kind, occurred_at, occurred_on, account_id AS target_id"  # noqa: S608 (our own table names and constants)
+    f" FROM {Touchpoint._meta.db_table} WHERE workspace_id = %(ws)s AND kind IN ({_ENGAGEMENT_KINDS})"
+    " AND account_id IS NOT NULL"
+    " UNION ALL SELECT t.id, t.kind, t.occurred_at, t.occurred_on, l.account_id"
+    f" FROM {Touchpoint._meta.db_table} t JOIN {Lead._meta.db_table} l ON l.id = t.lead_id"
+    f" WHERE t.workspace_id = %(ws)s AND t.kind IN ({_ENGAGEMENT_KINDS}) AND t.account_id IS NULL"
+    " AND l.workspace_id = %(ws)s) t"
+    f" JOIN {Account._meta.db_table} a ON a.id = t.target_id"
+    " WHERE a.workspace_id = %(ws)s AND a.is_target"
 )
 
 

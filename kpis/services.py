@@ -29,6 +29,7 @@ from campaigns.models import (
 )
 from kpis import rollups
 from kpis.models import ROLLUPS, KpiState
+from kpis.statistics import ROLLUP_THRESHOLD, SOURCE_THRESHOLD, stale_tables_analyse, statistics_unreliable
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +80,7 @@ def recompute_rollups(
     """
     workspace = Workspace.objects.get(pk=workspace_id)
     ranges = None if first_day is None or last_day is None else [(first_day, last_day)]
+    source_statistics_refresh()
     with workspace_scope(workspace), transaction.atomic():
         state = _locked_state(workspace)
         result = _rebuild(workspace, state, ranges)
@@ -88,26 +90,13 @@ def recompute_rollups(
 
 
 def rollup_statistics_refresh() -> None:
-    """ANALYZE the rollup tables a full rebuild changed much (PostgreSQL), as autovacuum would.
+    """ANALYZE the rollup tables a full rebuild changed much, after its commit (kpis/statistics.py)."""
+    stale_tables_analyse([model._meta.db_table for model in ROLLUPS], ROLLUP_THRESHOLD)
 
-    Autovacuum gets there within a minute; until then the planner reads stale
-    row counts and can pick plans for a table a fraction of its size. Same
-    rule as autovacuum's (more than 50 rows + 10 % changed since the last
-    ANALYZE); run after commit, since ANALYZE inside the rebuild's transaction
-    would hold its lock, and block other workspaces' rebuilds, until the end.
-    """
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return
-    tables = [model._meta.db_table for model in ROLLUPS]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT relname FROM pg_stat_user_tables WHERE relname = ANY(%s)"
-            " AND n_mod_since_analyze > 50 + 0.1 * GREATEST(n_live_tup, 0)",
-            [tables],
-        )
-        stale = [name for (name,) in cursor.fetchall()]
-        if stale:
-            cursor.execute(f"ANALYZE {', '.join(stale)}")
+
+def source_statistics_refresh() -> None:
+    """ANALYZE the data tables a recompute reads when a backfill changed them much since (kpis/statistics.py)."""
+    stale_tables_analyse(rollups.SOURCE_TABLES, SOURCE_THRESHOLD)
 
 
 def workspace_kpis_rebuild(workspace_id: int) -> None:
@@ -123,6 +112,7 @@ def workspace_kpis_rebuild(workspace_id: int) -> None:
     # No state yet: the rows' dates may predate a time-zone change, so re-date them too.
     if computed_in != workspace.time_zone:
         workspace_local_dates_refresh(workspace, recompute=False)
+    source_statistics_refresh()
     with workspace_scope(workspace), transaction.atomic():
         state = _locked_state(workspace)
         change_ids = list(DataChange.objects.values_list("id", flat=True))
@@ -141,6 +131,7 @@ def recompute_pending_changes(*, workspace_id: int) -> RecomputeResult | None:
     workspace = Workspace.objects.filter(pk=workspace_id).first()
     if workspace is None:
         return None
+    source_statistics_refresh()
     with workspace_scope(workspace), transaction.atomic():
         state = _locked_state(workspace)
         changes = list(DataChange.objects.order_by("id").values_list("id", "first_day", "last_day"))
@@ -245,13 +236,18 @@ def _tune_transaction(full: bool) -> None:
 
     A partial rebuild also goes without JIT compilation: its statements read a few
     days through indexes, yet their row estimates can pass the JIT threshold, and
-    compiling then costs more (~10 ms a statement) than it saves.
+    compiling then costs more (~10 ms a statement) than it saves. While the data
+    tables' statistics are missing or far behind (a backfill the analyse before
+    the rebuild could not cover), nested loops are ruled out: on guessed row
+    counts they rescan a table per row, where hash joins stay linear whatever the guess.
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('work_mem', %s, true)", [REBUILD_WORK_MEM])
             if not full:
                 cursor.execute("SELECT set_config('jit', 'off', true)")
+            if statistics_unreliable(rollups.SOURCE_TABLES):
+                cursor.execute("SELECT set_config('enable_nestloop', 'off', true)")
 
 
 def _far_from_reference(reference: float, day_range_: tuple[date, date], half_life_days: int) -> bool:

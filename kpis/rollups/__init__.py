@@ -15,10 +15,11 @@ deals alone.
 
 from kpis.rollups.accounts import build_account_days, build_account_facts, build_customer_days
 from kpis.rollups.components import build_components
-from kpis.rollups.tables import Span
+from kpis.rollups.tables import SOURCE_TABLES, Span
 from kpis.rollups.web import build_sessions, build_visitor_days
 
 __all__ = [
+    "SOURCE_TABLES",
     "Span",
     "build_account_days",
     "build_account_facts",

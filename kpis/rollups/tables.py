@@ -44,6 +44,9 @@ T = {
     "customer_day": CustomerDay._meta.db_table,
 }
 
+# The data tables the builds read (their planner statistics are refreshed before a recompute).
+SOURCE_TABLES = tuple(T[name] for name in ("touchpoint", "lead", "deal", "spend", "account", "campaign"))
+
 
 @dataclass(frozen=True)
 class Span:
