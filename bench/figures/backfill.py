@@ -17,8 +17,6 @@ import psycopg
 from bench.figures.ingestion import ROOT
 from bench.registry import Result, figure
 
-DATABASE = "pulse_bench_backfill"
-
 
 @figure(
     "kpis: first recompute after a backfill, no ANALYZE",
@@ -28,18 +26,19 @@ DATABASE = "pulse_bench_backfill"
     order=35,
 )
 def first_recompute_after_backfill(bench) -> Result:
+    database = f"{bench.database_url.rsplit('/', 1)[1]}_backfill"  # beside the bench's own (BENCH_DATABASE)
     with psycopg.connect(f"{bench.server}/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {DATABASE}")
+        admin.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {database}")
     env = {key: value for key, value in os.environ.items() if key not in ("PGOPTIONS", "DATABASE_URL")}
     try:
         child = subprocess.run(  # noqa: S603 (our own module, our own URL)
-            [sys.executable, "-m", "bench.backfill", f"{bench.server}/{DATABASE}"],
+            [sys.executable, "-m", "bench.backfill", f"{bench.server}/{database}"],
             cwd=ROOT, env=env, capture_output=True, text=True, check=True, timeout=1800,
         )  # fmt: skip
     finally:
         with psycopg.connect(f"{bench.server}/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+            admin.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
     times = json.loads(child.stdout.strip().splitlines()[-1])
     return Result(
         value=times["first"],
