@@ -19,7 +19,7 @@ from bench.registry import Result, figure
 
 
 @figure(
-    "kpis: first recompute after a backfill, no ANALYZE",
+    "kpis: first recompute after a backfill without ANALYZE",
     unit="s",
     target="≤ 1.5× after ANALYZE",
     rule=lambda r: r.ratio <= 1.5,
