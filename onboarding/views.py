@@ -146,7 +146,6 @@ class IntegrationsView(WorkspaceViewMixin, TemplateView):
             key_variable=integrations.KEY_VARIABLE,
             snippets=integrations.snippets(
                 api_base=api_base,
-                server_url=build("/").rstrip("/"),
                 schema_url=schema_url,
                 spend=spend,
                 first_day=last_day - timedelta(days=29),
