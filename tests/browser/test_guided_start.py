@@ -109,3 +109,11 @@ def test_every_template_is_linked_from_the_integrations_page(live_server, new_pa
     copy = page.get_by_role("button", name="Copy: Push daily spend (curl)")
     assert copy.is_visible()  # shown by the script: without JavaScript there is no button
     screenshot(page, "23-integrations")
+    # A phone's width: the same pages, readable, nothing cut off.
+    phone = new_page(viewport={"width": 390, "height": 844})
+    log_in(phone, live_server.url, new_workspace[1].email)
+    for path, name in (("/w/contoso/integrations/", "24-integrations-390"), ("/w/contoso/", "25-guided-start-390"),
+                       ("/w/contoso/start/", "26-start-page-390")):  # fmt: skip
+        phone.goto(f"{live_server.url}{path}")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390, path
+        screenshot(phone, name)
