@@ -30,7 +30,7 @@ def new_workspace(fixed_clock):
 def test_from_an_empty_workspace_to_figures_with_the_checklist(
     live_server, new_page, console_errors, screenshot, new_workspace, tmp_path
 ):
-    workspace, owner = new_workspace
+    _workspace, owner = new_workspace
     base = live_server.url
     page = new_page()
     log_in(page, base, owner.email)
