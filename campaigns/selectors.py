@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TypeVar
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Model, Q, QuerySet
 
 from accounts.tenancy import current_workspace
@@ -68,7 +68,8 @@ def reference_ids(*, ref: str, external_ids: set[str]) -> dict[str, int]:
     # One array parameter bound on the server instead of up to 1,000 quoted literals.
     workspace = current_workspace()
     table = connection.ops.quote_name(model._meta.db_table)
-    with connection.binding_cursor() as cursor:
+    # The import's check reads outside any transaction: give the binding cursor one (no savepoint inside one).
+    with transaction.atomic(savepoint=False), connection.binding_cursor() as cursor:
         cursor.execute(
             f"SELECT external_id, id FROM {table} WHERE workspace_id = %b AND external_id = ANY(%b)",  # noqa: S608
             [workspace.pk, list(external_ids)],

@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("campaigns.urls")),
     path("", include("kpis.urls")),
+    path("", include("onboarding.urls")),
 ]

@@ -7,12 +7,17 @@ page and export these querysets; they hold no query of their own.
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from collections.abc import Iterable
+from datetime import date
+from typing import NamedTuple
+
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 
 from accounts.models import Workspace
-from campaigns.models import Account, Campaign, Deal, Lead, SpendEntry, Touchpoint
+from campaigns.models import Campaign, Deal, Lead, SpendEntry, Touchpoint
+from campaigns.resources import RESOURCES
 from kpis.abm import end_of_day
-from kpis.models import AccountFacts
+from kpis.models import AccountFacts, WorkspaceDay
 from kpis.periods import Period
 from kpis.reads import Scope
 
@@ -135,6 +140,28 @@ def campaign_deals(*, campaign: Campaign) -> QuerySet[Deal]:
     )
 
 
+class ActivitySpan(NamedTuple):
+    """The first and last days with activity (None: none computed yet), the period's days with activity,
+    and the all-time totals of some daily components (a zero: that kind of data was never seen)."""
+
+    first: date | None
+    last: date | None
+    days_in_period: int
+    totals: dict[str, object]
+
+
+def activity_span(*, period: Period, components: Iterable[str] = ()) -> ActivitySpan:
+    """One aggregate over the workspace's daily rollup (one row per day with activity)."""
+    found = WorkspaceDay.objects.aggregate(
+        first=Min("day"),
+        last=Max("day"),
+        in_period=Count("id", filter=Q(day__range=(period.first, period.last))),
+        **{f"total_{name}": Sum(name) for name in components},
+    )
+    totals = {name: found[f"total_{name}"] for name in components}
+    return ActivitySpan(found["first"], found["last"], found["in_period"], totals)
+
+
 def workspace_has_data() -> bool:
-    """Whether the workspace in scope holds any record yet (the dashboard explains an empty one)."""
-    return any(model.objects.exists() for model in (Campaign, Lead, Deal, Account, Touchpoint))
+    """Whether the workspace in scope holds any record of any kind yet (the dashboard explains an empty one)."""
+    return any(resource.write.model.objects.exists() for resource in RESOURCES.values())

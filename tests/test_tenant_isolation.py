@@ -133,6 +133,8 @@ def _fill(route: Route, param: str, a: dict) -> str:
         "external_id": lambda: a[API_RESOURCES[route.name]].external_id,
         "campaign": lambda: a["spend"].campaign.external_id,
         "date": lambda: a["spend"].date.isoformat(),
+        # A CSV template: the kind of data is no object, the workspace in the URL is the tenant's.
+        "resource": lambda: "campaigns",
     }
     if param not in fillers:
         raise KeyError(f"No filler for <{param}> of route {route.name!r} ({route.pattern})")

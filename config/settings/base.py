@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "campaigns",
     "kpis",
     "sampledata",
+    "onboarding",
 ]
 
 MIDDLEWARE = [

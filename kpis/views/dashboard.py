@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import NamedTuple
 
 from django.http import HttpResponse
@@ -11,7 +12,7 @@ from django.views.generic import TemplateView
 from accounts.access import WorkspaceViewMixin
 from accounts.models import Workspace
 from accounts.tenancy import workspace_scope
-from kpis import display, records, selectors
+from kpis import display, periods, records, selectors
 from kpis.catalog import KPIS
 from kpis.targets import HEALTH_LABELS, targets_for_period, worst_health
 from kpis.views import layouts
@@ -35,6 +36,62 @@ PANEL_CHARTS = {
     "Web": Chart("kpis-chart-web", "web", "Web traffic"),
     "Social": Chart("kpis-chart-social", "social", "Social engagement"),
 }
+
+
+class PanelSource(NamedTuple):
+    # Daily components that are never all zero once the workspace has this kind of data.
+    components: tuple[str, ...]
+    # What the panel says instead of a wall of zeros while there is none.
+    missing: str
+
+
+PANEL_SOURCES = {
+    "Funnel": PanelSource(
+        ("leads", "deals_created", "deals_won", "deals_lost"),
+        "No leads yet: import a CRM's contacts or deals, or push them to /api/v1/leads/.",
+    ),
+    "Cost": PanelSource(
+        ("spend", "impressions", "clicks"), "No spend yet: import an ad platform's spend report or push daily spend."
+    ),
+    "Recurring revenue": PanelSource(
+        ("deals_won", "new_mrr", "churned_mrr"), "No customers yet: import won deals, with their MRR if they recur."
+    ),
+    "Email": PanelSource(
+        ("emails_sent", "email_bounces", "email_unsubscribes"),
+        "No email data yet: import an email tool's campaign report or push email touchpoints.",
+    ),
+    "Web": PanelSource(
+        ("page_views", "sessions", "content_downloads"), "No web data yet: import a GA4 export or push page views."
+    ),
+    "Social": PanelSource(
+        ("social_engagements",), "No social data yet: import a social network's report or push engagements."
+    ),
+}
+
+
+SOURCE_COMPONENTS = tuple(dict.fromkeys(name for source in PANEL_SOURCES.values() for name in source.components))
+
+
+def missing_sources(panels: dict[str, list[Card]], totals: dict[str, object]) -> dict[str, str]:
+    """The panels to explain rather than show: every figure empty, and their kind of data never seen."""
+    return {
+        title: source.missing
+        for title, source in PANEL_SOURCES.items()
+        if title in panels
+        and not any(card.value for card in panels[title])
+        and not any(totals.get(name) for name in source.components)
+    }
+
+
+def data_notice(state, span: records.ActivitySpan) -> dict:
+    """When the range holds no activity: the days that do, and the dashboard's query showing them."""
+    if span.days_in_period or span.last is None:
+        return {"computing": span.last is None}
+    first = max(span.first, span.last - timedelta(days=periods.MAX_RANGE_DAYS - 1))
+    return {
+        "data_span": span,
+        "data_span_query": state.query(range="custom", **{"from": first.isoformat(), "to": span.last.isoformat()}),
+    }
 
 
 def has_data(workspace: Workspace) -> bool:
@@ -83,6 +140,9 @@ class WorkspaceDashboardView(DashboardStateMixin, WorkspaceViewMixin, TemplateVi
         context["has_data"] = bool(context["campaign_choices"]) or has_data(self.workspace)
         if not context["has_data"]:
             return context
+        # One aggregate, whatever the range: the days with activity and what kinds of data ever arrived.
+        self.activity = records.activity_span(period=self.state.period, components=SOURCE_COMPONENTS)
+        context.update(data_notice(self.state, self.activity))
         values, previous, last_year = self.figures()
         targets = targets_for_period(workspace=self.workspace, period=self.state.period)
         builder = CardBuilder(values, previous, self.workspace, self.state, targets)
@@ -95,11 +155,12 @@ class WorkspaceDashboardView(DashboardStateMixin, WorkspaceViewMixin, TemplateVi
         return context
 
     def sections(self, builder: CardBuilder) -> dict:
-        """The page's own part below the headline: a panel of cards and a chart per KPI group."""
+        """The page's own part below the headline: a panel of cards and a chart per KPI group, or what is missing."""
+        panels = {title: builder.cards(names) for title, names in layouts.dashboard_panels().items()}
+        missing = missing_sources(panels, self.activity.totals)
         return {
             "panels": [
-                (title, PANEL_CHARTS.get(title), builder.cards(names))
-                for title, names in layouts.dashboard_panels().items()
+                (title, PANEL_CHARTS.get(title), cards, missing.get(title, "")) for title, cards in panels.items()
             ]
         }
 

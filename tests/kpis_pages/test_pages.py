@@ -64,8 +64,10 @@ def test_pages_render_with_a_slash_in_a_campaign_id(workspace, member_client):
 def test_new_workspace_shows_how_to_connect_data(workspace, member_client):
     html = member_client.get("/w/acme/").content.decode()
     assert "No data yet" in html
-    assert "create an API key" in html
-    assert "/w/acme/api-keys/" in html
+    # The guided start's checklist, each step linking to the page that does it.
+    assert "Create an API key" in html
+    for url in ("/w/acme/data/import/", "/w/acme/api-keys/", "/w/acme/targets/", "/w/acme/members/"):
+        assert f'href="{url}"' in html
 
 
 @pytest.mark.parametrize("url", PAGES[2:])
