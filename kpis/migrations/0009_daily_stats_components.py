@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('kpis', '0007_target_kpi_choices_from_catalogue'),
+        ('kpis', '0008_analyze_stale_function'),
     ]
 
     operations = [
