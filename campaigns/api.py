@@ -328,26 +328,48 @@ def detail_schema(resource: DataResource, parameters: list[OpenApiParameter]):
     )
 
 
+def _day(raw: str) -> date | None:
+    try:
+        return date.fromisoformat(raw) if len(raw) == 10 else None
+    except ValueError:
+        return None
+
+
+# In a detail URL, the campaign of a row that has none (a web stat of the whole site, an SEO stat).
+NO_CAMPAIGN = "-"
+
+
 class CampaignDayDetailView(ResourceDetailView):
     # A row of a per-campaign, per-day resource (spend) has no external_id: it is addressed by its campaign and date.
     # Each resource's view says so in its docstring (see `endpoints`), its operations' description.
 
     def get_object(self):
-        raw = self.kwargs["date"]
-        try:
-            on = date.fromisoformat(raw) if len(raw) == 10 else None
-        except ValueError:
-            on = None
+        on = _day(self.kwargs["date"])
+        campaign = self.kwargs["campaign"]
+        if campaign == NO_CAMPAIGN and "campaign_id" in self.resource.write.optional_key:
+            campaign = None
         instance = None
         if on is not None:
             instance = selectors.object_by_campaign_day(
-                objects=self.resource.list_query(), campaign_external_id=self.kwargs["campaign"], on=on
+                objects=self.resource.list_query(), campaign_external_id=campaign, on=on
             )
         if instance is None:
             raise exceptions.NotFound()
         return instance
 
 
+class DayDetailView(ResourceDetailView):
+    # A row of a per-day resource (SEO stats) is addressed by its date, after "-" in the campaign's place.
+
+    def get_object(self):
+        on = _day(self.kwargs["date"])
+        instance = None if on is None else selectors.object_by_day(objects=self.resource.list_query(), on=on)
+        if instance is None:
+            raise exceptions.NotFound()
+        return instance
+
+
+DAY = OpenApiParameter("date", OpenApiTypes.DATE, OpenApiParameter.PATH, description="The day, YYYY-MM-DD.")
 CAMPAIGN_DAY = [
     OpenApiParameter(
         "campaign",
@@ -355,7 +377,16 @@ CAMPAIGN_DAY = [
         OpenApiParameter.PATH,
         description="The external_id of the campaign (URL-encoded).",
     ),
-    OpenApiParameter("date", OpenApiTypes.DATE, OpenApiParameter.PATH, description="The day, YYYY-MM-DD."),
+    DAY,
+]
+OPTIONAL_CAMPAIGN_DAY = [
+    OpenApiParameter(
+        "campaign",
+        {"type": "string", "minLength": 1, "maxLength": 255},
+        OpenApiParameter.PATH,
+        description=f"The external_id of the campaign (URL-encoded), or {NO_CAMPAIGN} for the row without campaign.",
+    ),
+    DAY,
 ]
 
 
@@ -375,7 +406,11 @@ def _addressing(resource: DataResource) -> tuple[type[ResourceDetailView], list[
     if resource.write.key == ("external_id",):
         return ResourceDetailView, [EXTERNAL_ID], "<external_id:external_id>/"
     if resource.write.key == ("campaign_id", "date"):
-        return CampaignDayDetailView, CAMPAIGN_DAY, "<external_id:campaign>/<str:date>/"
+        parameters = OPTIONAL_CAMPAIGN_DAY if resource.write.optional_key else CAMPAIGN_DAY
+        return CampaignDayDetailView, parameters, "<external_id:campaign>/<str:date>/"
+    if resource.write.key == ("date",):
+        # As every daily resource's: /<resource>/<campaign or ->/<YYYY-MM-DD>/, its campaign always "-".
+        return DayDetailView, [DAY], f"{NO_CAMPAIGN}/<str:date>/"
     raise ImproperlyConfigured(f"No API address for the key {resource.write.key} of {resource.name}.")
 
 
@@ -389,6 +424,10 @@ def endpoints(resource: DataResource) -> Endpoints:
         detail_attributes["__doc__"] = (
             f"{resource.title} have no external_id: one is addressed by its campaign and date."
         )
+        if resource.write.optional_key:
+            detail_attributes["__doc__"] += f" {NO_CAMPAIGN} in the campaign's place names the row without campaign."
+    elif detail_base is DayDetailView:
+        detail_attributes["__doc__"] = f"{resource.title} are one per date: one is addressed as {NO_CAMPAIGN}/<date>/."
     list_view = type(f"{component}ListView", (ResourceListView,), {**attributes, "filterset_class": resource.filterset})
     detail_view = type(f"{component}DetailView", (detail_base,), detail_attributes)
     return Endpoints(

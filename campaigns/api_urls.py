@@ -25,7 +25,7 @@ def list_route(endpoints: api.Endpoints) -> str:
 
 def detail_route(endpoints: api.Endpoints) -> str:
     """The URL name of one object: api-campaign, api-spend-entry."""
-    return f"api-{endpoints.resource.singular.replace(' ', '-')}"
+    return f"api-{endpoints.resource.singular.lower().replace(' ', '-')}"
 
 
 # Two routes per resource of the registry (campaigns.resources), in its order.

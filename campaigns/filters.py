@@ -10,7 +10,21 @@ from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.plumbing import get_view_model
 from rest_framework.exceptions import ValidationError
 
-from campaigns.models import Account, Campaign, Channel, Deal, DealStatus, Lead, SpendEntry, Touchpoint, TouchpointKind
+from campaigns.models import (
+    Account,
+    Campaign,
+    Channel,
+    Deal,
+    DealStatus,
+    EmailStat,
+    Lead,
+    SeoStat,
+    SocialStat,
+    SpendEntry,
+    Touchpoint,
+    TouchpointKind,
+    WebStat,
+)
 
 
 class FilterBackend(filters.DjangoFilterBackend):
@@ -172,3 +186,22 @@ class TouchpointFilter(filters.FilterSet):
     class Meta:
         model = Touchpoint
         fields = ["kind", "campaign", "lead", "account", "occurred_from", "occurred_to"]
+
+
+def _stat_filter(model: type, *, by_campaign: bool = True) -> type[filters.FilterSet]:
+    """The filters of a daily stats list: changed since, campaign (if it has one), dates."""
+    attributes = {
+        "updated_since": _updated_since(),
+        "date_from": _on_or_after("date", "Days"),
+        "date_to": _on_or_before("date", "Days"),
+    }
+    if by_campaign:
+        attributes["campaign"] = _reference("campaign", "campaign")
+    meta = type("Meta", (), {"model": model, "fields": list(attributes)})
+    return type(f"{model.__name__}Filter", (filters.FilterSet,), {**attributes, "Meta": meta, "__module__": __name__})
+
+
+EmailStatFilter = _stat_filter(EmailStat)
+WebStatFilter = _stat_filter(WebStat)
+SocialStatFilter = _stat_filter(SocialStat)
+SeoStatFilter = _stat_filter(SeoStat, by_campaign=False)

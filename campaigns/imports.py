@@ -569,13 +569,14 @@ class Plan:
         wanted = {key for key in wanted if None not in key}
         if not wanted:
             return
-        queryset = self.resource.list_query()
-        if keys == ["campaign", "date"]:
-            queryset = queryset.filter(
-                campaign__external_id__in={k[0] for k in wanted}, date__in={k[1] for k in wanted}
-            )
-        else:
-            queryset = queryset.filter(external_id__in={k[0] for k in wanted if isinstance(k[0], str)})
+        # Each key field among the file's values (a superset, made exact below); references by external_id.
+        refs = {spec.name for spec in self.resource.fields if spec.ref}
+        queryset = self.resource.list_query().filter(
+            **{
+                f"{name}__external_id__in" if name in refs else f"{name}__in": {k[i] for k in wanted}
+                for i, name in enumerate(keys)
+            }
+        )
         current = {}
         for instance in queryset:
             data = services.object_as_input(resource=self.resource.write, instance=instance)

@@ -112,6 +112,92 @@ class SpendEntry(WorkspaceOwned):
         indexes = [models.Index(fields=["workspace", "date"])]
 
 
+def _count() -> models.PositiveIntegerField:
+    return models.PositiveIntegerField(default=0)
+
+
+def _at_most(prefix: str, pairs: tuple[tuple[str, str], ...]) -> list[models.CheckConstraint]:
+    """`field ≤ limit` checks (KPI_SPEC: bounces ≤ sent, …), named `<prefix>_<field>_lte_<limit>`."""
+    return [
+        models.CheckConstraint(condition=Q(**{f"{name}__lte": models.F(limit)}), name=f"{prefix}_{name}_lte_{limit}")
+        for name, limit in pairs
+    ]
+
+
+class EmailStat(WorkspaceOwned):
+    """An email tool's daily totals for one campaign (KPI_SPEC, daily aggregate stats); one row per (campaign, date)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="email_stats")
+    date = models.DateField()
+    sent = _count()
+    bounces = _count()
+    unique_opens = _count()
+    unique_clicks = _count()
+    unsubscribes = _count()
+    spam = _count()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "campaign", "date"], name="email_stat_key"),
+            *_at_most("email_stat", (("bounces", "sent"), ("unique_clicks", "sent"))),
+        ]
+        indexes = [models.Index(fields=["workspace", "date"])]
+
+
+class WebStat(WorkspaceOwned):
+    """A web analytics export's daily totals, for one campaign or for none (a key value of its own)."""
+
+    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.CASCADE, related_name="web_stats")
+    date = models.DateField()
+    sessions = _count()
+    bounced_sessions = _count()
+    page_views = _count()
+    users = _count()
+    new_users = _count()
+    content_downloads = _count()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            # NULLs are distinct here (SQLite and PostgreSQL alike): this one keys the rows with a campaign,
+            # and is the plain constraint INSERT … ON CONFLICT (workspace_id, campaign_id, date) targets …
+            models.UniqueConstraint(fields=["workspace", "campaign", "date"], name="web_stat_key"),
+            # … and this one the rows without: one per date.
+            models.UniqueConstraint(
+                fields=["workspace", "date"], condition=Q(campaign__isnull=True), name="web_stat_no_campaign_key"
+            ),
+            *_at_most("web_stat", (("bounced_sessions", "sessions"), ("new_users", "users"))),
+        ]
+        indexes = [models.Index(fields=["workspace", "date"])]
+
+
+class SocialStat(WorkspaceOwned):
+    """A social network's daily engagements for one campaign; one row per (campaign, date)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="social_stats")
+    date = models.DateField()
+    engagements = _count()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "campaign", "date"], name="social_stat_key")]
+        indexes = [models.Index(fields=["workspace", "date"])]
+
+
+class SeoStat(WorkspaceOwned):
+    """What an SEO tool reports for the site on a date: levels, never summed; one row per date."""
+
+    date = models.DateField()
+    backlinks = _count()
+    referring_domains = _count()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        # Also the index of the reads: the latest row on or before a date.
+        constraints = [models.UniqueConstraint(fields=["workspace", "date"], name="seo_stat_key")]
+
+
 class Account(WorkspaceOwned):
     """A company (the A of ABM)."""
 

@@ -214,8 +214,93 @@ TOUCHPOINTS = DataResource(
     },
 )
 
+
+# The daily aggregate stats (KPI_SPEC): totals of tools that export no events; column names of their exports
+# (an email tool's campaign report, GA4, a social network's page insights, an SEO tool).
+_STAT_CAMPAIGN = ("campaign", "campaign id", "campaign external id", "campaign key")
+_STAT_DATE = ("date", "day", "reporting date", "report date")
+
+EMAIL_STATS = DataResource(
+    write=services.EMAIL_STATS,
+    label="Email stats (daily totals)",
+    title="Email stats",
+    singular="email stat",
+    key_help="campaign + date",
+    list_query=selectors.email_stat_list,
+    input_serializer=serializers.EmailStatInputSerializer,
+    output_serializer=serializers.EmailStatSerializer,
+    filterset=filters.EmailStatFilter,
+    synonyms={
+        "campaign": _STAT_CAMPAIGN,
+        "date": (*_STAT_DATE, "send date", "sent date", "sent on"),
+        "sent": ("sent", "emails sent", "total recipients", "recipients", "sends", "emails"),
+        "bounces": ("bounces", "total bounces", "bounced", "hard bounces", "emails bounced"),
+        "unique_opens": ("unique opens", "unique open", "opens", "unique opened", "opened"),
+        "unique_clicks": ("unique clicks", "unique click", "clicks", "unique clicked", "clicked"),
+        "unsubscribes": ("unsubscribes", "unsubscribed", "unsubs", "opt outs", "unsubscribe"),
+        "spam": ("spam", "spam complaints", "abuse reports", "abuse complaints", "spam reports", "complaints"),
+    },
+)
+WEB_STATS = DataResource(
+    write=services.WEB_STATS,
+    label="Web stats (daily totals)",
+    title="Web stats",
+    singular="web stat",
+    key_help="date + campaign (optional: no campaign is a key value of its own)",
+    list_query=selectors.web_stat_list,
+    input_serializer=serializers.WebStatInputSerializer,
+    output_serializer=serializers.WebStatSerializer,
+    filterset=filters.WebStatFilter,
+    # Not GA4's "engaged sessions": bounced sessions are sessions − engaged sessions, a column of their own.
+    synonyms={
+        "campaign": (*_STAT_CAMPAIGN, "session campaign", "session campaign id", "utm campaign"),
+        "date": _STAT_DATE,
+        "sessions": ("sessions", "visits", "total sessions"),
+        "bounced_sessions": ("bounced sessions", "bounces", "single page sessions", "bounced visits"),
+        "page_views": ("page views", "pageviews", "views", "screen page views", "screenpageviews", "pages viewed"),
+        "users": ("users", "total users", "totalusers", "active users", "activeusers", "visitors"),
+        "new_users": ("new users", "newusers", "first time users", "new visitors"),
+        "content_downloads": ("content downloads", "downloads", "file downloads", "file download"),
+    },
+)
+SOCIAL_STATS = DataResource(
+    write=services.SOCIAL_STATS,
+    label="Social stats (daily totals)",
+    title="Social stats",
+    singular="social stat",
+    key_help="campaign + date",
+    list_query=selectors.social_stat_list,
+    input_serializer=serializers.SocialStatInputSerializer,
+    output_serializer=serializers.SocialStatSerializer,
+    filterset=filters.SocialStatFilter,
+    synonyms={
+        "campaign": _STAT_CAMPAIGN,
+        "date": _STAT_DATE,
+        "engagements": ("engagements", "engagement", "total engagements", "post engagements", "interactions"),
+    },
+)
+SEO_STATS = DataResource(
+    write=services.SEO_STATS,
+    label="SEO stats (daily levels)",
+    title="SEO stats",
+    singular="SEO stat",
+    key_help="date",
+    list_query=selectors.seo_stat_list,
+    input_serializer=serializers.SeoStatInputSerializer,
+    output_serializer=serializers.SeoStatSerializer,
+    filterset=filters.SeoStatFilter,
+    synonyms={
+        "date": _STAT_DATE,
+        "backlinks": ("backlinks", "total backlinks", "external backlinks", "backlink count", "links"),
+        "referring_domains": ("referring domains", "ref domains", "refdomains", "linking domains", "domains"),
+    },
+)
+
 # Every resource by name, in the order the import form offers them.
-RESOURCES: dict[str, DataResource] = {r.name: r for r in (CAMPAIGNS, SPEND, ACCOUNTS, LEADS, DEALS, TOUCHPOINTS)}
+RESOURCES: dict[str, DataResource] = {
+    r.name: r
+    for r in (CAMPAIGNS, SPEND, ACCOUNTS, LEADS, DEALS, TOUCHPOINTS, EMAIL_STATS, WEB_STATS, SOCIAL_STATS, SEO_STATS)
+}
 
 
 def label_of(name: str) -> str:

@@ -9,7 +9,19 @@ from django.db import connection, transaction
 from django.db.models import Model, Q, QuerySet
 
 from accounts.tenancy import current_workspace
-from campaigns.models import Account, Campaign, Deal, ImportJob, Lead, SpendEntry, Touchpoint
+from campaigns.models import (
+    Account,
+    Campaign,
+    Deal,
+    EmailStat,
+    ImportJob,
+    Lead,
+    SeoStat,
+    SocialStat,
+    SpendEntry,
+    Touchpoint,
+    WebStat,
+)
 
 M = TypeVar("M", bound=Model)
 
@@ -41,6 +53,22 @@ def touchpoint_list() -> QuerySet[Touchpoint]:
     return Touchpoint.objects.select_related("campaign", "lead", "account")
 
 
+def email_stat_list() -> QuerySet[EmailStat]:
+    return EmailStat.objects.select_related("campaign")
+
+
+def web_stat_list() -> QuerySet[WebStat]:
+    return WebStat.objects.select_related("campaign")
+
+
+def social_stat_list() -> QuerySet[SocialStat]:
+    return SocialStat.objects.select_related("campaign")
+
+
+def seo_stat_list() -> QuerySet[SeoStat]:
+    return SeoStat.objects.all()
+
+
 def _usable(external_id: str) -> bool:
     # PostgreSQL text cannot hold NUL; such an id cannot exist, so it is simply not found.
     return bool(external_id) and "\x00" not in external_id
@@ -53,11 +81,18 @@ def object_by_external_id(*, objects: QuerySet[M], external_id: str) -> M | None
     return objects.filter(external_id=external_id).first()
 
 
-def object_by_campaign_day(*, objects: QuerySet[M], campaign_external_id: str, on: date) -> M | None:
-    """One row of a per-campaign, per-day resource (spend) by its campaign's external_id and its date."""
+def object_by_campaign_day(*, objects: QuerySet[M], campaign_external_id: str | None, on: date) -> M | None:
+    """One row of a per-campaign, per-day resource (spend) by its campaign's external_id (None: no campaign) and date."""
+    if campaign_external_id is None:
+        return objects.filter(campaign__isnull=True, date=on).first()
     if not _usable(campaign_external_id):
         return None
     return objects.filter(campaign__external_id=campaign_external_id, date=on).first()
+
+
+def object_by_day(*, objects: QuerySet[M], on: date) -> M | None:
+    """One row of a per-day resource (SEO stats) by its date."""
+    return objects.filter(date=on).first()
 
 
 def reference_ids(*, ref: str, external_ids: set[str]) -> dict[str, int]:

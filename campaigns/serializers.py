@@ -10,7 +10,21 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from campaigns.models import Account, Campaign, Channel, Deal, DealStatus, Lead, SpendEntry, Touchpoint, TouchpointKind
+from campaigns.models import (
+    Account,
+    Campaign,
+    Channel,
+    Deal,
+    DealStatus,
+    EmailStat,
+    Lead,
+    SeoStat,
+    SocialStat,
+    SpendEntry,
+    Touchpoint,
+    TouchpointKind,
+    WebStat,
+)
 from campaigns.validation import MAX_BIGINT, MAX_INT
 
 MONEY_PATTERN = r"^\d{1,14}(\.\d{1,2})?$"
@@ -122,6 +136,42 @@ class TouchpointSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class EmailStatSerializer(serializers.ModelSerializer):
+    campaign = serializers.CharField(source="campaign.external_id", read_only=True)
+
+    class Meta:
+        model = EmailStat
+        fields = ["campaign", "date", "sent", "bounces", "unique_opens", "unique_clicks", "unsubscribes", "spam"]
+        fields += ["updated_at"]
+        read_only_fields = fields
+
+
+class WebStatSerializer(serializers.ModelSerializer):
+    campaign = reference_output("campaign", help_text="The campaign's external_id, or null for no campaign.")
+
+    class Meta:
+        model = WebStat
+        fields = ["campaign", "date", "sessions", "bounced_sessions", "page_views", "users", "new_users"]
+        fields += ["content_downloads", "updated_at"]
+        read_only_fields = fields
+
+
+class SocialStatSerializer(serializers.ModelSerializer):
+    campaign = serializers.CharField(source="campaign.external_id", read_only=True)
+
+    class Meta:
+        model = SocialStat
+        fields = ["campaign", "date", "engagements", "updated_at"]
+        read_only_fields = fields
+
+
+class SeoStatSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SeoStat
+        fields = ["date", "backlinks", "referring_domains", "updated_at"]
+        read_only_fields = fields
+
+
 # Inputs (documentation of what campaigns.validation accepts).
 
 
@@ -225,6 +275,49 @@ class TouchpointInputSerializer(serializers.Serializer):
     visitor_id = serializers.CharField(max_length=255, required=False, allow_blank=True, allow_null=True)
     session_id = serializers.CharField(max_length=255, required=False, allow_blank=True, allow_null=True)
     url = serializers.URLField(max_length=2000, required=False, allow_blank=True, allow_null=True)
+
+
+def count_input(help_text: str = "") -> serializers.IntegerField:
+    return serializers.IntegerField(required=False, min_value=0, max_value=MAX_INT, default=0, help_text=help_text)
+
+
+STAT_DATE = "With the campaign, the key of the upsert: a new push for the same key replaces the day's totals."
+
+
+class EmailStatInputSerializer(serializers.Serializer):
+    campaign = reference_input("campaign", required=True)
+    date = serializers.DateField(help_text=STAT_DATE)
+    sent = count_input()
+    bounces = count_input("At most sent.")
+    unique_opens = count_input()
+    unique_clicks = count_input("At most sent.")
+    unsubscribes = count_input()
+    spam = count_input("Spam complaints.")
+
+
+class WebStatInputSerializer(serializers.Serializer):
+    campaign = reference_input("campaign")
+    date = serializers.DateField(
+        help_text="With the campaign, the key of the upsert; no campaign (null or left out) is a key value of its own."
+    )
+    sessions = count_input()
+    bounced_sessions = count_input("Sessions with a single page view; at most sessions.")
+    page_views = count_input()
+    users = count_input("The day's users (a person counts once a day).")
+    new_users = count_input("At most users.")
+    content_downloads = count_input()
+
+
+class SocialStatInputSerializer(serializers.Serializer):
+    campaign = reference_input("campaign", required=True)
+    date = serializers.DateField(help_text=STAT_DATE)
+    engagements = count_input()
+
+
+class SeoStatInputSerializer(serializers.Serializer):
+    date = serializers.DateField(help_text="The key of the upsert: one row per date.")
+    backlinks = count_input("Backlinks to the site on that date (a level, not a daily amount).")
+    referring_domains = count_input("Domains linking to the site on that date.")
 
 
 # Results and errors.

@@ -33,7 +33,18 @@ from accounts.models import Workspace
 from accounts.tenancy import workspace_scope
 from campaigns import selectors, validation
 from campaigns.changes import record_change
-from campaigns.models import Account, Campaign, Deal, Lead, SpendEntry, Touchpoint
+from campaigns.models import (
+    Account,
+    Campaign,
+    Deal,
+    EmailStat,
+    Lead,
+    SeoStat,
+    SocialStat,
+    SpendEntry,
+    Touchpoint,
+    WebStat,
+)
 from campaigns.validation import RowError, RowSpec
 
 
@@ -153,6 +164,8 @@ class Resource:
     model: type[models.Model]
     # Model fields (attnames) identifying a row inside its workspace.
     key: tuple[str, ...]
+    # Key fields for which None is a value of its own (a web stat without campaign), not a missing key.
+    optional_key: tuple[str, ...] = ()
     # Timestamp field → its local-date column.
     local_dates: dict[str, str] = field(default_factory=dict)
     # Date columns whose values (old and new) are the days a write affects.
@@ -168,6 +181,14 @@ class Resource:
     def key_fields(self) -> tuple[str, ...]:
         names = {f.attname: f.name for f in self.model._meta.concrete_fields}
         return tuple(names[k] for k in self.key)
+
+    def is_keyed(self, key: Any) -> bool:
+        """Whether a row's key names one row (rows without one, touchpoints without external_id, are appended)."""
+        if key is None:
+            return False
+        if not isinstance(key, tuple):
+            return True
+        return all(value is not None or name in self.optional_key for name, value in zip(self.key, key, strict=True))
 
     def update_fields(self) -> list[str]:
         fixed = {"id", "workspace", *self.key_fields}
@@ -237,6 +258,22 @@ TOUCHPOINTS = Resource(
     local_dates={"occurred_at": "occurred_on"},
     day_columns=("occurred_on",),
 )
+# The daily aggregate stats, keyed like spend; a write changes the KPIs of its dates (old and new).
+EMAIL_STATS = Resource(
+    "email-stats", validation.EMAIL_STAT, EmailStat, key=("campaign_id", "date"), day_columns=("date",)
+)
+WEB_STATS = Resource(
+    "web-stats",
+    validation.WEB_STAT,
+    WebStat,
+    key=("campaign_id", "date"),
+    optional_key=("campaign_id",),
+    day_columns=("date",),
+)
+SOCIAL_STATS = Resource(
+    "social-stats", validation.SOCIAL_STAT, SocialStat, key=("campaign_id", "date"), day_columns=("date",)
+)
+SEO_STATS = Resource("seo-stats", validation.SEO_STAT, SeoStat, key=("date",), day_columns=("date",))
 
 
 def _resolve_references(resource: Resource, rows: list[dict[str, Any]], errors: list[RowError]) -> list[dict[str, Any]]:
@@ -320,7 +357,7 @@ def _upsert(resource: Resource, workspace: Workspace, items: Sequence[Any]) -> U
                 moment = row[timestamp_field]
                 row[day_column] = None if moment is None else moment.astimezone(tz).date()
             key = _row_key(resource, row)
-            if key is None or (isinstance(key, tuple) and None in key):
+            if not resource.is_keyed(key):
                 continue
             first = keyed.setdefault(key, index)
             if first != index:
@@ -356,8 +393,16 @@ def _write_order(resource: Resource) -> Callable[[Mapping[str, Any]], tuple]:
 
     def order(row: Mapping[str, Any]) -> tuple:
         key = _row_key(resource, row)
-        if key is None or (isinstance(key, tuple) and None in key):
+        if not resource.is_keyed(key):
             return (1,)
+        if isinstance(key, tuple):  # an optional key's None first, comparable with the values
+            return (
+                0,
+                tuple(
+                    (value is not None, value or 0) if name in resource.optional_key else value
+                    for name, value in zip(resource.key, key, strict=True)
+                ),
+            )
         return (0, key)
 
     return order
@@ -385,9 +430,19 @@ def _write(
     resource: Resource, workspace: Workspace, values: list[dict[str, Any]], keys: set[Any]
 ) -> dict[Any, dict[str, Any]]:
     """Upsert the rows; returns what `_existing` would have said before the write."""
+    existing: dict[Any, dict[str, Any]] = {}
+    if resource.optional_key:
+        # A key with a None (no campaign) matches no ON CONFLICT target: those rows are written apart.
+        partial = [row for row in values if None in _key_values(resource, row)]
+        if partial:
+            existing.update(_write_optional_keys(resource, workspace, partial))
+            values = [row for row in values if None not in _key_values(resource, row)]
+            keys = {key for key in keys if None not in key}
+        if not values:
+            return existing
     if connection.vendor == "postgresql":
-        return _write_postgresql(resource, workspace, values)
-    existing = _existing(resource, keys)
+        return {**existing, **_write_postgresql(resource, workspace, values)}
+    existing.update(_existing(resource, keys))
     model = resource.model
     objects = [model(workspace=workspace, **row) for row in values]
     with_key = [obj for obj, row in zip(objects, values, strict=True) if _row_key(resource, row) is not None]
@@ -401,6 +456,49 @@ def _write(
         )
     if without_key:
         model.objects.bulk_create(without_key)
+    return existing
+
+
+def _key_values(resource: Resource, row: Mapping[str, Any]) -> tuple:
+    return tuple(row[k] for k in resource.key)
+
+
+def _write_optional_keys(
+    resource: Resource, workspace: Workspace, values: list[dict[str, Any]]
+) -> dict[Any, dict[str, Any]]:
+    """Upsert rows whose key has a None (a web stat without campaign): updated in place or inserted.
+
+    Two writers inserting the same such row at once: the partial unique constraint
+    refuses the second (IntegrityError, a WriteConflict the client may retry).
+    """
+    model = resource.model
+    lookup = models.Q()
+    for name in resource.key:
+        wanted = {row[name] for row in values}
+        lookup &= models.Q(**{f"{name}__isnull": True}) if wanted == {None} else models.Q(**{f"{name}__in": wanted})
+    queryset = model.objects.filter(lookup)
+    if connection.vendor == "postgresql":
+        queryset = queryset.select_for_update()
+    current = {_row_key(resource, {k: getattr(obj, k) for k in resource.key}): obj for obj in queryset}
+    columns = (*resource.key, *resource.day_columns, *resource.watched)
+    existing = {}
+    fresh, changed = [], []
+    now = timezone.now()
+    for row in values:
+        key = _row_key(resource, row)
+        obj = current.get(key)
+        if obj is None:
+            fresh.append(model(workspace=workspace, **row))
+            continue
+        existing[key] = {name: getattr(obj, name) for name in columns}
+        for name, value in row.items():
+            setattr(obj, name, value)
+        obj.updated_at = now
+        changed.append(obj)
+    if changed:
+        model.objects.bulk_update(changed, resource.update_fields())
+    if fresh:
+        model.objects.bulk_create(fresh)
     return existing
 
 
@@ -514,8 +612,9 @@ def object_update(*, workspace: Workspace, resource: Resource, instance: models.
     errors = []
     for spec in resource.spec.fields:
         if spec.key and spec.name in changes:
+            new, old = changes[spec.name], current[spec.name]
             try:
-                same = spec.parse(changes[spec.name]) == spec.parse(current[spec.name])
+                same = new is old if new is None or old is None else spec.parse(new) == spec.parse(old)
             except validation.Invalid:
                 same = False
             if not same:

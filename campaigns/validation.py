@@ -396,3 +396,59 @@ TOUCHPOINT = RowSpec(
     ),
     read_only=frozenset(),
 )
+
+
+# Daily aggregate stats (KPI_SPEC): daily totals of tools that export no events, keyed like spend.
+
+
+def _at_most(*pairs: tuple[str, str]) -> Check:
+    """The check that each `name` ≤ its `limit` (bounces ≤ sent, …), naming the field at fault."""
+
+    def check(row: dict[str, Any]) -> list[tuple[str, str, str]]:
+        return [
+            (name, f"Must not exceed {limit} ({row[limit]:,}).", "exceeds")
+            for name, limit in pairs
+            if row[name] > row[limit]
+        ]
+
+    return check
+
+
+def _counts(*names: str) -> tuple[FieldSpec, ...]:
+    return tuple(FieldSpec(name, integer(MAX_INT), default=0) for name in names)
+
+
+EMAIL_STAT = RowSpec(
+    "email stat",
+    (
+        FieldSpec("campaign", external_id, required=True, ref="campaign", key=True),
+        FieldSpec("date", day, required=True, key=True),
+        *_counts("sent", "bounces", "unique_opens", "unique_clicks", "unsubscribes", "spam"),
+    ),
+    check=_at_most(("bounces", "sent"), ("unique_clicks", "sent")),
+)
+
+WEB_STAT = RowSpec(
+    "web stat",
+    (
+        # Optional: the site's totals carry no campaign, and "no campaign" is a key value of its own.
+        FieldSpec("campaign", external_id, ref="campaign", key=True),
+        FieldSpec("date", day, required=True, key=True),
+        *_counts("sessions", "bounced_sessions", "page_views", "users", "new_users", "content_downloads"),
+    ),
+    check=_at_most(("bounced_sessions", "sessions"), ("new_users", "users")),
+)
+
+SOCIAL_STAT = RowSpec(
+    "social stat",
+    (
+        FieldSpec("campaign", external_id, required=True, ref="campaign", key=True),
+        FieldSpec("date", day, required=True, key=True),
+        *_counts("engagements"),
+    ),
+)
+
+SEO_STAT = RowSpec(
+    "SEO stat",
+    (FieldSpec("date", day, required=True, key=True), *_counts("backlinks", "referring_domains")),
+)

@@ -153,6 +153,11 @@ class KpisResponseSerializer(RangeResponseSerializer):
     currency = serializers.CharField()
     as_of = serializers.DateTimeField(allow_null=True, help_text="When the rollups were last computed.")
     metrics = KpiMetricsSerializer()
+    approximate = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The KPIs of `metrics` whose values are upper bounds, not exact counts: those built on distinct "
+        "visitors, whenever web stats (daily users summed over days) contribute to the period; else empty.",
+    )
 
 
 class TimeseriesPointSerializer(serializers.Serializer):
@@ -165,6 +170,10 @@ class TimeseriesResponseSerializer(RangeResponseSerializer):
     grain = serializers.CharField()
     as_of = serializers.DateTimeField(allow_null=True)
     points = TimeseriesPointSerializer(many=True)
+    approximate = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="[metric] when some point's value is an upper bound (web stats contribute, as in /kpis/), else [].",
+    )
 
 
 class AttributionRowSerializer(serializers.Serializer):
@@ -257,6 +266,7 @@ class KpisView(KpiView):
                 "currency": self.workspace.currency,
                 "as_of": self.as_of(),
                 "metrics": {name: render_metric(name, value) for name, value in values.items()},
+                "approximate": list(values.approximate),
             }
         )
 
@@ -294,6 +304,7 @@ class TimeseriesView(KpiView):
                     {"period_start": point["period_start"], "value": render_metric(metric, point["value"])}
                     for point in points
                 ],
+                "approximate": [metric] if any(point["approximate"] for point in points) else [],
             }
         )
 

@@ -71,6 +71,7 @@ class Reads(StrEnum):
     EMAIL_UNIQUE = "email_unique"  # distinct (lead, campaign) opens and clicks
     WEB = "web"  # distinct and new visitors
     ABM = "abm"  # target accounts, engagement, MQAs
+    SEO = "seo"  # the latest SEO levels (SeoStat) at the end of the period and before it
 
 
 class Inputs:
@@ -136,10 +137,10 @@ def kpi(name: str, label: str, kind: str, group: str, formula: str, compute: Com
 
 
 # Short names for the entries' `reads` (a StrEnum member reads as its value in "C WON").
-C, WON, BAL, REC, MAIL, WEB, ABM = Reads
+C, WON, BAL, REC, MAIL, WEB, ABM, SEO = Reads
 
 # The dashboard's panels, in order (a panel named by an entry but not here comes after them).
-PANELS = ("Funnel", "Cost", "Recurring revenue", "Email", "Web", "Social")
+PANELS = ("Funnel", "Cost", "Recurring revenue", "Email", "Web", "Social", "SEO")
 
 # In the order of docs/kpis.md; a panel shows its KPIs in this order.
 ENTRIES: tuple[Kpi, ...] = (
@@ -301,6 +302,16 @@ ENTRIES: tuple[Kpi, ...] = (
         "social engagements on social campaigns ÷ impressions of those campaigns in the period",
         lambda v: f.ratio(v.social_channel_engagements, v.social_channel_impressions), C,
         components=("social_engagements",), panel="Social"),
+    # SEO: levels an SEO tool reports (SeoStat), never summed
+    kpi("backlinks", "Backlinks", "count", "SEO", "backlinks of the latest SEO stat dated on or before the end of the period",
+        lambda v: v.get("seo_backlinks"), SEO, workspace_wide=True, panel="SEO"),
+    kpi("referring_domains", "Referring domains", "count", "SEO",
+        "referring domains of the latest SEO stat dated on or before the end of the period",
+        lambda v: v.get("seo_referring_domains"), SEO, workspace_wide=True, panel="SEO"),
+    kpi("backlinks_gained", "Backlinks gained", "count", "SEO",
+        "backlinks − backlinks of the latest SEO stat dated before the start of the period (null if either is missing)",
+        lambda v: f.difference(v.get("seo_backlinks"), v.get("seo_backlinks_before")), SEO,
+        components=("backlinks",), workspace_wide=True, panel="SEO"),
     # ABM
     kpi("target_accounts", "Target accounts", "count", "ABM", "# accounts on the ABM target list",
         lambda v: v.target_accounts, ABM, workspace_wide=True),

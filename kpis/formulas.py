@@ -123,3 +123,10 @@ def attribution_credits(model: str, journey: Sequence[tuple[K, float]], fallback
             continue  # campaigns with no credit are left out of the answer
         credits[campaign] = credits.get(campaign, 0.0) + weight
     return credits
+
+
+def difference(value, earlier):
+    """value − earlier, null when either is missing (a level's change: backlinks gained)."""
+    if value is None or earlier is None:
+        return None
+    return value - earlier

@@ -98,6 +98,14 @@ class Components(Rollup):
     sessions = models.IntegerField(default=0)
     single_page_sessions = models.IntegerField(default=0)
     session_page_views = models.IntegerField(default=0)
+    # Daily aggregate stats (KPI_SPEC) that do not fold into an event count: unique opens and clicks
+    # (distinct pairs elsewhere), a web analytics tool's daily users and new users, and how many
+    # WebStat rows contributed (any makes the visitor KPIs an upper bound: `approximate`).
+    stat_unique_opens = models.IntegerField(default=0)
+    stat_unique_clicks = models.IntegerField(default=0)
+    stat_users = models.IntegerField(default=0)
+    stat_new_users = models.IntegerField(default=0)
+    web_stats = models.IntegerField(default=0)
 
     class Meta:
         abstract = True

@@ -38,6 +38,25 @@ from kpis.values import assemble
 GRAINS = ("day", "week", "month")
 SOCIAL_CHANNELS = (Channel.ORGANIC_SOCIAL, Channel.PAID_SOCIAL)
 UNATTRIBUTED = "unattributed"
+# Query groups of workspace-wide KPIs only (account-level, SEO levels): not read when narrowed, their KPIs are null.
+WORKSPACE_WIDE_GROUPS = frozenset({Reads.ABM, Reads.RECURRING, Reads.SEO})
+
+
+class KpiValues(dict):
+    """KPI values by name, and `approximate`: those of them that are upper bounds for this answer.
+
+    A KPI marked `approximate_with_stats` in the catalogue is one whenever a WebStat row (daily users
+    summed over days) contributes to the period and narrowing (KPI_SPEC, daily aggregate stats).
+    """
+
+    def __init__(self, values: dict[str, object], approximate: Iterable[str] = ()) -> None:
+        super().__init__(values)
+        self.approximate: tuple[str, ...] = tuple(approximate)
+
+
+def _answer(names: Sequence[str], values: dict, raw: dict) -> KpiValues:
+    approximate = [name for name in names if KPIS[name].approximate_with_stats] if raw.get("web_stats") else []
+    return KpiValues({name: values.get(name) for name in names}, approximate)
 
 
 def kpis_as_of(*, workspace: Workspace) -> datetime | None:
@@ -54,8 +73,8 @@ def kpis_for_period(
     campaign: Campaign | None = None,
     channel: str | None = None,
     metrics: Iterable[str] | None = None,
-) -> dict[str, object]:
-    """Every KPI of docs/kpis.md (or those in `metrics`) over first_day..last_day.
+) -> KpiValues:
+    """Every KPI of docs/kpis.md (or those in `metrics`) over first_day..last_day, and which are approximate.
 
     Money is Decimal with 2 decimals, counts int, rates and days float, None
     where the spec says null.
@@ -64,13 +83,13 @@ def kpis_for_period(
     scope = Scope(campaign_id=campaign.pk if campaign is not None else None, channel=channel)
     groups = KPIS.reads(names)
     if scope.narrowed:
-        groups -= {Reads.ABM, Reads.RECURRING}  # account-level: null when narrowed
+        groups -= WORKSPACE_WIDE_GROUPS
     with workspace_reads(workspace):
         raw: dict[str, object] = {}
         for group in sorted(groups):
             raw.update(GROUPS[group].one(workspace, first_day, last_day, scope))
         values = kpi_values(workspace, raw, first_day, last_day, narrowed=scope.narrowed)
-    return {name: values.get(name) for name in names}
+    return _answer(names, values, raw)
 
 
 def kpis_for_periods(
@@ -80,13 +99,13 @@ def kpis_for_periods(
     campaign: Campaign | None = None,
     channel: str | None = None,
     metrics: Iterable[str] | None = None,
-) -> list[dict[str, object]]:
+) -> list[KpiValues]:
     """`kpis_for_period` of each period; the periods are consecutive (each starts the day after the last ends)."""
     names = KPIS.named(metrics)
     scope = Scope(campaign_id=campaign.pk if campaign is not None else None, channel=channel)
     groups = KPIS.reads(names)
     if scope.narrowed:
-        groups -= {Reads.ABM, Reads.RECURRING}  # account-level: null when narrowed
+        groups -= WORKSPACE_WIDE_GROUPS
     raws: list[dict[str, object]] = [{} for _ in periods]
     if not periods:
         return []
@@ -97,7 +116,7 @@ def kpis_for_periods(
         answers = []
         for (first, last), raw in zip(periods, raws, strict=True):
             values = kpi_values(workspace, raw, first, last, narrowed=scope.narrowed)
-            answers.append({name: values.get(name) for name in names})
+            answers.append(_answer(names, values, raw))
     return answers
 
 
@@ -207,7 +226,7 @@ def kpi_timeseries(
     campaign: Campaign | None = None,
     channel: str | None = None,
 ) -> list[dict[str, object]]:
-    """One point per period: the KPI over that period clipped to first_day..last_day."""
+    """One point per period: the KPI over that period clipped to first_day..last_day, and whether it is approximate."""
     if metric not in KPIS:
         raise ValueError(f"unknown metric {metric!r}")
     periods = period_starts(first_day, last_day, grain)
@@ -219,7 +238,8 @@ def kpi_timeseries(
         metrics=[metric],
     )
     return [
-        {"period_start": start, "value": value[metric]} for (start, _, _), value in zip(periods, values, strict=True)
+        {"period_start": start, "value": value[metric], "approximate": metric in value.approximate}
+        for (start, _, _), value in zip(periods, values, strict=True)
     ]
 
 

@@ -12,7 +12,20 @@ from decimal import Decimal
 import factory
 
 from campaigns.dates import local_date
-from campaigns.models import Account, Campaign, Channel, Deal, DealStatus, Lead, SpendEntry, Touchpoint
+from campaigns.models import (
+    Account,
+    Campaign,
+    Channel,
+    Deal,
+    DealStatus,
+    EmailStat,
+    Lead,
+    SeoStat,
+    SocialStat,
+    SpendEntry,
+    Touchpoint,
+    WebStat,
+)
 from tests.factories import WorkspaceOwnedFactory
 
 T0 = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
@@ -40,6 +53,42 @@ class SpendEntryFactory(WorkspaceOwnedFactory):
     cost = Decimal("100.00")
     impressions = 1000
     clicks = 10
+
+
+class EmailStatFactory(WorkspaceOwnedFactory):
+    class Meta:
+        model = EmailStat
+
+    campaign = factory.SubFactory(CampaignFactory, workspace=factory.SelfAttribute("..workspace"))
+    date = date(2026, 1, 5)
+    sent = 100
+
+
+class WebStatFactory(WorkspaceOwnedFactory):
+    class Meta:
+        model = WebStat
+
+    campaign = None
+    date = date(2026, 1, 5)
+    sessions = 10
+
+
+class SocialStatFactory(WorkspaceOwnedFactory):
+    class Meta:
+        model = SocialStat
+
+    campaign = factory.SubFactory(CampaignFactory, workspace=factory.SelfAttribute("..workspace"))
+    date = date(2026, 1, 5)
+    engagements = 5
+
+
+class SeoStatFactory(WorkspaceOwnedFactory):
+    class Meta:
+        model = SeoStat
+
+    date = date(2026, 1, 5)
+    backlinks = 100
+    referring_domains = 10
 
 
 class AccountFactory(WorkspaceOwnedFactory):

@@ -22,9 +22,13 @@ from kpis.targets import target_set
 from tests.data_factories import (
     AccountFactory,
     DealFactory,
+    EmailStatFactory,
     LeadFactory,
+    SeoStatFactory,
+    SocialStatFactory,
     SpendEntryFactory,
     TouchpointFactory,
+    WebStatFactory,
 )
 from tests.factories import AgencyMembershipFactory, WorkspaceMembershipFactory
 
@@ -98,9 +102,13 @@ def tenant_a(workspace):
     lead = LeadFactory(workspace=workspace, external_id="a-lead", account=account, source_campaign=dashboard_campaign)
     with workspace_scope(workspace):
         import_job = ImportJob.objects.create(resource="accounts", filename="a.csv", headers=["id"], mapping=[""])
+    # The daily stats on the spend entry's campaign and date: their detail routes are filled from it.
+    for stat_factory in (EmailStatFactory, WebStatFactory, SocialStatFactory):
+        stat_factory(workspace=workspace, campaign=dashboard_campaign, date=date(2026, 1, 5))
+    SeoStatFactory(workspace=workspace, date=date(2026, 1, 5))
     return {
         "campaign": dashboard_campaign,
-        "spend": SpendEntryFactory(workspace=workspace, campaign=dashboard_campaign),
+        "spend": SpendEntryFactory(workspace=workspace, campaign=dashboard_campaign, date=date(2026, 1, 5)),
         "account": account,
         "lead": lead,
         "deal": DealFactory(workspace=workspace, external_id="a-deal", account=account, lead=lead),

@@ -12,7 +12,7 @@ The number of queries is fixed: it grows with neither the campaigns nor the leng
 """
 
 from kpis.catalog import Reads
-from kpis.reads import balances, components, customers, email, target_accounts, visitors, won_deals
+from kpis.reads import balances, components, customers, email, seo, target_accounts, visitors, won_deals
 from kpis.reads.scope import Scope
 
 GROUPS = {
@@ -23,6 +23,7 @@ GROUPS = {
     Reads.EMAIL_UNIQUE: email,
     Reads.WEB: visitors,
     Reads.ABM: target_accounts,
+    Reads.SEO: seo,
 }
 
 __all__ = ["GROUPS", "Scope"]

@@ -1,12 +1,23 @@
-"""Unique email opens and clicks: distinct (lead, campaign) pairs, which do not add up across days."""
+"""Unique email opens and clicks: distinct (lead, campaign) pairs, which do not add up across days.
+
+An email tool's daily totals (EmailStat) add their own unique opens and clicks (KPI_SPEC).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from campaigns.models import Touchpoint, TouchpointKind
+from kpis.reads.components import column_totals
 from kpis.reads.scope import Scope
 from kpis.reads.spans import Period, days_of, per_period
+
+# The stats' component columns added to each count.
+STATS = {"unique_opens": "stat_unique_opens", "unique_clicks": "stat_unique_clicks"}
+
+
+def _with_stats(counts: list[dict], stats: list[dict]) -> list[dict]:
+    return [{name: c[name] + s[column] for name, column in STATS.items()} for c, s in zip(counts, stats, strict=True)]
 
 
 def one(workspace, first_day, last_day, scope: Scope) -> dict:
@@ -20,7 +31,9 @@ def one(workspace, first_day, last_day, scope: Scope) -> dict:
             .count()
         )
 
-    return {"unique_opens": pairs(TouchpointKind.EMAIL_OPEN), "unique_clicks": pairs(TouchpointKind.EMAIL_CLICK)}
+    counts = {"unique_opens": pairs(TouchpointKind.EMAIL_OPEN), "unique_clicks": pairs(TouchpointKind.EMAIL_CLICK)}
+    (answer,) = _with_stats([counts], column_totals(scope, [(first_day, last_day)], list(STATS.values())))
+    return answer
 
 
 def many(workspace, periods: Sequence[Period], scope: Scope) -> list[dict]:
@@ -35,4 +48,5 @@ def many(workspace, periods: Sequence[Period], scope: Scope) -> list[dict]:
     )
     opened, clicked = TouchpointKind.EMAIL_OPEN, TouchpointKind.EMAIL_CLICK
     params += [opened, clicked, workspace.pk, opened, clicked, *scope_params]
-    return per_period(sql, params, periods, ("unique_opens", "unique_clicks"))
+    counts = per_period(sql, params, periods, ("unique_opens", "unique_clicks"))
+    return _with_stats(counts, column_totals(scope, periods, list(STATS.values())))

@@ -122,6 +122,45 @@ def _component_sources(span: Span) -> list[tuple[str, str, str, dict[str, str]]]
                 "session_page_views": "SUM(page_views)",
             },
         ),
+        *_stat_sources(span),
+    ]
+
+
+def _stat_sources(span: Span) -> list[tuple[str, str, str, dict[str, str]]]:
+    """The daily aggregate stats (KPI_SPEC): each adds to the event-level component of the same KPI."""
+    stat = "{} WHERE workspace_id = %(ws)s" + span.where("date")
+    return [
+        (
+            stat.format(T["email_stat"]),
+            "date",
+            "campaign_id",
+            {
+                "emails_sent": "SUM(sent)",
+                "email_bounces": "SUM(bounces)",
+                "email_unsubscribes": "SUM(unsubscribes)",
+                "email_spam": "SUM(spam)",
+                "stat_unique_opens": "SUM(unique_opens)",
+                "stat_unique_clicks": "SUM(unique_clicks)",
+            },
+        ),
+        (
+            stat.format(T["web_stat"]),
+            "date",
+            "campaign_id",
+            {
+                "sessions": "SUM(sessions)",
+                "single_page_sessions": "SUM(bounced_sessions)",
+                # A stat's page views are both the period's and its sessions' (pages per session).
+                "page_views": "SUM(page_views)",
+                "session_page_views": "SUM(page_views)",
+                "content_downloads": "SUM(content_downloads)",
+                "stat_users": "SUM(users)",
+                "stat_new_users": "SUM(new_users)",
+                "web_stats": "COUNT(*)",
+            },
+        ),
+        # Its share on the social channels' campaigns follows through SOCIAL_SHARES, like the touchpoints'.
+        (stat.format(T["social_stat"]), "date", "campaign_id", {"social_engagements": "SUM(engagements)"}),
     ]
 
 

@@ -11,9 +11,12 @@ from campaigns.models import (
     Account,
     Campaign,
     Deal,
+    EmailStat,
     Lead,
+    SocialStat,
     SpendEntry,
     Touchpoint,
+    WebStat,
 )
 from kpis.models import (
     COMPONENT_FIELDS,
@@ -32,6 +35,9 @@ T = {
     "lead": Lead._meta.db_table,
     "deal": Deal._meta.db_table,
     "spend": SpendEntry._meta.db_table,
+    "email_stat": EmailStat._meta.db_table,
+    "web_stat": WebStat._meta.db_table,
+    "social_stat": SocialStat._meta.db_table,
     "account": Account._meta.db_table,
     "campaign": Campaign._meta.db_table,
     "components": DailyComponents._meta.db_table,

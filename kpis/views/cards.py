@@ -30,6 +30,8 @@ class Card:
     drill_url: str | None = None
     null_reason: str = ""
     currency: str = "USD"
+    # An upper bound, not an exact count (daily web stats contribute): the page says "at most".
+    approximate: bool = False
 
     @property
     def target_text(self) -> str:
@@ -79,6 +81,7 @@ class Card:
             "formula": self.info.formula,
             "components": self.components,
             "null_reason": self.null_reason,
+            "approximate": self.approximate,
         }
 
 
@@ -197,6 +200,7 @@ class CardBuilder:
             drill_url=drill_url(name, self.workspace, self.range_query) if self.range_query is not None else None,
             null_reason=null_reason(name, self.values, self.state.narrowed),
             currency=self.currency,
+            approximate=value is not None and name in getattr(self.values, "approximate", ()),
         )
 
 

@@ -37,8 +37,9 @@ D = Decimal
 def test_empty_workspace_gives_zero_counts_and_null_ratios(workspace, kpis):
     values = kpis(workspace, "2026-01-01", "2026-01-31")
     assert set(values) == set(KPIS.names)
+    seo_levels = ("backlinks", "referring_domains", "backlinks_gained")  # levels: null without any SEO stat
     for name in KPIS.where(kind=Kind.COUNT):
-        assert values[name] == 0, name
+        assert values[name] == (None if name in seo_levels else 0), name
     assert values["spend"] == D("0.00")
     assert values["mrr"] == D("0.00")
     # every ratio over an empty denominator is null, never 0
