@@ -51,7 +51,10 @@ T = {
 }
 
 # The data tables the builds read (their planner statistics are refreshed before a recompute).
-SOURCE_TABLES = tuple(T[name] for name in ("touchpoint", "lead", "deal", "spend", "account", "campaign"))
+SOURCE_TABLES = tuple(
+    T[name]
+    for name in ("touchpoint", "lead", "deal", "spend", "email_stat", "web_stat", "social_stat", "account", "campaign")
+)
 
 
 @dataclass(frozen=True)
