@@ -135,7 +135,6 @@ PRESETS: tuple[Preset, ...] = (
         ignored=(
             "First Name",
             "Last Name",
-            "Company Name",
             "Lifecycle Stage",
             "Original Source",
             "Original Source Drill-Down 1",

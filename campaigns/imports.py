@@ -190,6 +190,55 @@ def auto_mapping(resource: str, headers: Sequence[str]) -> list[str]:
     return mapping
 
 
+def suggested_mapping(resource: str, headers: Sequence[str], preset_key: str | None = None) -> tuple[str, list[str]]:
+    """(preset key, mapping): the preset's columns (the best-matching preset unless one is named), then synonyms.
+
+    `preset_key` "" means no preset: synonyms only.
+    """
+    preset = import_presets.best_match(headers, resource) if preset_key is None else import_presets.by_key(preset_key)
+    by_synonym = auto_mapping(resource, headers)
+    if preset is None or preset.resource != resource:
+        return "", by_synonym
+    mapping = import_presets.mapping_for(preset, headers)
+    derived = set(import_presets.derived_columns(preset, headers))
+    used = set(mapping) | derived
+    for index, name in enumerate(by_synonym):
+        if not mapping[index] and name and name not in used:
+            mapping[index] = name
+            used.add(name)
+    return preset.key, mapping
+
+
+def mapping_warnings(resource: str, headers: Sequence[str], mapping: Sequence[str], preset_key: str) -> list[str]:
+    """Columns the import recognises but that nothing imports: their field left empty, or another resource's column."""
+    recognised = import_presets.recognised_columns(resource)
+    preset = import_presets.by_key(preset_key)
+    derived = import_presets.derived_columns(preset, headers)
+    taken = {i for _op, indexes in derived.values() for i in indexes}
+    filled = set(mapping) | set(derived)
+    expected = preset.names() if preset is not None else set()  # the preset's export has them: no surprise
+    warnings = []
+    for index, (header, name) in enumerate(zip(headers, mapping, strict=False)):
+        if name or index in taken:
+            continue
+        key = normalise_header(header)
+        field_name = recognised.get(key)
+        if field_name and field_name not in filled:
+            warnings.append(
+                f"Column “{header}” looks like {field_name}, but it is not imported: map it, or it is left out."
+            )
+        elif (
+            not field_name
+            and key not in expected
+            and (others := import_presets.other_resources_naming(header, resource))
+        ):
+            warnings.append(
+                f"Column “{header}” is not imported: it is a column of {' and '.join(others)} data. "
+                "Check that the file holds what you chose."
+            )
+    return warnings
+
+
 def mapping_problems(resource: str, mapping: Sequence[str], headers: Sequence[str]) -> list[str]:
     problems = []
     seen: dict[str, str] = {}
@@ -213,6 +262,7 @@ def mapping_problems(resource: str, mapping: Sequence[str], headers: Sequence[st
 _DATE = re.compile(
     r"""^\s*+(?:
         (?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})
+      | (?P<y8>\d{4})(?P<m8>\d{2})(?P<d8>\d{2})
       | (?P<a>\d{1,2})(?P<sep>[/.\-])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{2,4})
       | (?P<d1>\d{1,2})[\s\-]++(?P<mon1>[A-Za-z]{3,9})\.?[\s\-,]++(?P<y1>\d{4})
       | (?P<mon2>[A-Za-z]{3,9})\.?\s++(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?\s++(?P<y2>\d{4})
@@ -261,6 +311,8 @@ class DateContext:
 def _ymd(match: re.Match, ctx: DateContext, row: int) -> date:
     if match["y"]:  # year first: unambiguous whatever the format chosen
         y, m, d = int(match["y"]), int(match["m"]), int(match["d"])
+    elif match["y8"]:  # YYYYMMDD, as GA4 exports days
+        y, m, d = int(match["y8"]), int(match["m8"]), int(match["d8"])
     elif match["mon1"] or match["mon2"]:  # a month name: unambiguous too
         month_name = (match["mon1"] or match["mon2"]).lower()[:3]
         if month_name not in _MONTHS:
@@ -834,9 +886,21 @@ def preview(job: ImportJob, workspace: Workspace, mapping: Sequence[str], date_f
     """The first rows as cells, each with the problem converting or validating it would have (no database reads).
 
     JSON, as stored in `ImportJob.preview`: {"key": what it was built for, "rows": [[row number,
-    [{"value", "error"}, …]], …], "ambiguous_columns": [header, …]}.
+    [{"value", "error"}, …]], …], "ambiguous_columns": [header, …], "skipped": [{"line", "cell", "reason"}, …],
+    "skipped_count", "preset": {"key", "label"} | None, "looks_like": another resource's preset label | "",
+    "warnings": [text, …], "file_problems": [problem, …], "date_order": settled order | "", "date_conflict"}.
+    The whole file is read once for the skipped lines and the date order.
     """
-    plan = Plan.build(workspace, job.resource, job.headers, mapping, date_format)
+    plan = Plan.build(
+        workspace,
+        job.resource,
+        job.headers,
+        mapping,
+        date_format,
+        preset=job.preset,
+        text=job.content,
+        delimiter=job.delimiter,
+    )
     sample = []
     for number, cells in records(job.content, job.delimiter):
         sample.append((number, cells))
@@ -856,11 +920,33 @@ def preview(job: ImportJob, workspace: Workspace, mapping: Sequence[str], date_f
             value = cells[index] if index < len(cells) else ""
             rendered.append({"value": _shortened(value), "error": messages.get(name, "") if name else ""})
         rows.append([number, rendered])
+    skipped, skipped_count = skipped_lines(job.content, job.delimiter)
+    preset = import_presets.by_key(job.preset)
+    overall = import_presets.best_match(job.headers)
+    settled = plan.dates.date_format if not date_format else ""
     return {
-        "key": _preview_key(workspace, mapping, date_format),
+        "key": _preview_key(workspace, mapping, date_format, job.preset),
         "rows": rows,
-        "ambiguous_columns": _ambiguous_columns(plan, sample),
+        "ambiguous_columns": [] if settled else _ambiguous_columns(plan, sample),
+        "skipped": skipped,
+        "skipped_count": skipped_count,
+        "preset": None if preset is None else {"key": preset.key, "label": preset.label},
+        "looks_like": _looks_like(overall, job.resource),
+        "warnings": mapping_warnings(job.resource, job.headers, mapping, job.preset),
+        "file_problems": plan.file_problems,
+        "date_order": DATE_FORMATS.get(settled, "") if settled else "",
+        "date_conflict": plan.date_conflict,
     }
+
+
+def _looks_like(preset: import_presets.Preset | None, resource: str) -> str:
+    """A warning when the file's columns are those of another resource's export."""
+    if preset is None or preset.resource == resource:
+        return ""
+    return (
+        f"This file looks like a {preset.label}, which holds {resources.label_of(preset.resource).lower()}, "
+        f"not {resources.label_of(resource).lower()}: upload it again with that choice if so."
+    )
 
 
 def _ambiguous_columns(plan: Plan, sample: list[tuple[int, list[str]]]) -> list[str]:
@@ -876,11 +962,12 @@ def _ambiguous_columns(plan: Plan, sample: list[tuple[int, list[str]]]) -> list[
     return sorted(ambiguous)
 
 
-def _preview_key(workspace: Workspace, mapping: Sequence[str], date_format: str) -> dict[str, Any]:
+def _preview_key(workspace: Workspace, mapping: Sequence[str], date_format: str, preset: str) -> dict[str, Any]:
     """What a preview depends on besides the file: a stored preview built for another key is stale."""
     return {
         "mapping": list(mapping),
         "date_format": date_format,
+        "preset": preset,
         "time_zone": workspace.time_zone,
         "currency": workspace.currency,
     }
@@ -892,7 +979,7 @@ def stored_preview(job: ImportJob, workspace: Workspace) -> dict[str, Any]:
     It is built at upload, and again only when the mapping, the date format or the
     workspace's zone or currency changed since.
     """
-    if job.preview.get("key") != _preview_key(workspace, job.mapping, job.date_format):
+    if job.preview.get("key") != _preview_key(workspace, job.mapping, job.date_format, job.preset):
         job.preview = preview(job, workspace, job.mapping, job.date_format)
         ImportJob.objects.filter(pk=job.pk).update(preview=job.preview)
     return job.preview
@@ -910,19 +997,29 @@ def job_create(*, workspace: Workspace, user, resource: str, filename: str, raw:
     if resource not in resources.RESOURCES:
         raise ImportRefused(f"Unknown kind of data: {resource}.")
     parsed = read_csv(raw)
+    preset, mapping = suggested_mapping(resource, parsed.headers)
     fields = {
         "resource": resource,
         "filename": filename[:255],
         "content": parsed.text,
         "delimiter": parsed.delimiter,
         "headers": parsed.headers,
-        "mapping": auto_mapping(resource, parsed.headers),
+        "mapping": mapping,
+        "preset": preset,
         "total_rows": parsed.total_rows,
         "created_by": user if getattr(user, "is_authenticated", False) else None,
     }
     first_preview = preview(ImportJob(**fields), workspace, fields["mapping"], "")
     with workspace_scope(workspace):
         return ImportJob.objects.create(**fields, preview=first_preview)
+
+
+def job_use_preset(*, workspace: Workspace, job: ImportJob, preset: str) -> None:
+    """Map the job's columns with another preset ("" for none: by column names only)."""
+    key, mapping = suggested_mapping(job.resource, job.headers, preset)
+    with workspace_scope(workspace):
+        job.preset, job.mapping = key, mapping
+        job.save(update_fields=["preset", "mapping", "updated_at"])
 
 
 def job_start(*, workspace: Workspace, job: ImportJob, mapping: list[str], date_format: str) -> bool:

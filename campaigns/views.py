@@ -331,6 +331,12 @@ class ImportJobView(ImportMixin, TemplateView):
         self.job = job = self.dispatch_job(kwargs["job_id"])
         if job.status not in (ImportJob.Status.DRAFT, ImportJob.Status.FAILED) or not job.content:
             return redirect("data-import-job", self.workspace.slug, job.pk)
+        if "apply_preset" in request.POST:
+            chosen = forms.PresetForm(request.POST, resource=job.resource)
+            if chosen.is_valid():
+                imports.job_use_preset(workspace=self.workspace, job=job, preset=chosen.cleaned_data["preset"])
+                return redirect("data-import-job", self.workspace.slug, job.pk)
+            return self.render_to_response(self.get_context_data(preset_form=chosen), status=400)
         form = self.mapping_form(request.POST)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
@@ -369,6 +375,9 @@ class ImportJobView(ImportMixin, TemplateView):
             ]
             context.update(
                 form=form,
+                preset_form=kwargs.get("preset_form")
+                or forms.PresetForm(initial={"preset": job.preset}, resource=job.resource),
+                preview=preview,
                 preview_rows=preview["rows"],
                 ambiguous_columns=preview["ambiguous_columns"],
                 columns=list(zip(job.headers, form.column_fields(), samples, strict=True)),
