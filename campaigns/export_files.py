@@ -61,13 +61,14 @@ def decode(raw: bytes) -> str:
 def _decode(raw: bytes) -> str:
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return raw.decode("utf-16")
+    # Before UTF-8: UTF-16 text of ASCII characters is valid UTF-8 too (with a NUL every other byte).
+    utf16 = _utf16_without_bom(raw)
+    if utf16 is not None:
+        return utf16
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    utf16 = _utf16_without_bom(raw)
-    if utf16 is not None:
-        return utf16
     if not _looks_binary(raw):
         try:
             return raw.decode("cp1252")
@@ -90,9 +91,10 @@ def _utf16_without_bom(raw: bytes) -> str | None:
     for encoding, nuls in (("utf-16-le", sample[1::2]), ("utf-16-be", sample[0::2])):
         if nuls.count(0) > len(nuls) * 0.6:
             try:
-                return raw.decode(encoding)
+                text = raw.decode(encoding)
             except UnicodeDecodeError:
                 return None
+            return None if _has_controls(text) else text
     return None
 
 

@@ -16,12 +16,14 @@ from django.db.models import QuerySet
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.generic import TemplateView, View
 
 from accounts.access import WorkspaceViewMixin
 from accounts.roles import Can
-from campaigns import exports, forms, imports, selectors
+from campaigns import exports, forms, imports, selectors, uploads
 from campaigns.models import ImportJob
 from campaigns.resources import RESOURCES, DataResource, label_of
 from campaigns.target_list import account_target_set
@@ -270,8 +272,15 @@ class ImportMixin(DataPageMixin):
     write_capability = Can.EDIT_DATA
 
 
+@method_decorator(csrf_exempt, name="dispatch")  # checked by post() itself, once the size limit is in place
 class ImportUploadView(ImportMixin, TemplateView):
     template_name = "campaigns/import_upload.html"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        # Before anything reads the body: an oversized file is refused without being stored.
+        self.size_limit = uploads.UploadSizeLimit(request, imports.MAX_UPLOAD_BYTES)
+        request.upload_handlers.insert(0, self.size_limit)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -287,8 +296,13 @@ class ImportUploadView(ImportMixin, TemplateView):
         )
         return context
 
+    @method_decorator(csrf_protect)
     def post(self, request, *args, **kwargs):
         form = forms.UploadForm(request.POST, request.FILES)
+        if self.size_limit.refused_size is not None:
+            form.is_valid()
+            form.errors["file"] = form.error_class([imports.size_refusal(self.size_limit.refused_size)])
+            return self.render_to_response(self.get_context_data(form=form), status=400)
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
