@@ -912,13 +912,15 @@ def preview(job: ImportJob, workspace: Workspace, mapping: Sequence[str], date_f
         item, problems = plan.convert(number, cells)
         _rows, errors = plan.resource.spec.parse_rows([item])
         messages = {p["field"]: p["message"] for p in problems}
+        by_header = {p["column"]: p["message"] for p in problems if not p["field"]}  # currency cells
         for error in errors:
             messages.setdefault(error.field or "", error.message)
         rendered = []
         for index in range(len(job.headers)):
             name = by_index.get(index)
             value = cells[index] if index < len(cells) else ""
-            rendered.append({"value": _shortened(value), "error": messages.get(name, "") if name else ""})
+            error = messages.get(name, "") if name else by_header.get(job.headers[index], "")
+            rendered.append({"value": _shortened(value), "error": error})
         rows.append([number, rendered])
     skipped, skipped_count = skipped_lines(job.content, job.delimiter)
     preset = import_presets.by_key(job.preset)

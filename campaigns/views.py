@@ -23,7 +23,7 @@ from django.views.generic import TemplateView, View
 
 from accounts.access import WorkspaceViewMixin
 from accounts.roles import Can
-from campaigns import exports, forms, imports, selectors, uploads
+from campaigns import exports, forms, import_presets, imports, selectors, uploads
 from campaigns.models import ImportJob
 from campaigns.resources import RESOURCES, DataResource, label_of
 from campaigns.target_list import account_target_set
@@ -292,6 +292,7 @@ class ImportUploadView(ImportMixin, TemplateView):
         context.update(
             field_help=[(r.label, r.name, r.fields) for r in RESOURCES.values()],
             max_mb=imports.MAX_UPLOAD_BYTES // 1048576,
+            preset_tools=", ".join(dict.fromkeys(p.tool for p in import_presets.available())),
             threshold=imports.ASYNC_THRESHOLD_ROWS,
         )
         return context
