@@ -32,6 +32,9 @@ _FOOTER = re.compile(
 )
 # No bracket inside: each opening bracket is scanned up to the next bracket at most (linear time).
 _BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+_NOT_ALPHANUMERIC = re.compile(r"[^0-9a-z]+")
+# No known column name is longer: a longer first cell is data, not a header.
+_LONGEST_NAME = 60
 
 
 class FileUnreadable(Exception):
@@ -41,7 +44,7 @@ class FileUnreadable(Exception):
 def normalise_header(header: str) -> str:
     """'Created Date (UTC)' → 'created date'; 'company_name' → 'company name'; 'Impr.' → 'impr'."""
     header = _BRACKETED.sub(" ", header.strip().lower())
-    return re.sub(r"[^0-9a-z]+", " ", header).strip()
+    return _NOT_ALPHANUMERIC.sub(" ", header).strip()
 
 
 # ---------------------------------------------------------------- encoding
@@ -221,27 +224,37 @@ def _first_wide(rows: list[list[str]]) -> int | None:
     return None
 
 
-def skip_reason(cells: Sequence[str], header: Sequence[str], known: Collection[str]) -> str | None:
-    """Why a line below the header is not data (None: it is data). Blank lines are not reported."""
-    filled = _filled(cells)
-    if not filled:
-        return ""
-    if is_comment(cells):
-        return "a comment line"
-    for cell in filled[:2]:
-        if _TOTAL.match(cell):
-            return "a totals row"
-    if _FOOTER.match(filled[0]) and len(filled) <= 2:
-        return "a footer line"
-    if _repeats_header(cells, header, known):
-        return "a second header row"
-    return None
+class LineSorter:
+    """Tells the lines below the header that are not data apart; built once per pass over a file (it is hot)."""
+
+    def __init__(self, header: Sequence[str], known: Collection[str]) -> None:
+        self.header = [h.strip() for h in header]
+        self.known = known
+
+    def reason(self, cells: Sequence[str]) -> str | None:
+        """Why a line is not data (None: it is data; "" for a blank line, which is not reported)."""
+        filled = [c for c in cells if c and not c.isspace()]
+        if not filled:
+            return ""
+        first = filled[0].strip()
+        if first.startswith("#") and len(filled) == 1:
+            return "a comment line"
+        for cell in filled[:2]:
+            if cell.lstrip()[:1] in _TOTAL_STARTS and _TOTAL.match(cell.strip()):
+                return "a totals row"
+        if first[:1] in _FOOTER_STARTS and len(filled) <= 2 and _FOOTER.match(first):
+            return "a footer line"
+        if len(first) <= _LONGEST_NAME and normalise_header(first) in self.known and self._names_columns(cells, filled):
+            return "a second header row"
+        return None
+
+    def _names_columns(self, cells: Sequence[str], filled: list[str]) -> bool:
+        """The header again (a concatenated export), or another row naming several known columns."""
+        if [c.strip() for c in cells] == self.header:
+            return True
+        named = sum(1 for c in {normalise_header(c) for c in filled} if c in self.known)
+        return named >= 2 and named * 2 >= len(filled)
 
 
-def _repeats_header(cells: Sequence[str], header: Sequence[str], known: Collection[str]) -> bool:
-    """The header again (a concatenated export), or another row naming several known columns."""
-    filled = _filled(cells)
-    if [c.strip() for c in cells] == [h.strip() for h in header]:
-        return True
-    named = sum(1 for c in {normalise_header(c) for c in filled} if c in known)
-    return named >= 2 and named * 2 >= len(filled)
+_TOTAL_STARTS = frozenset("tTgGsS")
+_FOOTER_STARTS = frozenset("cC(©gGrRpP")

@@ -42,6 +42,10 @@ class Preset:
     derived: Mapping[str, Derived] = field(default_factory=dict)
     # Columns the export has that no field takes (shown as recognised, not warned about).
     ignored: tuple[str, ...] = ()
+    # Date fields the export writes with a time of day ("Nov 4, 2026 10:00 AM"): the local date is kept.
+    dated_times: tuple[str, ...] = ()
+    # Cells the tool writes for "none" ("(not set)"): read as blank.
+    blanks: frozenset[str] = frozenset()
 
     @property
     def label(self) -> str:
@@ -226,6 +230,7 @@ PRESETS: tuple[Preset, ...] = (
         },
         # Without a "Total Bounces" column, bounces are the hard and soft ones added.
         derived={"bounces": Derived("sum", ("Hard Bounces", "Soft Bounces"))},
+        dated_times=("date",),
         ignored=(
             "Subject",
             "List",
@@ -252,6 +257,7 @@ PRESETS: tuple[Preset, ...] = (
             "New users": "new_users",
         },
         derived={"bounced_sessions": Derived("difference", ("Sessions", "Engaged sessions"))},
+        blanks=frozenset({"(direct)", "(not set)", "(organic)", "(referral)", "(none)"}),
         ignored=("Engagement rate", "Average engagement time per session", "Event count", "Key events", "Bounce rate"),
     ),
 )

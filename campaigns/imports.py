@@ -104,12 +104,12 @@ def lines(text: str, delimiter: str) -> Iterator[tuple[int, list[str], str | Non
     a quoted cell spanning several lines is still one row.
     """
     found = layout(text, (delimiter,))
-    known = import_presets.known_columns()
+    sorter = export_files.LineSorter(found.header, import_presets.known_columns())
     number = 0
     try:
         for number, cells in enumerate(export_files.reader(text, delimiter), start=1):
             if number > found.header_line:
-                yield number, cells, export_files.skip_reason(cells, found.header, known)
+                yield number, cells, sorter.reason(cells)
     except csv.Error as exc:
         raise ImportRefused(f"Line {number + 1}: the file cannot be read as CSV ({exc}).") from None
 
@@ -527,6 +527,9 @@ class Plan:
     file_problems: list[dict[str, Any]] = field(default_factory=list)
     # Set when the file's unambiguous dates are in both orders.
     date_conflict: str = ""
+    # From the preset: date fields whose cells carry a time of day, and cells meaning "none".
+    dated_times: frozenset[str] = frozenset()
+    blanks: frozenset[str] = frozenset()
 
     @classmethod
     def for_job(cls, job: ImportJob, workspace: Workspace) -> Plan:
@@ -563,9 +566,10 @@ class Plan:
             if name in specs
         ]
         mapped = {c.spec.name for c in columns}
+        chosen = import_presets.by_key(preset)
         derived = {
             name: how
-            for name, how in import_presets.derived_columns(import_presets.by_key(preset), headers).items()
+            for name, how in import_presets.derived_columns(chosen, headers).items()
             if name in specs and name not in mapped
         }
         plan = cls(
@@ -578,6 +582,8 @@ class Plan:
             unmapped=[spec.name for spec in resource.fields if spec.name not in mapped and spec.name not in derived],
             derived=derived,
             currency_columns=[i for i, h in enumerate(headers) if normalise_header(h) in _CURRENCY_COLUMNS],
+            dated_times=frozenset(chosen.dated_times if chosen else ()),
+            blanks=chosen.blanks if chosen else frozenset(),
         )
         plan.file_problems.extend(_header_currency_problems(headers, workspace.currency))
         if text is not None and not date_format:
@@ -620,7 +626,7 @@ class Plan:
         for column in self.columns:
             raw = cells[column.index] if column.index < len(cells) else ""
             value = raw.strip()
-            if not value:
+            if not value or value in self.blanks:
                 item[column.spec.name] = None
                 continue
             try:
@@ -679,6 +685,8 @@ class Plan:
         kind = column.kind
         if kind == "timestamp":
             return to_timestamp(value, self.dates, number)
+        if kind == "date" and column.spec.name in self.dated_times:
+            return to_timestamp(value, self.dates, number).astimezone(self.dates.tz).date()
         if kind == "date":
             return to_date(value, self.dates, number)
         if kind == "money":

@@ -250,8 +250,7 @@ def test_mailchimp_campaign_report(workspace, member_client, api_client):
 
 @pytest.mark.skipif("web-stats" not in RESOURCES, reason="the web-stats resource is not on this branch yet")
 def test_ga4_traffic_export(workspace, member_client, api_client):
-    CampaignFactory(workspace=workspace, external_id="brand-search-uk")
-    CampaignFactory(workspace=workspace, external_id="(direct)")
+    CampaignFactory(workspace=workspace, external_id="brand-search-uk")  # "(direct)" is GA4's "no campaign"
     job = imported(member_client, workspace, "web-stats", "ga4_traffic.csv")
     assert job.preset == "ga4_traffic"
     metrics = kpis(api_client)
@@ -267,6 +266,19 @@ def test_ga4_comment_preamble_and_yyyymmdd_dates_are_read():
     assert total == 8 and {s["reason"] for s in skipped} == {"a comment line"}
     ctx = imports.DateContext("", None)
     assert imports.to_date("20261101", ctx, 10) == date(2026, 11, 1)
+
+
+@pytest.mark.parametrize("cell", ["Nov 1, 2026", "1 Nov 2026", "November 1, 2026", "20261101", "2026-11-01"])
+def test_the_date_forms_exports_use(cell):
+    assert imports.to_date(cell, imports.DateContext("", None), 2) == date(2026, 11, 1)
+
+
+def test_a_timestamp_without_offset_is_read_in_the_workspace_zone(workspace):
+    workspace.time_zone = "Europe/London"
+    moment = imports.to_timestamp("2026-11-01 09:30", imports.DateContext("", workspace.tz), 2)
+    assert moment.isoformat() == "2026-11-01T09:30:00+00:00"  # GMT in November
+    moment = imports.to_timestamp("2026-07-01 09:30", imports.DateContext("", workspace.tz), 2)
+    assert moment.isoformat() == "2026-07-01T09:30:00+01:00"  # BST in July
 
 
 # ---------------------------------------------------------------- bad input
