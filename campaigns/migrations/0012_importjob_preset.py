@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0010_channel_labels'),
+        ('campaigns', '0011_daily_stats'),
     ]
 
     operations = [
