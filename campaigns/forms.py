@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from campaigns import imports
+from campaigns import import_presets, imports
 from campaigns.models import Channel, DealStatus
 from campaigns.resources import RESOURCES
 
@@ -28,6 +28,18 @@ class UploadForm(forms.Form):
         if upload.size == 0:
             raise forms.ValidationError("The file is empty.")
         return upload
+
+
+class PresetForm(forms.Form):
+    """Which built-in preset maps the columns: the one the headers matched, another, or none."""
+
+    preset = forms.ChoiceField(label="Preset", required=False)
+
+    def __init__(self, *args, resource: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["preset"].choices = [("", "None: match columns by their names")] + [
+            (p.key, p.label) for p in import_presets.available() if p.resource == resource
+        ]
 
 
 class MappingForm(forms.Form):

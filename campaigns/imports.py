@@ -23,7 +23,6 @@ cell clearing an optional field.
 from __future__ import annotations
 
 import csv
-import io
 import logging
 import re
 from collections.abc import Iterator, Sequence
@@ -37,7 +36,8 @@ from django.utils import timezone as django_timezone
 
 from accounts.models import Workspace
 from accounts.tenancy import workspace_scope
-from campaigns import resources, selectors, services
+from campaigns import export_files, import_presets, resources, selectors, services
+from campaigns.export_files import normalise_header
 from campaigns.models import ImportJob
 from campaigns.validation import MAX_BATCH, MAX_YEAR, MIN_YEAR, FieldSpec, Invalid, RowError
 
@@ -54,7 +54,8 @@ MAX_ERRORS_KEPT = 200
 MAX_CELL_CHARS = 2000
 # The most digits a whole number may have (a bigint has 19), so int() never converts a huge string.
 MAX_INTEGER_DIGITS = 19
-DELIMITERS = (",", ";", "\t", "|")
+# The lines not read as data (titles, totals, footers) listed on the preview; the count says how many in all.
+MAX_SKIPPED_SHOWN = 50
 
 DATE_FORMATS = {
     "": "Not chosen: only unambiguous dates",
@@ -77,102 +78,94 @@ class CsvFile:
     delimiter: str
     headers: list[str]
     total_rows: int
+    header_line: int = 1
 
 
 def decode(raw: bytes) -> str:
-    """The file's text: UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1252 as Excel writes it."""
-    if raw.startswith(b"PK\x03\x04"):
-        raise ImportRefused("This is an Excel workbook, not a CSV file: save it as “CSV UTF-8” and upload that.")
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = raw.decode("utf-16")
-    else:
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            try:
-                text = raw.decode("cp1252")
-            except UnicodeDecodeError:
-                raise ImportRefused("The file is not text in UTF-8: save it as “CSV UTF-8” and upload that.") from None
-    text = text.removeprefix("\ufeff")
-    if "\x00" in text:
-        raise ImportRefused("The file contains NUL bytes: it is not a CSV text file.")
-    return text
+    """The file's text, whatever encoding the tool wrote (see export_files.decode)."""
+    try:
+        return export_files.decode(raw)
+    except export_files.FileUnreadable as exc:
+        raise ImportRefused(str(exc)) from None
 
 
-def sniff_delimiter(text: str) -> str:
-    """The delimiter that splits the header row into the most columns (comma on a tie)."""
-    best, best_count = ",", 0
-    for delimiter in DELIMITERS:
-        try:
-            header = next((cells for cells in _reader(text, delimiter) if any(c.strip() for c in cells)), [])
-        except csv.Error:
-            continue
-        if len(header) > best_count:
-            best, best_count = delimiter, len(header)
-    return best
+def layout(text: str, delimiters: Sequence[str] = export_files.DELIMITERS) -> export_files.Layout:
+    """Where the header is: the line among the first ones naming the most columns any resource or preset knows."""
+    try:
+        return export_files.find_layout(text, import_presets.known_columns(), delimiters)
+    except export_files.FileUnreadable as exc:
+        raise ImportRefused(str(exc)) from None
 
 
-def _reader(text: str, delimiter: str) -> Iterator[list[str]]:
-    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+def lines(text: str, delimiter: str) -> Iterator[tuple[int, list[str], str | None]]:
+    """(line number, cells, why it is skipped) of every line below the header; None for data, "" for blank.
+
+    Lines are numbered as a spreadsheet numbers rows, from the file's first line:
+    a quoted cell spanning several lines is still one row.
+    """
+    found = layout(text, (delimiter,))
+    sorter = export_files.LineSorter(found.header, import_presets.known_columns())
+    number = 0
+    try:
+        for number, cells in enumerate(export_files.reader(text, delimiter), start=1):
+            if number > found.header_line:
+                yield number, cells, sorter.reason(cells)
+    except csv.Error as exc:
+        raise ImportRefused(f"Line {number + 1}: the file cannot be read as CSV ({exc}).") from None
 
 
 def records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """(row number, cells) of every data row; the header is row 1, blank rows are skipped but counted.
-
-    The row number is the record's number, as a spreadsheet numbers rows: a quoted
-    cell spanning several lines is still one row.
-    """
-    reader = _reader(text, delimiter)
-    number = 0
-    try:
-        for number, cells in enumerate(reader, start=1):
-            if number == 1 or not any(c.strip() for c in cells):
-                continue
+    """(line number, cells) of every data row: lines above the header, blank, totals and footer lines left out."""
+    for number, cells, reason in lines(text, delimiter):
+        if reason is None:
             yield number, cells
-    except csv.Error as exc:
-        raise ImportRefused(f"Row {number + 1}: the file cannot be read as CSV ({exc}).") from None
+
+
+def skipped_lines(text: str, delimiter: str, limit: int = MAX_SKIPPED_SHOWN) -> tuple[list[dict[str, Any]], int]:
+    """The non-blank lines that are not data (title, comment, totals, footer, another header), the first `limit`."""
+    shown = [s.as_json() for s in layout(text, (delimiter,)).before]
+    count = len(shown)
+    for number, cells, reason in lines(text, delimiter):
+        if reason:
+            count += 1
+            if len(shown) < limit:
+                first = next(c.strip() for c in cells if c.strip())
+                shown.append(export_files.Skipped(number, first, reason).as_json())
+    return shown[:limit], count
 
 
 def read_csv(raw: bytes) -> CsvFile:
     if len(raw) > MAX_UPLOAD_BYTES:
-        raise ImportRefused(
-            f"The file is {len(raw) / 1048576:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 1048576} MB. "
-            "Split it, or push the data through the API."
-        )
+        raise ImportRefused(size_refusal(len(raw)))
     text = decode(raw)
     if not text.strip():
         raise ImportRefused("The file is empty.")
-    delimiter = sniff_delimiter(text)
-    try:
-        first = next(_reader(text, delimiter), [])
-    except csv.Error as exc:
-        raise ImportRefused(f"Row 1: the file cannot be read as CSV ({exc}).") from None
-    headers = [h.strip() or f"Column {i + 1}" for i, h in enumerate(first)]
+    found = layout(text)
+    first = found.header
+    line = found.header_line
     if not any(h.strip() for h in first):
-        raise ImportRefused("Row 1 must hold the column names, and it is empty.")
+        raise ImportRefused(f"Line {line} must hold the column names, and it is empty.")
+    headers = [h.strip() or f"Column {i + 1}" for i, h in enumerate(first)]
     for index, header in enumerate(headers):
         if len(header) > MAX_CELL_CHARS:
             raise ImportRefused(
-                f"Row 1 must hold the column names, and column {index + 1} has {len(header):,} characters "
+                f"Line {line} must hold the column names, and column {index + 1} has {len(header):,} characters "
                 f"(at most {MAX_CELL_CHARS:,})."
             )
-    total = sum(1 for _ in records(text, delimiter))
+    total = sum(1 for _ in records(text, found.delimiter))
     if total == 0:
         raise ImportRefused("The file has column names but no data rows.")
-    return CsvFile(text=text, delimiter=delimiter, headers=headers, total_rows=total)
+    return CsvFile(text=text, delimiter=found.delimiter, headers=headers, total_rows=total, header_line=line)
+
+
+def size_refusal(size: int) -> str:
+    return (
+        f"The file is {size / 1048576:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 1048576} MB. "
+        "Split it into smaller files, or push the data through the API."
+    )
 
 
 # ---------------------------------------------------------------- column mapping
-
-
-def normalise_header(header: str) -> str:
-    """'Created Date (UTC)' → 'created date'; 'company_name' → 'company name'."""
-    header = _BRACKETED.sub(" ", header.strip().lower())
-    return re.sub(r"[^0-9a-z]+", " ", header).strip()
-
-
-# No bracket inside: each opening bracket is scanned up to the next bracket at most (linear time).
-_BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 
 
 def resource_fields(resource: str) -> tuple[FieldSpec, ...]:
@@ -195,6 +188,55 @@ def auto_mapping(resource: str, headers: Sequence[str]) -> list[str]:
         used.add(name)
         mapping.append(name)
     return mapping
+
+
+def suggested_mapping(resource: str, headers: Sequence[str], preset_key: str | None = None) -> tuple[str, list[str]]:
+    """(preset key, mapping): the preset's columns (the best-matching preset unless one is named), then synonyms.
+
+    `preset_key` "" means no preset: synonyms only.
+    """
+    preset = import_presets.best_match(headers, resource) if preset_key is None else import_presets.by_key(preset_key)
+    by_synonym = auto_mapping(resource, headers)
+    if preset is None or preset.resource != resource:
+        return "", by_synonym
+    mapping = import_presets.mapping_for(preset, headers)
+    derived = set(import_presets.derived_columns(preset, headers))
+    used = set(mapping) | derived
+    for index, name in enumerate(by_synonym):
+        if not mapping[index] and name and name not in used:
+            mapping[index] = name
+            used.add(name)
+    return preset.key, mapping
+
+
+def mapping_warnings(resource: str, headers: Sequence[str], mapping: Sequence[str], preset_key: str) -> list[str]:
+    """Columns the import recognises but that nothing imports: their field left empty, or another resource's column."""
+    recognised = import_presets.recognised_columns(resource)
+    preset = import_presets.by_key(preset_key)
+    derived = import_presets.derived_columns(preset, headers)
+    taken = {i for _op, indexes in derived.values() for i in indexes}
+    filled = set(mapping) | set(derived)
+    expected = preset.names() if preset is not None else set()  # the preset's export has them: no surprise
+    warnings = []
+    for index, (header, name) in enumerate(zip(headers, mapping, strict=False)):
+        if name or index in taken:
+            continue
+        key = normalise_header(header)
+        field_name = recognised.get(key)
+        if field_name and field_name not in filled:
+            warnings.append(
+                f"Column “{header}” looks like {field_name}, but it is not imported: map it, or it is left out."
+            )
+        elif (
+            not field_name
+            and key not in expected
+            and (others := import_presets.other_resources_naming(header, resource))
+        ):
+            warnings.append(
+                f"Column “{header}” is not imported: it is a column of {' and '.join(others)} data. "
+                "Check that the file holds what you chose."
+            )
+    return warnings
 
 
 def mapping_problems(resource: str, mapping: Sequence[str], headers: Sequence[str]) -> list[str]:
@@ -220,6 +262,7 @@ def mapping_problems(resource: str, mapping: Sequence[str], headers: Sequence[st
 _DATE = re.compile(
     r"""^\s*+(?:
         (?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})
+      | (?P<y8>\d{4})(?P<m8>\d{2})(?P<d8>\d{2})
       | (?P<a>\d{1,2})(?P<sep>[/.\-])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{2,4})
       | (?P<d1>\d{1,2})[\s\-]++(?P<mon1>[A-Za-z]{3,9})\.?[\s\-,]++(?P<y1>\d{4})
       | (?P<mon2>[A-Za-z]{3,9})\.?\s++(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?\s++(?P<y2>\d{4})
@@ -268,6 +311,8 @@ class DateContext:
 def _ymd(match: re.Match, ctx: DateContext, row: int) -> date:
     if match["y"]:  # year first: unambiguous whatever the format chosen
         y, m, d = int(match["y"]), int(match["m"]), int(match["d"])
+    elif match["y8"]:  # YYYYMMDD, as GA4 exports days
+        y, m, d = int(match["y8"]), int(match["m8"]), int(match["d8"])
     elif match["mon1"] or match["mon2"]:  # a month name: unambiguous too
         month_name = (match["mon1"] or match["mon2"]).lower()[:3]
         if month_name not in _MONTHS:
@@ -474,15 +519,45 @@ class Plan:
     currency: str
     headers: Sequence[str] = ()
     unmapped: list[str] = field(default_factory=list)
+    # Fields a preset computes from several columns: field → (op, column indexes).
+    derived: dict[str, tuple[str, list[int]]] = field(default_factory=dict)
+    # Columns naming each row's currency ("Currency code"): every value must be the workspace's.
+    currency_columns: list[int] = field(default_factory=list)
+    # Problems of the file as a whole (a header naming another currency, dates in both orders).
+    file_problems: list[dict[str, Any]] = field(default_factory=list)
+    # Set when the file's unambiguous dates are in both orders.
+    date_conflict: str = ""
+    # From the preset: date fields whose cells carry a time of day, and cells meaning "none".
+    dated_times: frozenset[str] = frozenset()
+    blanks: frozenset[str] = frozenset()
 
     @classmethod
     def for_job(cls, job: ImportJob, workspace: Workspace) -> Plan:
-        return cls.build(workspace, job.resource, job.headers, job.mapping, job.date_format)
+        return cls.build(
+            workspace,
+            job.resource,
+            job.headers,
+            job.mapping,
+            job.date_format,
+            preset=job.preset,
+            text=job.content,
+            delimiter=job.delimiter,
+        )
 
     @classmethod
     def build(
-        cls, workspace: Workspace, resource_name: str, headers: Sequence[str], mapping: Sequence[str], date_format: str
+        cls,
+        workspace: Workspace,
+        resource_name: str,
+        headers: Sequence[str],
+        mapping: Sequence[str],
+        date_format: str,
+        *,
+        preset: str = "",
+        text: str | None = None,
+        delimiter: str = ",",
     ) -> Plan:
+        """The plan for this mapping; with the file's text, the date order is settled from the whole file."""
         resource = resources.RESOURCES[resource_name]
         specs = {spec.name: spec for spec in resource.fields}
         columns = [
@@ -491,19 +566,52 @@ class Plan:
             if name in specs
         ]
         mapped = {c.spec.name for c in columns}
-        return cls(
+        chosen = import_presets.by_key(preset)
+        derived = {
+            name: how
+            for name, how in import_presets.derived_columns(chosen, headers).items()
+            if name in specs and name not in mapped
+        }
+        plan = cls(
             workspace=workspace,
             resource=resource,
             columns=columns,
             dates=DateContext(date_format, workspace.tz),
             currency=workspace.currency,
             headers=list(headers),
-            unmapped=[spec.name for spec in resource.fields if spec.name not in mapped],
+            unmapped=[spec.name for spec in resource.fields if spec.name not in mapped and spec.name not in derived],
+            derived=derived,
+            currency_columns=[i for i, h in enumerate(headers) if normalise_header(h) in _CURRENCY_COLUMNS],
+            dated_times=frozenset(chosen.dated_times if chosen else ()),
+            blanks=chosen.blanks if chosen else frozenset(),
         )
+        plan.file_problems.extend(_header_currency_problems(headers, workspace.currency))
+        if text is not None and not date_format:
+            plan.settle_date_order(text, delimiter)
+        return plan
+
+    def settle_date_order(self, text: str, delimiter: str) -> None:
+        """Day/month order from the file's unambiguous dates (13/11 or 11/13), when they agree."""
+        indexes = [c.index for c in self.columns if c.kind in ("date", "timestamp")]
+        if not indexes:
+            return
+        first = file_date_orders(text, delimiter, indexes)
+        if len(first) == 1:
+            self.dates.date_format = next(iter(first))
+        elif len(first) == 2:
+            # Left to the rows: each date in the other order than the first one found is refused.
+            (line_d, _, cell_d), (line_m, _, cell_m) = first["dmy"], first["mdy"]
+            self.date_conflict = (
+                f"The file's dates contradict each other: {cell_d} (line {line_d}) is day first and {cell_m} "
+                f"(line {line_m}) is month first. Correct the file, or choose the date format."
+            )
 
     @property
     def key_names(self) -> list[str]:
         return [spec.name for spec in self.resource.fields if spec.key]
+
+    def index_of(self, field_name: str | None) -> int | None:
+        return next((c.index for c in self.columns if c.spec.name == field_name), None)
 
     def header_of(self, field_name: str | None) -> str:
         for column in self.columns:
@@ -518,7 +626,7 @@ class Plan:
         for column in self.columns:
             raw = cells[column.index] if column.index < len(cells) else ""
             value = raw.strip()
-            if not value:
+            if not value or value in self.blanks:
                 item[column.spec.name] = None
                 continue
             try:
@@ -533,6 +641,23 @@ class Plan:
                 )
                 item[column.spec.name] = None
                 problems.append(_problem(number, column.header, column.spec.name, raw, "This value cannot be read."))
+        for name, (op, indexes) in self.derived.items():
+            item[name], problem = self._derive(number, cells, op, indexes, name)
+            if problem:
+                problems.append(problem)
+        for index in self.currency_columns:
+            raw = cells[index] if index < len(cells) else ""
+            if raw.strip() and raw.strip().upper() != self.currency:
+                problems.append(
+                    _problem(
+                        number,
+                        self.headers[index],
+                        None,
+                        raw,
+                        f"This row is in {raw.strip()}, but this workspace's currency is {self.currency}: "
+                        "amounts are never converted.",
+                    )
+                )
         extra = [c for c in cells[len(self.headers) :] if c.strip()]
         if extra:
             problems.append(
@@ -540,12 +665,28 @@ class Plan:
             )
         return item, problems
 
+    def _derive(
+        self, number: int, cells: list[str], op: str, indexes: list[int], name: str
+    ) -> tuple[int | None, dict[str, Any] | None]:
+        """A preset's field made of several columns: their sum, or the first less the others."""
+        raws = [cells[i] if i < len(cells) else "" for i in indexes]
+        if not any(r.strip() for r in raws):
+            return None, None
+        try:
+            values = [to_integer(r) if r.strip() else 0 for r in raws]
+        except Invalid as exc:
+            columns = " and ".join(f"“{self.headers[i]}”" for i in indexes)
+            return None, _problem(number, columns, name, " / ".join(raws), f"{exc.message} ({name} is {op} of these)")
+        return (sum(values) if op == "sum" else values[0] - sum(values[1:])), None
+
     def _convert_cell(self, column: Column, value: str, number: int) -> Any:
         if len(value) > MAX_CELL_CHARS:
             raise Invalid(f"Too long: at most {MAX_CELL_CHARS:,} characters in a cell.", "max_length")
         kind = column.kind
         if kind == "timestamp":
             return to_timestamp(value, self.dates, number)
+        if kind == "date" and column.spec.name in self.dated_times:
+            return to_timestamp(value, self.dates, number).astimezone(self.dates.tz).date()
         if kind == "date":
             return to_date(value, self.dates, number)
         if kind == "money":
@@ -586,6 +727,51 @@ class Plan:
             if existing is not None:
                 for name in self.unmapped:
                     item[name] = existing[name]
+
+
+_CURRENCY_COLUMNS = frozenset({"currency", "currency code", "currency iso code", "account currency"})
+_HEADER_CURRENCY = re.compile(r"\(\s*([A-Za-z]{3})\s*\)|\s([A-Z]{3})$")
+
+
+def _header_currency_problems(headers: Sequence[str], currency: str) -> list[dict[str, Any]]:
+    """A header naming another currency than the workspace's ("Amount spent (EUR)", "Cost USD")."""
+    from babel.numbers import list_currencies
+
+    codes = list_currencies()
+    problems = []
+    for header in headers:
+        for match in _HEADER_CURRENCY.finditer(header[:MAX_CELL_CHARS]):
+            code = (match[1] or match[2]).upper()
+            if code in codes and code != currency:
+                problems.append(
+                    _problem(
+                        None,
+                        header,
+                        None,
+                        header,
+                        f"This column is in {code}, but this workspace's currency is {currency}: "
+                        "amounts are never converted.",
+                    )
+                )
+    return problems
+
+
+def file_date_orders(text: str, delimiter: str, indexes: Sequence[int]) -> dict[str, tuple[int, int, str]]:
+    """The first date of each order found in these columns: "dmy"/"mdy" → (line, column index, cell)."""
+    first: dict[str, tuple[int, int, str]] = {}
+    for number, cells in records(text, delimiter):
+        for index in indexes:
+            cell = cells[index] if index < len(cells) else ""
+            match = _DATE.match(cell) if 0 < len(cell) <= MAX_CELL_CHARS else None
+            if not match or not match["a"]:
+                continue
+            a, b = int(match["a"]), int(match["b"])
+            order = "dmy" if a > 12 >= b else "mdy" if b > 12 >= a else None
+            if order is not None:
+                first.setdefault(order, (number, index, cell.strip()))
+        if len(first) == 2:
+            break
+    return first
 
 
 def _problem(row: int | None, column: str, field_name: str | None, value: Any, message: str) -> dict[str, Any]:
@@ -639,7 +825,8 @@ def check_batch(plan: Plan, batch: list[tuple[int, list[str]]], state: CheckStat
         number = numbers[error.index] if error.index is not None else None
         if (number, error.field) in failed_cells:
             continue  # already reported with the cell's own message
-        problems.append(_row_error(plan, number, error, items))
+        raw = batch[error.index][1] if error.index is not None else None
+        problems.append(_row_error(plan, number, error, items, raw))
     problems.extend(_reference_problems(plan, rows, numbers))
     keys = plan.key_names
     for number, row in zip(numbers, rows, strict=True):
@@ -661,11 +848,17 @@ def check_batch(plan: Plan, batch: list[tuple[int, list[str]]], state: CheckStat
     return problems
 
 
-def _row_error(plan: Plan, number: int | None, error: RowError, items: list[dict[str, Any]]) -> dict[str, Any]:
+def _row_error(
+    plan: Plan, number: int | None, error: RowError, items: list[dict[str, Any]], cells: list[str] | None = None
+) -> dict[str, Any]:
+    """A validation error; the value shown is the cell as the file has it when the row's cells are given."""
     header = plan.header_of(error.field)
     value = None
     if error.index is not None and error.field:
         value = items[error.index].get(error.field)
+        index = plan.index_of(error.field)
+        if cells is not None and index is not None and index < len(cells):
+            value = cells[index]
     message = error.message
     if error.code == "required" and not header:
         message = "Required, and no column of the file is mapped to it."
@@ -702,9 +895,21 @@ def preview(job: ImportJob, workspace: Workspace, mapping: Sequence[str], date_f
     """The first rows as cells, each with the problem converting or validating it would have (no database reads).
 
     JSON, as stored in `ImportJob.preview`: {"key": what it was built for, "rows": [[row number,
-    [{"value", "error"}, …]], …], "ambiguous_columns": [header, …]}.
+    [{"value", "error"}, …]], …], "ambiguous_columns": [header, …], "skipped": [{"line", "cell", "reason"}, …],
+    "skipped_count", "preset": {"key", "label"} | None, "looks_like": another resource's preset label | "",
+    "warnings": [text, …], "file_problems": [problem, …], "date_order": settled order | "", "date_conflict"}.
+    The whole file is read once for the skipped lines and the date order.
     """
-    plan = Plan.build(workspace, job.resource, job.headers, mapping, date_format)
+    plan = Plan.build(
+        workspace,
+        job.resource,
+        job.headers,
+        mapping,
+        date_format,
+        preset=job.preset,
+        text=job.content,
+        delimiter=job.delimiter,
+    )
     sample = []
     for number, cells in records(job.content, job.delimiter):
         sample.append((number, cells))
@@ -716,19 +921,43 @@ def preview(job: ImportJob, workspace: Workspace, mapping: Sequence[str], date_f
         item, problems = plan.convert(number, cells)
         _rows, errors = plan.resource.spec.parse_rows([item])
         messages = {p["field"]: p["message"] for p in problems}
+        by_header = {p["column"]: p["message"] for p in problems if not p["field"]}  # currency cells
         for error in errors:
             messages.setdefault(error.field or "", error.message)
         rendered = []
         for index in range(len(job.headers)):
             name = by_index.get(index)
             value = cells[index] if index < len(cells) else ""
-            rendered.append({"value": _shortened(value), "error": messages.get(name, "") if name else ""})
+            error = messages.get(name, "") if name else by_header.get(job.headers[index], "")
+            rendered.append({"value": _shortened(value), "error": error})
         rows.append([number, rendered])
+    skipped, skipped_count = skipped_lines(job.content, job.delimiter)
+    preset = import_presets.by_key(job.preset)
+    overall = import_presets.best_match(job.headers)
+    settled = plan.dates.date_format if not date_format else ""
     return {
-        "key": _preview_key(workspace, mapping, date_format),
+        "key": _preview_key(workspace, mapping, date_format, job.preset),
         "rows": rows,
-        "ambiguous_columns": _ambiguous_columns(plan, sample),
+        "ambiguous_columns": [] if settled else _ambiguous_columns(plan, sample),
+        "skipped": skipped,
+        "skipped_count": skipped_count,
+        "preset": None if preset is None else {"key": preset.key, "label": preset.label},
+        "looks_like": _looks_like(overall, job.resource),
+        "warnings": mapping_warnings(job.resource, job.headers, mapping, job.preset),
+        "file_problems": plan.file_problems,
+        "date_order": DATE_FORMATS.get(settled, "") if settled else "",
+        "date_conflict": plan.date_conflict,
     }
+
+
+def _looks_like(preset: import_presets.Preset | None, resource: str) -> str:
+    """A warning when the file's columns are those of another resource's export."""
+    if preset is None or preset.resource == resource:
+        return ""
+    return (
+        f"This file looks like a {preset.label}, which holds {resources.label_of(preset.resource).lower()}, "
+        f"not {resources.label_of(resource).lower()}: upload it again with that choice if so."
+    )
 
 
 def _ambiguous_columns(plan: Plan, sample: list[tuple[int, list[str]]]) -> list[str]:
@@ -744,11 +973,12 @@ def _ambiguous_columns(plan: Plan, sample: list[tuple[int, list[str]]]) -> list[
     return sorted(ambiguous)
 
 
-def _preview_key(workspace: Workspace, mapping: Sequence[str], date_format: str) -> dict[str, Any]:
+def _preview_key(workspace: Workspace, mapping: Sequence[str], date_format: str, preset: str) -> dict[str, Any]:
     """What a preview depends on besides the file: a stored preview built for another key is stale."""
     return {
         "mapping": list(mapping),
         "date_format": date_format,
+        "preset": preset,
         "time_zone": workspace.time_zone,
         "currency": workspace.currency,
     }
@@ -760,7 +990,7 @@ def stored_preview(job: ImportJob, workspace: Workspace) -> dict[str, Any]:
     It is built at upload, and again only when the mapping, the date format or the
     workspace's zone or currency changed since.
     """
-    if job.preview.get("key") != _preview_key(workspace, job.mapping, job.date_format):
+    if job.preview.get("key") != _preview_key(workspace, job.mapping, job.date_format, job.preset):
         job.preview = preview(job, workspace, job.mapping, job.date_format)
         ImportJob.objects.filter(pk=job.pk).update(preview=job.preview)
     return job.preview
@@ -778,19 +1008,29 @@ def job_create(*, workspace: Workspace, user, resource: str, filename: str, raw:
     if resource not in resources.RESOURCES:
         raise ImportRefused(f"Unknown kind of data: {resource}.")
     parsed = read_csv(raw)
+    preset, mapping = suggested_mapping(resource, parsed.headers)
     fields = {
         "resource": resource,
         "filename": filename[:255],
         "content": parsed.text,
         "delimiter": parsed.delimiter,
         "headers": parsed.headers,
-        "mapping": auto_mapping(resource, parsed.headers),
+        "mapping": mapping,
+        "preset": preset,
         "total_rows": parsed.total_rows,
         "created_by": user if getattr(user, "is_authenticated", False) else None,
     }
     first_preview = preview(ImportJob(**fields), workspace, fields["mapping"], "")
     with workspace_scope(workspace):
         return ImportJob.objects.create(**fields, preview=first_preview)
+
+
+def job_use_preset(*, workspace: Workspace, job: ImportJob, preset: str) -> None:
+    """Map the job's columns with another preset ("" for none: by column names only)."""
+    key, mapping = suggested_mapping(job.resource, job.headers, preset)
+    with workspace_scope(workspace):
+        job.preset, job.mapping = key, mapping
+        job.save(update_fields=["preset", "mapping", "updated_at"])
 
 
 def job_start(*, workspace: Workspace, job: ImportJob, mapping: list[str], date_format: str) -> bool:
@@ -892,6 +1132,7 @@ def _run(workspace: Workspace, job: ImportJob) -> None:
     state = CheckState()
     processed = 0
     progress_reported(job, 0)
+    state.add(plan.file_problems)
     for batch in _batches(job.content, job.delimiter):
         state.add(check_batch(plan, batch, state))
         processed += len(batch)

@@ -411,6 +411,8 @@ class ImportJob(WorkspaceOwned):
     # One entry per column of the file: the field it fills, or "" to ignore it.
     mapping = models.JSONField(default=list)
     date_format = models.CharField(max_length=4, blank=True)
+    # The built-in preset (campaigns.import_presets) the columns were mapped with, "" for none.
+    preset = models.CharField(max_length=40, blank=True)
     # The first rows as the saved mapping reads them, built once (imports.stored_preview), so that
     # viewing the page never parses the file again: {"key", "rows", "ambiguous_columns"}.
     preview = models.JSONField(default=dict, blank=True)

@@ -16,12 +16,14 @@ from django.db.models import QuerySet
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.generic import TemplateView, View
 
 from accounts.access import WorkspaceViewMixin
 from accounts.roles import Can
-from campaigns import exports, forms, imports, selectors
+from campaigns import exports, forms, import_presets, imports, selectors, uploads
 from campaigns.models import ImportJob
 from campaigns.resources import RESOURCES, DataResource, label_of
 from campaigns.target_list import account_target_set
@@ -273,6 +275,13 @@ class ImportMixin(DataPageMixin):
 class ImportUploadView(ImportMixin, TemplateView):
     template_name = "campaigns/import_upload.html"
 
+    @method_decorator(csrf_exempt)  # the middleware would read the body first: the check runs below instead
+    def dispatch(self, request, *args, **kwargs):
+        # Before anything reads the body: an oversized file is refused without being stored.
+        self.size_limit = uploads.UploadSizeLimit(request, imports.MAX_UPLOAD_BYTES)
+        request.upload_handlers.insert(0, self.size_limit)
+        return csrf_protect(super().dispatch)(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         resource = self.request.GET.get("resource")
@@ -283,12 +292,17 @@ class ImportUploadView(ImportMixin, TemplateView):
         context.update(
             field_help=[(r.label, r.name, r.fields) for r in RESOURCES.values()],
             max_mb=imports.MAX_UPLOAD_BYTES // 1048576,
+            preset_tools=", ".join(dict.fromkeys(p.tool for p in import_presets.available())),
             threshold=imports.ASYNC_THRESHOLD_ROWS,
         )
         return context
 
     def post(self, request, *args, **kwargs):
         form = forms.UploadForm(request.POST, request.FILES)
+        if self.size_limit.refused_size is not None:
+            form.is_valid()
+            form.errors["file"] = form.error_class([imports.size_refusal(self.size_limit.refused_size)])
+            return self.render_to_response(self.get_context_data(form=form), status=400)
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
@@ -331,6 +345,12 @@ class ImportJobView(ImportMixin, TemplateView):
         self.job = job = self.dispatch_job(kwargs["job_id"])
         if job.status not in (ImportJob.Status.DRAFT, ImportJob.Status.FAILED) or not job.content:
             return redirect("data-import-job", self.workspace.slug, job.pk)
+        if "apply_preset" in request.POST:
+            chosen = forms.PresetForm(request.POST, resource=job.resource)
+            if chosen.is_valid():
+                imports.job_use_preset(workspace=self.workspace, job=job, preset=chosen.cleaned_data["preset"])
+                return redirect("data-import-job", self.workspace.slug, job.pk)
+            return self.render_to_response(self.get_context_data(preset_form=chosen), status=400)
         form = self.mapping_form(request.POST)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
@@ -369,6 +389,9 @@ class ImportJobView(ImportMixin, TemplateView):
             ]
             context.update(
                 form=form,
+                preset_form=kwargs.get("preset_form")
+                or forms.PresetForm(initial={"preset": job.preset}, resource=job.resource),
+                preview=preview,
                 preview_rows=preview["rows"],
                 ambiguous_columns=preview["ambiguous_columns"],
                 columns=list(zip(job.headers, form.column_fields(), samples, strict=True)),
