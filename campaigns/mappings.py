@@ -198,6 +198,8 @@ def item_adjuster(workspace: Workspace, resource_name: str, mapped: Iterable[str
             target = lookup.get(normalise(cell))
             if target is None:
                 problems.append((name, _unknown_message(kinds[name], cell)))
+                if name == "status":
+                    item["closed_at"] = None  # the row is refused for its stage alone, not also for its date
             else:
                 item[name] = target
         if "status" in tables and item.get("status") == DealStatus.OPEN:

@@ -328,6 +328,10 @@ class ImportMapping(WorkspaceOwned):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["workspace", "kind", "source_value"], name="import_mapping_key")]
 
+    def get_target_display(self) -> str:
+        labels = dict(DealStatus.choices if self.kind == self.Kind.STAGE else Channel.choices)
+        return str(labels.get(self.target, self.target))
+
 
 class ImportJob(WorkspaceOwned):
     """One CSV file imported in the browser: its text, column mapping, progress and outcome.
