@@ -193,7 +193,7 @@ class Recorder:
     def log(self) -> dict[str, Any]:
         written = len(self.rows)
         if None in self.rows:
-            return {"too_big": written}
+            return {"too_big": written, "campaigns": self.campaigns}
         return {"rows": self.rows, "campaigns": self.campaigns}
 
 

@@ -808,6 +808,10 @@ def job_create(*, workspace: Workspace, user, resource: str, filename: str, raw:
     }
     first_preview = preview(ImportJob(**fields), workspace, fields["mapping"], "")
     with workspace_scope(workspace):
+        # The mappings' sections (stages to choose, campaigns to create) are stored with it.
+        first_preview["mappings"] = mappings.sections_as_stored(
+            workspace, resource, parsed.headers, fields["mapping"], lambda: records(parsed.text, parsed.delimiter)
+        )
         return ImportJob.objects.create(**fields, preview=first_preview)
 
 
@@ -939,7 +943,7 @@ def _write(workspace: Workspace, job: ImportJob) -> None:
             locked = ImportJob.objects.select_for_update().get(pk=job.pk)
             if locked.status == ImportJob.Status.DONE:
                 return  # a redelivered task: the first run wrote it
-            created += _create_campaigns(workspace, job, recorder)
+            _create_campaigns(workspace, job, recorder)
             for batch in _batches(job.content, job.delimiter):
                 items = []
                 for number, cells in batch:
@@ -1008,7 +1012,7 @@ def campaign_problems(job: ImportJob) -> list[dict[str, Any]]:
     ]
 
 
-def _create_campaigns(workspace: Workspace, job: ImportJob, recorder: import_undo.Recorder) -> int:
+def _create_campaigns(workspace: Workspace, job: ImportJob, recorder: import_undo.Recorder) -> None:
     """The campaigns confirmed in the preview, created before the rows naming them (same transaction)."""
     items = _campaign_items(_planned_campaigns(job))
     for start in range(0, len(items), BATCH_SIZE):
@@ -1020,7 +1024,6 @@ def _create_campaigns(workspace: Workspace, job: ImportJob, recorder: import_und
             ) from None
     if items:
         recorder.campaigns_created([item["external_id"] for item in items])
-    return len(items)
 
 
 class _WriteRefused(Exception):

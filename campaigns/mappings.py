@@ -18,13 +18,15 @@ Values are compared normalised: lower case, letters and digits only, so
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from django.db.models import Count, Max
 
 from accounts.models import Workspace
 from campaigns import resources, selectors
-from campaigns.models import Channel, DealStatus, ImportMapping
+from campaigns.models import Campaign, Channel, DealStatus, ImportJob, ImportMapping
 
 Kind = ImportMapping.Kind
 
@@ -357,3 +359,42 @@ def sections(
         out.new_campaigns_more = max(len(planned) - MAX_LISTED, 0)
         out.campaign_column = headers[columns.key_index]
     return out
+
+
+def _sections_key(workspace: Workspace, mapping: Sequence[str]) -> dict[str, Any]:
+    """What the sections depend on besides the file: the mapping, the workspace's choices and campaigns."""
+    choices = ImportMapping.objects.aggregate(n=Count("id"), last=Max("updated_at"))
+    return {
+        "mapping": list(mapping),
+        "choices": [choices["n"], str(choices["last"])],
+        "campaigns": Campaign.objects.count(),
+        "currency": workspace.currency,
+    }
+
+
+def sections_as_stored(
+    workspace: Workspace,
+    resource_name: str,
+    headers: Sequence[str],
+    mapping: Sequence[str],
+    rows: Callable[[], Iterable[tuple[int, list[str]]]],
+    stored: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The sections as JSON ({"key", "sections"}), reusing `stored` when built for the same key.
+
+    Kept in `ImportJob.preview["mappings"]`, so that viewing an import's page parses nothing.
+    """
+    key = _sections_key(workspace, mapping)
+    if stored and stored.get("key") == key:
+        return dict(stored)
+    return {"key": key, "sections": asdict(sections(workspace, resource_name, headers, mapping, rows()))}
+
+
+def stored_sections(job: ImportJob, workspace: Workspace, rows: Callable[[], Iterable[tuple[int, list[str]]]]) -> dict:
+    """The job's sections for its saved mapping, built again only when what they depend on changed."""
+    current = job.preview.get("mappings")
+    fresh = sections_as_stored(workspace, job.resource, job.headers, job.mapping, rows, current)
+    if fresh != current:
+        job.preview["mappings"] = fresh
+        ImportJob.objects.filter(pk=job.pk).update(preview=job.preview)
+    return fresh["sections"]

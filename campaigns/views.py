@@ -374,13 +374,7 @@ class ImportJobView(ImportMixin, TemplateView):
             ]
             context.update(
                 form=form,
-                mapping_sections=mappings.sections(
-                    self.workspace,
-                    job.resource,
-                    job.headers,
-                    mapping,
-                    imports.records(job.content, job.delimiter),
-                ),
+                mapping_sections=_mapping_sections(self.workspace, job, mapping if form.is_bound else None),
                 stage_choices=mappings.CHOICES[ImportMapping.Kind.STAGE],
                 type_choices=mappings.CHOICES[ImportMapping.Kind.CAMPAIGN_TYPE],
                 preview_rows=preview["rows"],
@@ -440,9 +434,23 @@ def _done_message(job: ImportJob) -> str:
     label = label_of(job.resource).lower()
     total = job.created_count + job.updated_count
     message = f"Imported {total:,} {label}: {job.created_count:,} new, {job.updated_count:,} updated."
+    campaigns = len(job.undo_log.get("campaigns", []))
+    if campaigns:
+        message += f" {campaigns:,} new campaign{'s' if campaigns != 1 else ''} created first."
     if job.skipped_count:
         message += f" {job.skipped_count:,} row{'s' if job.skipped_count != 1 else ''} already imported, skipped."
     return message
+
+
+def _mapping_sections(workspace, job: ImportJob, tried: list[str] | None) -> dict:
+    """The preview's stages, types and campaigns to create: stored for the saved mapping, built for a tried one."""
+
+    def rows():
+        return imports.records(job.content, job.delimiter)
+
+    if tried is None:
+        return mappings.stored_sections(job, workspace, rows)
+    return mappings.sections_as_stored(workspace, job.resource, job.headers, tried, rows)["sections"]
 
 
 def _remember_choices(data) -> None:

@@ -204,7 +204,11 @@ def test_unknown_campaigns_of_a_spend_file_are_listed_then_created_once_when_con
     assert response.status_code == 302
     job = refreshed(workspace, job)
     assert job.status == ImportJob.Status.DONE
-    assert (job.created_count, job.updated_count) == (2 + 5, 0)  # 2 campaigns, 5 spend rows
+    assert (job.created_count, job.updated_count) == (5, 0)
+    assert (
+        "Imported 5 spend: 5 new, 0 updated. 2 new campaigns created first."
+        in member_client.get(url(workspace, f"{job.pk}/")).content.decode()
+    )
     with workspace_scope(workspace):
         created = {c.external_id: (c.name, c.channel) for c in Campaign.objects.exclude(external_id="3333")}
         cost = {
