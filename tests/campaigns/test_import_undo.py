@@ -235,3 +235,31 @@ def test_a_failed_import_cannot_be_undone(workspace, member_client):
     assert refreshed(workspace, job).status == ImportJob.Status.FAILED
     response = member_client.post(undo_url(workspace, job), follow=True)
     assert "Only a finished import can be undone." in response.content.decode()
+
+
+def test_a_commit_failing_midway_leaves_nothing_not_even_the_new_campaigns(workspace, member_client, monkeypatch):
+    from campaigns import services
+
+    monkeypatch.setattr(imports, "BATCH_SIZE", 1)
+    calls = []
+    real = services.resource_upsert_batch
+
+    def second_batch_conflicts(**kwargs):
+        calls.append(kwargs["resource"].name)
+        if calls.count("spend") == 2:
+            raise services.WriteConflict("a concurrent change")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "resource_upsert_batch", second_batch_conflicts)
+    job = uploaded_job(
+        member_client, workspace, "spend", "Campaign,Day,Cost\nSpring,2026-03-01,2.50\nSpring,2026-03-02,1\n"
+    )
+    member_client.post(
+        url(workspace, f"{job.pk}/"),
+        {"date_format": "", "col_0": "campaign", "col_1": "date", "col_2": "cost", "create_campaigns": "1"},
+    )
+    job = refreshed(workspace, job)
+    assert job.status == ImportJob.Status.FAILED
+    assert "nothing was written" in job.errors[0]["message"]
+    assert count(workspace, Campaign) == 0 and count(workspace, SpendEntry) == 0
+    assert job.undo_log == {}
