@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0003_workspace_setting_ranges"),
-        ("campaigns", "0010_channel_labels"),
+        ("campaigns", "0012_importjob_preset"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
