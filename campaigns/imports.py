@@ -36,7 +36,7 @@ from django.utils import timezone as django_timezone
 
 from accounts.models import Workspace
 from accounts.tenancy import workspace_scope
-from campaigns import export_files, import_presets, resources, selectors, services
+from campaigns import export_files, import_presets, import_undo, mappings, resources, selectors, services
 from campaigns.export_files import normalise_header
 from campaigns.models import ImportJob
 from campaigns.validation import MAX_BATCH, MAX_YEAR, MIN_YEAR, FieldSpec, Invalid, RowError
@@ -531,9 +531,14 @@ class Plan:
     dated_times: frozenset[str] = frozenset()
     blanks: frozenset[str] = frozenset()
 
+    # Stages → statuses, campaign types → channels (campaigns.mappings), applied to each converted row.
+    adjust: mappings.Adjust | None = None
+    # Reference fields whose unknown values the import creates (campaigns confirmed in the preview).
+    creatable: frozenset[str] = frozenset()
+
     @classmethod
     def for_job(cls, job: ImportJob, workspace: Workspace) -> Plan:
-        return cls.build(
+        plan = cls.build(
             workspace,
             job.resource,
             job.headers,
@@ -543,6 +548,10 @@ class Plan:
             text=job.content,
             delimiter=job.delimiter,
         )
+        columns = mappings.campaign_columns(job.resource, job.headers, job.mapping)
+        if job.create_campaigns and columns is not None:
+            plan.creatable = frozenset({columns.field_name})
+        return plan
 
     @classmethod
     def build(
@@ -584,6 +593,7 @@ class Plan:
             currency_columns=[i for i, h in enumerate(headers) if normalise_header(h) in _CURRENCY_COLUMNS],
             dated_times=frozenset(chosen.dated_times if chosen else ()),
             blanks=chosen.blanks if chosen else frozenset(),
+            adjust=mappings.item_adjuster(workspace, resource_name, mapped),
         )
         plan.file_problems.extend(_header_currency_problems(headers, workspace.currency))
         if text is not None and not date_format:
@@ -623,8 +633,10 @@ class Plan:
         """One row as the API's object, and the cells that could not be converted."""
         item: dict[str, Any] = {}
         problems = []
+        raws: dict[str, str] = {}
         for column in self.columns:
             raw = cells[column.index] if column.index < len(cells) else ""
+            raws[column.spec.name] = raw
             value = raw.strip()
             if not value or value in self.blanks:
                 item[column.spec.name] = None
@@ -658,6 +670,12 @@ class Plan:
                         "amounts are never converted.",
                     )
                 )
+        if self.adjust is not None:
+            failed = {p["field"] for p in problems}
+            for name, message in self.adjust(item, raws):
+                if name not in failed:
+                    item[name] = None
+                    problems.append(_problem(number, self.header_of(name), name, raws.get(name, ""), message))
         extra = [c for c in cells[len(self.headers) :] if c.strip()]
         if extra:
             problems.append(
@@ -868,6 +886,8 @@ def _row_error(
 def _reference_problems(plan: Plan, rows: list[dict[str, Any]], numbers: list[int]) -> list[dict[str, Any]]:
     problems = []
     for spec in plan.resource.spec.refs:
+        if spec.name in plan.creatable:
+            continue  # created by the commit, before the rows (campaigns.mappings.planned_campaigns)
         wanted = {row.get(spec.name) for row in rows} - {None}
         if not wanted:
             continue
@@ -1022,6 +1042,10 @@ def job_create(*, workspace: Workspace, user, resource: str, filename: str, raw:
     }
     first_preview = preview(ImportJob(**fields), workspace, fields["mapping"], "")
     with workspace_scope(workspace):
+        # The mappings' sections (stages to choose, campaigns to create) are stored with it.
+        first_preview["mappings"] = mappings.sections_as_stored(
+            workspace, resource, parsed.headers, fields["mapping"], lambda: records(parsed.text, parsed.delimiter)
+        )
         return ImportJob.objects.create(**fields, preview=first_preview)
 
 
@@ -1033,9 +1057,12 @@ def job_use_preset(*, workspace: Workspace, job: ImportJob, preset: str) -> None
         job.save(update_fields=["preset", "mapping", "updated_at"])
 
 
-def job_start(*, workspace: Workspace, job: ImportJob, mapping: list[str], date_format: str) -> bool:
+def job_start(
+    *, workspace: Workspace, job: ImportJob, mapping: list[str], date_format: str, create_campaigns: bool = False
+) -> bool:
     """Save the mapping and import: in this request for small files, by the task for big ones.
 
+    `create_campaigns`: the user confirmed creating the campaigns the file names and the workspace lacks.
     Returns True when the task was queued (the page then shows progress).
     """
     from campaigns.tasks import import_csv_task
@@ -1043,10 +1070,12 @@ def job_start(*, workspace: Workspace, job: ImportJob, mapping: list[str], date_
     with workspace_scope(workspace), transaction.atomic():
         job.mapping = mapping
         job.date_format = date_format
+        job.create_campaigns = create_campaigns
         job.status = ImportJob.Status.QUEUED
         job.processed_rows = 0
         job.errors, job.error_count = [], 0
-        job.created_count = job.updated_count = 0
+        job.created_count = job.updated_count = job.skipped_count = 0
+        job.undo_log = {}
         job.finished_at = None
         job.save()
         if job.total_rows > ASYNC_THRESHOLD_ROWS:
@@ -1137,6 +1166,7 @@ def _run(workspace: Workspace, job: ImportJob) -> None:
         state.add(check_batch(plan, batch, state))
         processed += len(batch)
         progress_reported(job, processed)
+    state.add(campaign_problems(job))
     if state.count:
         _fail(job, state.problems, state.count)
         return
@@ -1145,14 +1175,18 @@ def _run(workspace: Workspace, job: ImportJob) -> None:
 
 
 def _write(workspace: Workspace, job: ImportJob) -> None:
+    """Every row in one transaction: the confirmed new campaigns first, rows already stored skipped,
+    and what undoing it needs recorded on the job (campaigns.import_undo)."""
     plan = Plan.for_job(job, workspace)
     upsert = plan.resource.upsert
+    recorder = import_undo.Recorder(plan.resource)
     created = updated = 0
     try:
         with transaction.atomic():
             locked = ImportJob.objects.select_for_update().get(pk=job.pk)
             if locked.status == ImportJob.Status.DONE:
                 return  # a redelivered task: the first run wrote it
+            _create_campaigns(workspace, job, recorder)
             for batch in _batches(job.content, job.delimiter):
                 items = []
                 for number, cells in batch:
@@ -1161,17 +1195,23 @@ def _write(workspace: Workspace, job: ImportJob) -> None:
                         raise _WriteRefused(problems)
                     items.append(item)
                 plan.merge_existing(items)
+                pending = recorder.prepare(items)
+                if not pending.items:
+                    continue
                 try:
-                    result = upsert(workspace=workspace, items=items)
+                    result = upsert(workspace=workspace, items=pending.items, extras=pending.extras)
                 except services.BatchInvalid as exc:
                     numbers = [number for number, _ in batch]
                     raise _WriteRefused(
                         [_row_error(plan, None if e.index is None else numbers[e.index], e, items) for e in exc.errors]
                     ) from None
+                recorder.written(pending)
                 created += result.created
                 updated += result.updated
             locked.status = ImportJob.Status.DONE
             locked.created_count, locked.updated_count = created, updated
+            locked.skipped_count = recorder.skipped
+            locked.undo_log = recorder.log()
             locked.processed_rows = locked.total_rows
             locked.errors, locked.error_count = [], 0
             locked.content = ""  # imported: the file is no longer needed
@@ -1186,6 +1226,47 @@ def _write(workspace: Workspace, job: ImportJob) -> None:
             [_problem(None, "", None, None, "A concurrent change got in the way; nothing was written. Import again.")],
             1,
         )
+
+
+def _planned_campaigns(job: ImportJob) -> list[mappings.NewCampaign]:
+    if not job.create_campaigns:
+        return []
+    return mappings.planned_campaigns(job.resource, job.headers, job.mapping, records(job.content, job.delimiter))
+
+
+def _campaign_items(planned: list[mappings.NewCampaign]) -> list[dict[str, Any]]:
+    return [{"external_id": c.external_id, "name": c.name, "channel": c.channel} for c in planned]
+
+
+def campaign_problems(job: ImportJob) -> list[dict[str, Any]]:
+    """The campaigns the import would create, checked as the API checks them (e.g. a name too long)."""
+    planned = _planned_campaigns(job)
+    _rows, errors = resources.CAMPAIGNS.spec.parse_rows(_campaign_items(planned))
+    return [
+        _problem(
+            None,
+            "",
+            f"campaign.{error.field}",
+            getattr(planned[error.index], error.field or "name", ""),
+            f"The new campaign {planned[error.index].external_id[:80]!r} cannot be created: {error.message}",
+        )
+        for error in errors
+        if error.index is not None
+    ]
+
+
+def _create_campaigns(workspace: Workspace, job: ImportJob, recorder: import_undo.Recorder) -> None:
+    """The campaigns confirmed in the preview, created before the rows naming them (same transaction)."""
+    items = _campaign_items(_planned_campaigns(job))
+    for start in range(0, len(items), BATCH_SIZE):
+        try:
+            services.campaign_upsert_batch(workspace=workspace, items=items[start : start + BATCH_SIZE])
+        except services.BatchInvalid as exc:
+            raise _WriteRefused(
+                [_problem(None, "", "campaign", None, f"A new campaign cannot be created: {exc.errors[0].message}")]
+            ) from None
+    if items:
+        recorder.campaigns_created([item["external_id"] for item in items])
 
 
 class _WriteRefused(Exception):

@@ -320,13 +320,18 @@ class Touchpoint(WorkspaceOwned):
     visitor_id = models.CharField(max_length=255, blank=True)
     session_id = models.CharField(max_length=255, blank=True)
     url = models.URLField(max_length=2000, blank=True)
+    # Set only by the CSV import on rows without an external_id: a hash of the row's fields, so
+    # importing the same file again skips them (campaigns.import_undo.fingerprints). The API leaves it null.
+    import_fingerprint = models.CharField(max_length=64, null=True, blank=True)
 
     class Meta:
         constraints = [
             # Not partial: NULLs are distinct in a unique constraint on both SQLite and
             # PostgreSQL, so touchpoints without an external_id never collide, and a plain
             # constraint is what INSERT … ON CONFLICT (workspace_id, external_id) can target.
-            models.UniqueConstraint(fields=["workspace", "external_id"], name="touchpoint_key")
+            models.UniqueConstraint(fields=["workspace", "external_id"], name="touchpoint_key"),
+            # Its unique index is the lookup of a re-import's fingerprints (API rows: NULL, never colliding).
+            models.UniqueConstraint(fields=["workspace", "import_fingerprint"], name="touchpoint_fingerprint"),
         ]
         indexes = [
             models.Index(fields=["workspace", "occurred_on", "kind"]),
@@ -387,6 +392,33 @@ class IdempotentRequest(WorkspaceOwned):
         indexes = [models.Index(fields=["created_at"])]
 
 
+class ImportMapping(WorkspaceOwned):
+    """A value of the client's files and what it means here, chosen once and reused by every import.
+
+    `stage`: a CRM pipeline stage → a deal status (open, won, lost); `campaign_type`: an ad
+    platform's campaign type or objective → a channel. `source_value` is normalised
+    (campaigns.mappings.normalise): lower case, letters and digits only.
+    """
+
+    class Kind(models.TextChoices):
+        STAGE = "stage", "Pipeline stage → deal status"
+        CAMPAIGN_TYPE = "campaign_type", "Campaign type → channel"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    source_value = models.CharField(max_length=255)
+    # The value as the file wrote it, shown on the settings page.
+    label = models.CharField(max_length=255)
+    target = models.CharField(max_length=20)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "kind", "source_value"], name="import_mapping_key")]
+
+    def get_target_display(self) -> str:
+        labels = dict(DealStatus.choices if self.kind == self.Kind.STAGE else Channel.choices)
+        return str(labels.get(self.target, self.target))
+
+
 class ImportJob(WorkspaceOwned):
     """One CSV file imported in the browser: its text, column mapping, progress and outcome.
 
@@ -427,6 +459,15 @@ class ImportJob(WorkspaceOwned):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Rows of the file found identical to what is stored (a re-import): not written again.
+    skipped_count = models.PositiveIntegerField(default=0)
+    # The user confirmed creating the campaigns the file names and the workspace lacks.
+    create_campaigns = models.BooleanField(default=False)
+    # What undoing the import needs (campaigns.import_undo): {"rows": [[key, hash, previous]], "campaigns": […]},
+    # or {"too_big": n} when more rows were written than an undo keeps.
+    undo_log = models.JSONField(default=dict, blank=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         indexes = [models.Index(fields=["workspace", "-created_at"])]

@@ -69,8 +69,10 @@ class DataResource:
         """The fields an object has, as the API takes them (and a CSV's columns may fill)."""
         return self.write.spec.fields
 
-    def upsert(self, *, workspace: Workspace, items: Sequence[Any]) -> services.UpsertResult:
-        return services.resource_upsert_batch(resource=self.write, workspace=workspace, items=items)
+    def upsert(
+        self, *, workspace: Workspace, items: Sequence[Any], extras: Sequence[Mapping[str, Any]] | None = None
+    ) -> services.UpsertResult:
+        return services.resource_upsert_batch(resource=self.write, workspace=workspace, items=items, extras=extras)
 
 
 _EXTERNAL_ID = ("id", "external id", "record id", "key")

@@ -176,6 +176,10 @@ class Resource:
     affects_all_days: AllDays = _never
     # Days of other rows a write changes the KPIs of, from the new and old rows (e.g. a deal's lead).
     related_days: Callable[[list[Mapping[str, Any]]], set[date]] | None = None
+    # Fills what a row leaves empty from other rows, once its references are ids (a deal's campaign).
+    complete: Callable[[list[dict[str, Any]]], None] | None = None
+    # Model columns no row spec names, written only when the caller gives them (null otherwise).
+    extra_columns: tuple[str, ...] = ()
 
     @property
     def key_fields(self) -> tuple[str, ...]:
@@ -240,6 +244,23 @@ def _lead_created_days(rows: list[Mapping[str, Any]]) -> set[date]:
     return set(Lead.objects.filter(id__in=lead_ids).values_list("created_on", flat=True))
 
 
+def _inherit_lead_campaign(rows: list[dict[str, Any]]) -> None:
+    """A deal without a source campaign takes its lead's (docs/kpis.md, "Deal"): one query per batch.
+
+    At write time, for the API and the CSV import alike; a lead's campaign changed later does not move the deal.
+    """
+    orphans = [row for row in rows if row["source_campaign_id"] is None and row["lead_id"] is not None]
+    if not orphans:
+        return
+    campaigns = dict(
+        Lead.objects.filter(id__in={row["lead_id"] for row in orphans}, source_campaign__isnull=False).values_list(
+            "id", "source_campaign_id"
+        )
+    )
+    for row in orphans:
+        row["source_campaign_id"] = campaigns.get(row["lead_id"])
+
+
 DEALS = Resource(
     "deals",
     validation.DEAL,
@@ -249,6 +270,7 @@ DEALS = Resource(
     day_columns=("created_on", "closed_on", "churned_on"),
     watched=("lead_id",),
     related_days=_lead_created_days,
+    complete=_inherit_lead_campaign,
 )
 TOUCHPOINTS = Resource(
     "touchpoints",
@@ -257,6 +279,7 @@ TOUCHPOINTS = Resource(
     key=("external_id",),
     local_dates={"occurred_at": "occurred_on"},
     day_columns=("occurred_on",),
+    extra_columns=("import_fingerprint",),
 )
 # The daily aggregate stats, keyed like spend; a write changes the KPIs of its dates (old and new).
 EMAIL_STATS = Resource(
@@ -333,7 +356,12 @@ def _existing(resource: Resource, keys: set[Any]) -> dict[Any, dict[str, Any]]:
     return found
 
 
-def _upsert(resource: Resource, workspace: Workspace, items: Sequence[Any]) -> UpsertResult:
+def _upsert(
+    resource: Resource,
+    workspace: Workspace,
+    items: Sequence[Any],
+    extras: Sequence[Mapping[str, Any]] | None = None,
+) -> UpsertResult:
     if len(items) > validation.MAX_BATCH:
         raise BatchInvalid(
             [
@@ -351,8 +379,12 @@ def _upsert(resource: Resource, workspace: Workspace, items: Sequence[Any]) -> U
     def write() -> UpsertResult:
         errors = list(parse_errors)  # each attempt adds its own reference errors
         values = _resolve_references(resource, rows, errors)
+        if resource.complete is not None and not errors:
+            resource.complete(values)
         keyed: dict[Any, int] = {}
         for index, row in enumerate(values):
+            for name in resource.extra_columns:
+                row[name] = extras[index].get(name) if extras is not None else None
             for timestamp_field, day_column in resource.local_dates.items():
                 moment = row[timestamp_field]
                 row[day_column] = None if moment is None else moment.astimezone(tz).date()
@@ -563,9 +595,18 @@ def _write_postgresql(
 # The public writes: any resource's, and one per resource.
 
 
-def resource_upsert_batch(*, resource: Resource, workspace: Workspace, items: Sequence[Any]) -> UpsertResult:
-    """Create or update a batch of `resource`'s objects (an object or up to MAX_BATCH), all or nothing."""
-    return _upsert(resource, workspace, items)
+def resource_upsert_batch(
+    *,
+    resource: Resource,
+    workspace: Workspace,
+    items: Sequence[Any],
+    extras: Sequence[Mapping[str, Any]] | None = None,
+) -> UpsertResult:
+    """Create or update a batch of `resource`'s objects (an object or up to MAX_BATCH), all or nothing.
+
+    `extras`, one mapping per item, gives the resource's `extra_columns` (the CSV import's fingerprints).
+    """
+    return _upsert(resource, workspace, items, extras)
 
 
 def campaign_upsert_batch(*, workspace: Workspace, items: Sequence[Any]) -> UpsertResult:

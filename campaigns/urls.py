@@ -15,4 +15,6 @@ urlpatterns = [
     path(f"{D}import/", views.ImportUploadView.as_view(), name="data-import"),
     path(f"{D}import/<int:job_id>/", views.ImportJobView.as_view(), name="data-import-job"),
     path(f"{D}import/<int:job_id>/status/", views.ImportStatusView.as_view(), name="data-import-status"),
+    path(f"{D}import/<int:job_id>/undo/", views.ImportUndoView.as_view(), name="data-import-undo"),
+    path(f"{D}import/mappings/", views.ImportMappingsView.as_view(), name="data-import-mappings"),
 ]

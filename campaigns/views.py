@@ -23,8 +23,8 @@ from django.views.generic import TemplateView, View
 
 from accounts.access import WorkspaceViewMixin
 from accounts.roles import Can
-from campaigns import exports, forms, import_presets, imports, selectors, uploads
-from campaigns.models import ImportJob
+from campaigns import exports, forms, import_presets, import_undo, imports, mappings, selectors, uploads
+from campaigns.models import ImportJob, ImportMapping
 from campaigns.resources import RESOURCES, DataResource, label_of
 from campaigns.target_list import account_target_set
 
@@ -345,6 +345,9 @@ class ImportJobView(ImportMixin, TemplateView):
         self.job = job = self.dispatch_job(kwargs["job_id"])
         if job.status not in (ImportJob.Status.DRAFT, ImportJob.Status.FAILED) or not job.content:
             return redirect("data-import-job", self.workspace.slug, job.pk)
+        # The stages and campaign types chosen in the preview are workspace settings: kept even if the
+        # import fails, so the next try (or file) needs no new choice.
+        _remember_choices(request.POST)
         if "apply_preset" in request.POST:
             chosen = forms.PresetForm(request.POST, resource=job.resource)
             if chosen.is_valid():
@@ -362,6 +365,7 @@ class ImportJobView(ImportMixin, TemplateView):
             job=job,
             mapping=form.cleaned_data["mapping"],
             date_format=form.cleaned_data["date_format"],
+            create_campaigns=request.POST.get("create_campaigns") == "1",
         )
         if not queued:
             done = selectors.import_job_get(job_id=job.pk)
@@ -375,6 +379,7 @@ class ImportJobView(ImportMixin, TemplateView):
         editable = job.status in (ImportJob.Status.DRAFT, ImportJob.Status.FAILED) and bool(job.content)
         if editable:
             form = kwargs.get("form") or self.mapping_form()
+            mapping = job.mapping
             if form.is_bound:  # a mapping being tried: its preview is built for this answer only
                 mapping = [form.data.get(f"col_{i}", "") for i in range(len(job.headers))]
                 date_format = form.data.get("date_format", "")  # unchecked when the form is invalid
@@ -392,6 +397,9 @@ class ImportJobView(ImportMixin, TemplateView):
                 preset_form=kwargs.get("preset_form")
                 or forms.PresetForm(initial={"preset": job.preset}, resource=job.resource),
                 preview=preview,
+                mapping_sections=_mapping_sections(self.workspace, job, mapping if form.is_bound else None),
+                stage_choices=mappings.CHOICES[ImportMapping.Kind.STAGE],
+                type_choices=mappings.CHOICES[ImportMapping.Kind.CAMPAIGN_TYPE],
                 preview_rows=preview["rows"],
                 ambiguous_columns=preview["ambiguous_columns"],
                 columns=list(zip(job.headers, form.column_fields(), samples, strict=True)),
@@ -407,6 +415,8 @@ class ImportJobView(ImportMixin, TemplateView):
             percent=_percent(job),
             list_url=_list_url(self.workspace.slug, job.resource),
             done_message=_done_message(job) if job.status == ImportJob.Status.DONE else "",
+            undoable=import_undo.undoable(job),
+            undo_too_big=job.undo_log.get("too_big"),
             more_errors=max(job.error_count - len(job.errors), 0),
         )
         return context
@@ -446,7 +456,88 @@ def _percent(job: ImportJob) -> int:
 def _done_message(job: ImportJob) -> str:
     label = label_of(job.resource).lower()
     total = job.created_count + job.updated_count
-    return f"Imported {total:,} {label}: {job.created_count:,} new, {job.updated_count:,} updated."
+    message = f"Imported {total:,} {label}: {job.created_count:,} new, {job.updated_count:,} updated."
+    campaigns = len(job.undo_log.get("campaigns", []))
+    if campaigns:
+        message += f" {campaigns:,} new campaign{'s' if campaigns != 1 else ''} created first."
+    if job.skipped_count:
+        message += f" {job.skipped_count:,} row{'s' if job.skipped_count != 1 else ''} already imported, skipped."
+    return message
+
+
+def _mapping_sections(workspace, job: ImportJob, tried: list[str] | None) -> dict:
+    """The preview's stages, types and campaigns to create: stored for the saved mapping, built for a tried one."""
+
+    def rows():
+        return imports.records(job.content, job.delimiter)
+
+    if tried is None:
+        return mappings.stored_sections(job, workspace, rows)
+    return mappings.sections_as_stored(workspace, job.resource, job.headers, tried, rows)["sections"]
+
+
+def _remember_choices(data) -> None:
+    """Save the preview's choices: `stage:<value>` → a status, `type:<value>` → a channel (blank: not chosen)."""
+    for kind, prefix in ((ImportMapping.Kind.STAGE, "stage:"), (ImportMapping.Kind.CAMPAIGN_TYPE, "type:")):
+        choices = {}
+        for name, target in data.items():
+            if name.startswith(prefix) and target:
+                label = data.get(f"label:{name}", "") or name.removeprefix(prefix)
+                choices[mappings.normalise(name.removeprefix(prefix))] = (label, target)
+        if choices:
+            mappings.remember(kind=kind, choices=choices)
+
+
+class ImportUndoView(ImportMixin, View):
+    """Undo one committed import (POST): its created rows removed, its updated rows restored."""
+
+    def post(self, request, *args, **kwargs):
+        job = selectors.import_job_get(job_id=kwargs["job_id"])
+        if job is None:
+            raise Http404("No such import.")
+        try:
+            messages.success(request, import_undo.undo(workspace=self.workspace, job_id=job.pk, user=request.user))
+        except import_undo.UndoRefused as exc:
+            messages.error(request, str(exc))
+        return redirect("data-import-job", self.workspace.slug, job.pk)
+
+
+class ImportMappingsView(ImportMixin, TemplateView):
+    """The workspace's remembered stages and campaign types: list, change, delete (editors and admins)."""
+
+    template_name = "campaigns/import_mappings.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rows = mappings.mapping_list()
+        context.update(
+            groups=[
+                (kind, label, mappings.CHOICES[kind], [m for m in rows if m.kind == kind])
+                for kind, label in ImportMapping.Kind.choices
+            ],
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        mapping = mappings.mapping_get(mapping_id=_int(request.POST.get("mapping")))
+        if mapping is None:
+            raise Http404("No such mapping.")
+        if request.POST.get("delete"):
+            mapping.delete()
+            messages.success(request, f"“{mapping.label}” is no longer mapped: the built-in default applies, if any.")
+        else:
+            target = request.POST.get("target", "")
+            if target not in {value for value, _label in mappings.CHOICES[mapping.kind]}:
+                messages.error(request, f"Choose one of the listed values for “{mapping.label}”.")
+                return self.render_to_response(self.get_context_data(), status=400)
+            mapping.target = target
+            mapping.save(update_fields=["target", "updated_at"])
+            messages.success(request, f"“{mapping.label}” now imports as {mapping.get_target_display()}.")
+        return redirect("data-import-mappings", self.workspace.slug)
+
+
+def _int(value: str | None) -> int:
+    return int(value) if value and value.isdigit() and len(value) < 19 else 0
 
 
 def _list_url(slug: str, resource: str) -> str | None:
