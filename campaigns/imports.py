@@ -450,6 +450,11 @@ def to_money(value: str, currency: str) -> Decimal:
     return amount
 
 
+def first_of_list(value: str) -> str:
+    """'51001;51002' → '51001': the first id listed in an association cell (empty parts ignored)."""
+    return next((part.strip() for part in value.split(";") if part.strip()), "")
+
+
 def to_integer(value: str) -> int:
     compact = value.strip()
     if _THOUSANDS_INT.match(compact):
@@ -701,6 +706,9 @@ class Plan:
         if len(value) > MAX_CELL_CHARS:
             raise Invalid(f"Too long: at most {MAX_CELL_CHARS:,} characters in a cell.", "max_length")
         kind = column.kind
+        if column.spec.ref and ";" in value:
+            # A CRM's association cell lists every associated record ("51001;51002", HubSpot); a row names one.
+            return first_of_list(value)
         if kind == "timestamp":
             return to_timestamp(value, self.dates, number)
         if kind == "date" and column.spec.name in self.dated_times:

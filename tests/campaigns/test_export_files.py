@@ -8,7 +8,7 @@ written next to each test.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -185,38 +185,84 @@ def test_hubspot_contacts_keep_mql_sql_company_and_campaign(workspace, member_cl
         assert Lead.objects.get(external_id="51002").account.external_id == "9001"
 
 
-def test_hubspot_deals_problems_show_the_cells_as_exported(workspace, member_client):
+def test_a_hubspot_portal_companies_contacts_then_deals_as_exported(workspace, member_client, api_client):
+    # The campaigns the contacts' "Original Source Drill-Down 2" names are not in a CRM's files.
+    CampaignFactory(workspace=workspace, external_id="brand-search-uk")
+    CampaignFactory(workspace=workspace, external_id="abm-finance")
+    imported(member_client, workspace, "accounts", "hubspot_companies.csv")
+    imported(member_client, workspace, "leads", "hubspot_contacts.csv")
+    job = imported(member_client, workspace, "deals", "hubspot_deals.csv")
+    assert job.preset == "hubspot_deals" and job.created_count == 3
+
+    with workspace_scope(workspace):
+        deals = {
+            d.external_id: (d.status, d.amount, d.closed_at is not None, d.account.external_id, d.lead.external_id)
+            for d in Deal.objects.select_related("account", "lead")
+        }
+    assert deals == {
+        "7001": ("won", Decimal("45000.00"), True, "9001", "51001"),
+        # presentationscheduled: open; its Close Date is the expected one, not a close. "51001;51002": the first.
+        "7002": ("open", Decimal("12000.00"), False, "9001", "51001"),
+        "7003": ("lost", Decimal("8000.00"), True, "9002", "51003"),
+    }
+    metrics = kpis(api_client)
+    # November: 3 deals created (6, 11 and 13 Nov); 7001 won 25 Nov (45000), 7003 lost 28 Nov, 7002 still open.
+    counts = [metrics[k] for k in ("deals_created", "deals_won", "deals_lost", "open_deals")]
+    assert counts == [3, 1, 1, 1]
+    assert (metrics["won_revenue"], metrics["avg_deal_size"]) == ("45000.00", "45000.00")  # 45000 ÷ 1
+    assert metrics["win_rate"] == 0.5  # 1 won ÷ (1 won + 1 lost)
+    assert metrics["new_customers"] == 1  # Acme (9001): its first won deal
+    # 4 contacts created in November; 51001 is the lead of the won deal.
+    assert (metrics["leads"], metrics["revenue_per_lead"], metrics["lead_to_customer_rate"]) == (4, "11250.00", 0.25)
+    december = kpis(api_client, **{"from": "2026-12-01", "to": "2026-12-31"})
+    # 7002's expected close on 15 Dec is not a close: still open at the end of December, nothing won.
+    assert (december["open_deals"], december["deals_won"]) == (1, 0)
+    # The deals have no campaign column: each takes its lead's (51001, 51003: brand-search-uk).
+    by_campaign = kpis(api_client, campaign="brand-search-uk")
+    assert (by_campaign["won_revenue"], by_campaign["deals_won"], by_campaign["deals_lost"]) == ("45000.00", 1, 1)
+    assert kpis(api_client, campaign="abm-finance")["deals_created"] == 0
+
+
+def test_a_stage_the_defaults_do_not_know_is_refused_as_exported_with_its_line(workspace, member_client):
     for account in ("9001", "9002"):
         AccountFactory(workspace=workspace, external_id=account)
     for lead in ("51001", "51002", "51003"):
         LeadFactory(workspace=workspace, external_id=lead)
-    job = uploaded_job(member_client, workspace, "deals", sample("hubspot_deals.csv"))
+    # A custom pipeline's stage: HubSpot exports its internal id, a number.
+    content = sample("hubspot_deals.csv").replace(b'"presentationscheduled"', b'"98765432"')
+    job = uploaded_job(member_client, workspace, "deals", content)
     assert job.preset == "hubspot_deals"
     confirm(member_client, workspace, job)
     job = refreshed(workspace, job)
     assert job.status == ImportJob.Status.FAILED
-    by_column = {e["column"]: e for e in job.errors}
-    assert (by_column["Deal Stage"]["row"], by_column["Deal Stage"]["value"]) == (3, "presentationscheduled")
-    assert (by_column["Associated Contact IDs"]["row"], by_column["Associated Contact IDs"]["value"]) == (
-        3,
-        "51001;51002",
-    )
-    assert {e["row"] for e in job.errors} == {3}  # closedwon and closedlost rows are fine
+    assert [(e["row"], e["column"], e["value"]) for e in job.errors] == [(3, "Deal Stage", "98765432")]
+    assert "“98765432” is not mapped" in job.errors[0]["message"]
     assert count(workspace, Deal) == 0
 
 
-def test_salesforce_opportunities_pounds_uk_dates_and_footer(gbp, member_client):
-    for account in ("0015g00000Acme", "0015g00000Glbx", "0015g00000Init"):
-        AccountFactory(workspace=gbp, external_id=account)
+def test_salesforce_accounts_then_opportunities_pounds_uk_dates_and_footer(gbp, member_client, api_client):
+    accounts = imported(member_client, gbp, "accounts", "salesforce_accounts.csv")
+    assert accounts.created_count == 3
     job = uploaded_job(member_client, gbp, "deals", sample("salesforce_opportunities.csv"))
     assert job.preset == "salesforce_opportunities" and job.total_rows == 3
     html = page(member_client, gbp, job)
     assert "Grand Totals (3 records)" in html and "Confidential Information - Do Not Distribute" in html
     assert "read as <strong>DD/MM/YYYY</strong>" in html
-    confirm(member_client, gbp, job)
-    job = refreshed(gbp, job)
-    # Only the open stage (stage mappings are set elsewhere) is refused, as the file writes it; £ amounts parse.
-    assert [(e["row"], e["column"], e["value"]) for e in job.errors] == [(4, "Stage", "Negotiation/Review")]
+    imported(member_client, gbp, "deals", "salesforce_opportunities.csv")
+    with workspace_scope(gbp):
+        deals = {d.external_id: (d.status, d.amount, d.closed_at) for d in Deal.objects.all()}
+    assert deals == {
+        "0065g00000Op01": ("won", Decimal("45000.00"), datetime(2026, 11, 14, tzinfo=UTC)),
+        "0065g00000Op02": ("lost", Decimal("8000.00"), datetime(2026, 11, 28, tzinfo=UTC)),
+        "0065g00000Op03": ("open", Decimal("67500.00"), None),  # Negotiation/Review; 15/12 is expected, not a close
+    }
+    metrics = kpis(api_client)
+    # November: Op02 (11/11) and Op03 (03/11) created, Op01 on 02/10; Op01 won 14/11 (£45,000), Op02 lost 28/11.
+    counts = [metrics[k] for k in ("deals_created", "deals_won", "deals_lost", "open_deals")]
+    assert counts == [2, 1, 1, 1]
+    assert (metrics["won_revenue"], metrics["avg_deal_size"], metrics["win_rate"]) == ("45000.00", "45000.00", 0.5)
+    october = kpis(api_client, **{"from": "2026-10-01", "to": "2026-10-31"})
+    assert (october["deals_created"], october["open_deals"]) == (1, 1)  # Op01, open until 14/11
 
 
 def test_salesforce_leads_uk_dates(workspace, member_client, api_client):
