@@ -46,6 +46,9 @@ class Preset:
     dated_times: tuple[str, ...] = ()
     # Cells the tool writes for "none" ("(not set)"): read as blank.
     blanks: frozenset[str] = frozenset()
+    # The channel of the campaigns created from this export when it has no campaign type column:
+    # every campaign of an ad platform is on its channel (a type column, when there, says more).
+    channel: str = ""
 
     @property
     def label(self) -> str:
@@ -67,6 +70,7 @@ PRESETS: tuple[Preset, ...] = (
         "spend",
         {"Campaign ID": "campaign", "Day": "date", "Cost": "cost", "Impr.": "impressions", "Clicks": "clicks"},
         ignored=(*_SPEND_COMMON, "Campaign", "CTR", "Avg. CPC", "Conversions", "Cost / conv.", "Interactions"),
+        channel="paid_search",
     ),
     Preset(
         "microsoft_ads_campaigns",
@@ -81,6 +85,7 @@ PRESETS: tuple[Preset, ...] = (
             "Clicks": "clicks",
         },
         ignored=(*_SPEND_COMMON, "Campaign name", "Time period", "CTR", "Avg. CPC", "Conversions"),
+        channel="paid_search",
     ),
     Preset(
         "linkedin_campaigns",
@@ -106,6 +111,7 @@ PRESETS: tuple[Preset, ...] = (
             "Average CPC",
             "Leads",
         ),
+        channel="paid_social",
     ),
     Preset(
         "meta_ads_campaigns",
@@ -120,6 +126,7 @@ PRESETS: tuple[Preset, ...] = (
             "Link clicks": "clicks",
         },
         ignored=(*_SPEND_COMMON, "Campaign name", "Reporting ends", "Reach", "Results", "Result indicator", "CPC"),
+        channel="paid_social",
     ),
     Preset(
         "hubspot_contacts",

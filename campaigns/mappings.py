@@ -25,7 +25,7 @@ from typing import Any
 from django.db.models import Count, Max
 
 from accounts.models import Workspace
-from campaigns import resources, selectors
+from campaigns import import_presets, resources, selectors
 from campaigns.models import Campaign, Channel, DealStatus, ImportJob, ImportMapping
 
 Kind = ImportMapping.Kind
@@ -286,14 +286,15 @@ def planned_campaigns(
     """The campaigns the file names that the current workspace lacks, each once, in the file's order.
 
     external_id: the key column's cell (a campaign id, or the name when that is the only column);
-    name: the name column's cell, else the id; channel: the type column mapped, else the resource's own.
+    name: the name column's cell, else the id; channel: the type column mapped, else the export's platform's
+    (`_natural_channel`).
     """
     columns = campaign_columns(resource_name, headers, mapping)
     if columns is None:
         return []
     seen: dict[str, NewCampaign] = {}
     types = table(Kind.CAMPAIGN_TYPE)
-    natural = str(NATURAL_CHANNEL.get(resource_name, Channel.OTHER))
+    natural = _natural_channel(resource_name, headers)
     for _number, cells in rows:
         external_id = _cell(cells, columns.key_index)
         if not external_id or external_id in seen:
@@ -307,6 +308,14 @@ def planned_campaigns(
     for start in range(0, len(wanted), 1000):
         existing |= selectors.reference_ids(ref="campaign", external_ids=set(wanted[start : start + 1000])).keys()
     return [campaign for key, campaign in seen.items() if key not in existing]
+
+
+def _natural_channel(resource_name: str, headers: Sequence[str]) -> str:
+    """The channel of a new campaign without a type: the ad platform's whose export this is, else the resource's."""
+    preset = import_presets.best_match(headers, resource_name)
+    if preset is not None and preset.channel:
+        return preset.channel
+    return str(NATURAL_CHANNEL.get(resource_name, Channel.OTHER))
 
 
 def _cell(cells: list[str], index: int | None) -> str:

@@ -233,7 +233,7 @@ def test_one_campaign_column_fills_both_name_and_id_and_the_natural_channel_appl
     assert refreshed(workspace, job).status == ImportJob.Status.DONE, refreshed(workspace, job).errors
     with workspace_scope(workspace):
         assert list(Campaign.objects.values_list("external_id", "name", "channel")) == [
-            ("Spring sale", "Spring sale", "other")
+            ("Spring sale", "Spring sale", "paid_social")  # Meta's columns: the platform's channel
         ]
         assert SpendEntry.objects.count() == 2
 
