@@ -33,7 +33,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import models
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
 from accounts.models import Workspace
@@ -74,11 +74,17 @@ def _key_specs(resource: resources.DataResource) -> list[validation.FieldSpec]:
     return [spec for spec in resource.fields if spec.key]
 
 
-def _key(resource: resources.DataResource, data: Mapping[str, Any]) -> tuple[str, ...] | None:
-    values = tuple(data.get(spec.name) for spec in _key_specs(resource))
-    if None in values:
+def _key(resource: resources.DataResource, data: Mapping[str, Any]) -> tuple[str | None, ...] | None:
+    """The row's key; None when it has none (a touchpoint without external_id: fingerprinted instead).
+
+    An optional key field left empty is a key value of its own (a web stat without a campaign), kept as None.
+    """
+    specs = _key_specs(resource)
+    values = tuple(data.get(spec.name) for spec in specs)
+    keyless = FINGERPRINT in resource.write.extra_columns
+    if any(v is None and (spec.required or keyless) for spec, v in zip(specs, values, strict=True)):
         return None
-    return tuple(str(_plain(v)) for v in values)
+    return tuple(None if v is None else str(_plain(v)) for v in values)
 
 
 def _stored(resource: resources.DataResource, keys: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], models.Model]:
@@ -90,7 +96,11 @@ def _stored(resource: resources.DataResource, keys: Sequence[tuple[str, ...]]) -
         queryset = resource.list_query()
         for position, spec in enumerate(specs):
             lookup = f"{spec.name}__external_id__in" if spec.ref else f"{spec.name}__in"
-            queryset = queryset.filter(**{lookup: {key[position] for key in chunk}})
+            values = {key[position] for key in chunk}
+            condition = Q(**{lookup: values - {None}})
+            if None in values:
+                condition |= Q(**{f"{spec.name}__isnull": True})
+            queryset = queryset.filter(condition)
         for instance in queryset:
             key = _key(resource, services.object_as_input(resource=resource.write, instance=instance))
             if key in chunk:
@@ -226,7 +236,9 @@ def undo(*, workspace: Workspace, job_id: int, user: Any) -> str:
             if (e,) not in campaigns or _hash_of(resources.CAMPAIGNS, campaigns[(e,)]) != digest
         ]
         if changed:
-            examples = ", ".join(" / ".join(k for k in key if k != "#") for key in changed[:EXAMPLES_SHOWN])
+            examples = ", ".join(
+                " / ".join("(none)" if k is None else k for k in key if k != "#") for key in changed[:EXAMPLES_SHOWN]
+            )
             raise UndoRefused(
                 f"{len(changed):,} of the records this import wrote changed since (a later import or an API "
                 f"write), such as {examples}: nothing was undone. Undo the later imports first."
