@@ -1052,7 +1052,12 @@ def job_create(*, workspace: Workspace, user, resource: str, filename: str, raw:
     with workspace_scope(workspace):
         # The mappings' sections (stages to choose, campaigns to create) are stored with it.
         first_preview["mappings"] = mappings.sections_as_stored(
-            workspace, resource, parsed.headers, fields["mapping"], lambda: records(parsed.text, parsed.delimiter)
+            workspace,
+            resource,
+            parsed.headers,
+            fields["mapping"],
+            lambda: records(parsed.text, parsed.delimiter),
+            preset=preset,
         )
         return ImportJob.objects.create(**fields, preview=first_preview)
 
@@ -1239,7 +1244,9 @@ def _write(workspace: Workspace, job: ImportJob) -> None:
 def _planned_campaigns(job: ImportJob) -> list[mappings.NewCampaign]:
     if not job.create_campaigns:
         return []
-    return mappings.planned_campaigns(job.resource, job.headers, job.mapping, records(job.content, job.delimiter))
+    return mappings.planned_campaigns(
+        job.resource, job.headers, job.mapping, records(job.content, job.delimiter), job.preset
+    )
 
 
 def _campaign_items(planned: list[mappings.NewCampaign]) -> list[dict[str, Any]]:

@@ -281,23 +281,29 @@ def campaign_columns(resource_name: str, headers: Sequence[str], mapping: Sequen
 
 
 def planned_campaigns(
-    resource_name: str, headers: Sequence[str], mapping: Sequence[str], rows: Iterable[tuple[int, list[str]]]
+    resource_name: str,
+    headers: Sequence[str],
+    mapping: Sequence[str],
+    rows: Iterable[tuple[int, list[str]]],
+    preset: str = "",
 ) -> list[NewCampaign]:
     """The campaigns the file names that the current workspace lacks, each once, in the file's order.
 
     external_id: the key column's cell (a campaign id, or the name when that is the only column);
-    name: the name column's cell, else the id; channel: the type column mapped, else the export's platform's
-    (`_natural_channel`).
+    name: the name column's cell, else the id; channel: the type column mapped, else the preset's ad
+    platform's (`Preset.channel`), else the resource's. A cell the preset reads as blank ("(direct)") names none.
     """
     columns = campaign_columns(resource_name, headers, mapping)
     if columns is None:
         return []
     seen: dict[str, NewCampaign] = {}
     types = table(Kind.CAMPAIGN_TYPE)
-    natural = _natural_channel(resource_name, headers)
+    chosen = import_presets.by_key(preset)
+    natural = chosen.channel if chosen and chosen.channel else str(NATURAL_CHANNEL.get(resource_name, Channel.OTHER))
+    blanks = chosen.blanks if chosen else frozenset()
     for _number, cells in rows:
         external_id = _cell(cells, columns.key_index)
-        if not external_id or external_id in seen:
+        if not external_id or external_id in seen or external_id in blanks:
             continue
         name = _cell(cells, columns.name_index) or external_id
         type_label = _cell(cells, columns.type_index)
@@ -308,14 +314,6 @@ def planned_campaigns(
     for start in range(0, len(wanted), 1000):
         existing |= selectors.reference_ids(ref="campaign", external_ids=set(wanted[start : start + 1000])).keys()
     return [campaign for key, campaign in seen.items() if key not in existing]
-
-
-def _natural_channel(resource_name: str, headers: Sequence[str]) -> str:
-    """The channel of a new campaign without a type: the ad platform's whose export this is, else the resource's."""
-    preset = import_presets.best_match(headers, resource_name)
-    if preset is not None and preset.channel:
-        return preset.channel
-    return str(NATURAL_CHANNEL.get(resource_name, Channel.OTHER))
 
 
 def _cell(cells: list[str], index: int | None) -> str:
@@ -330,6 +328,7 @@ def sections(
     headers: Sequence[str],
     mapping: Sequence[str],
     rows: Iterable[tuple[int, list[str]]],
+    preset: str = "",
 ) -> Sections:
     """The preview's mapping sections, from every row: unknown stages and types, open deals' close
     dates ignored, campaigns to create."""
@@ -363,18 +362,19 @@ def sections(
             if _cell(cells, close_index) and stages.get(normalise(_cell(cells, status_index))) == DealStatus.OPEN
         )
     if columns is not None:
-        planned = planned_campaigns(resource_name, headers, mapping, rows)
+        planned = planned_campaigns(resource_name, headers, mapping, rows, preset)
         out.new_campaigns = planned[:MAX_LISTED]
         out.new_campaigns_more = max(len(planned) - MAX_LISTED, 0)
         out.campaign_column = headers[columns.key_index]
     return out
 
 
-def _sections_key(workspace: Workspace, mapping: Sequence[str]) -> dict[str, Any]:
+def _sections_key(workspace: Workspace, mapping: Sequence[str], preset: str) -> dict[str, Any]:
     """What the sections depend on besides the file: the mapping, the workspace's choices and campaigns."""
     choices = ImportMapping.objects.aggregate(n=Count("id"), last=Max("updated_at"))
     return {
         "mapping": list(mapping),
+        "preset": preset,
         "choices": [choices["n"], str(choices["last"])],
         "campaigns": Campaign.objects.count(),
         "currency": workspace.currency,
@@ -388,21 +388,22 @@ def sections_as_stored(
     mapping: Sequence[str],
     rows: Callable[[], Iterable[tuple[int, list[str]]]],
     stored: Mapping[str, Any] | None = None,
+    preset: str = "",
 ) -> dict[str, Any]:
     """The sections as JSON ({"key", "sections"}), reusing `stored` when built for the same key.
 
     Kept in `ImportJob.preview["mappings"]`, so that viewing an import's page parses nothing.
     """
-    key = _sections_key(workspace, mapping)
+    key = _sections_key(workspace, mapping, preset)
     if stored and stored.get("key") == key:
         return dict(stored)
-    return {"key": key, "sections": asdict(sections(workspace, resource_name, headers, mapping, rows()))}
+    return {"key": key, "sections": asdict(sections(workspace, resource_name, headers, mapping, rows(), preset))}
 
 
 def stored_sections(job: ImportJob, workspace: Workspace, rows: Callable[[], Iterable[tuple[int, list[str]]]]) -> dict:
     """The job's sections for its saved mapping, built again only when what they depend on changed."""
     current = job.preview.get("mappings")
-    fresh = sections_as_stored(workspace, job.resource, job.headers, job.mapping, rows, current)
+    fresh = sections_as_stored(workspace, job.resource, job.headers, job.mapping, rows, current, job.preset)
     if fresh != current:
         job.preview["mappings"] = fresh
         ImportJob.objects.filter(pk=job.pk).update(preview=job.preview)

@@ -473,7 +473,7 @@ def _mapping_sections(workspace, job: ImportJob, tried: list[str] | None) -> dic
 
     if tried is None:
         return mappings.stored_sections(job, workspace, rows)
-    return mappings.sections_as_stored(workspace, job.resource, job.headers, tried, rows)["sections"]
+    return mappings.sections_as_stored(workspace, job.resource, job.headers, tried, rows, preset=job.preset)["sections"]
 
 
 def _remember_choices(data) -> None:
