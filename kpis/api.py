@@ -15,6 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from accounts.authentication import WorkspaceAPIMixin
@@ -113,6 +114,35 @@ class AttributionQuerySerializer(PeriodQuerySerializer):
     model = serializers.ChoiceField(choices=list(ATTRIBUTION_MODELS), help_text="The attribution model.")
 
 
+class WholeNumberField(serializers.Field):
+    """A whole number in bounds, digits only (as `page_size` of the lists: "1.5" or "٣" is refused, not rounded)."""
+
+    def __init__(self, *, maximum: int, **kwargs) -> None:
+        self.maximum = maximum
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data) -> int:
+        raw = str(data)
+        digits = len(str(self.maximum))  # checked before int(): 5,000 digits would be slow to parse
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= digits and 1 <= int(raw) <= self.maximum):
+            raise serializers.ValidationError(f"A whole number from 1 to {self.maximum}.", code="invalid")
+        return int(raw)
+
+    def to_representation(self, value) -> int:
+        return value
+
+
+MAX_PAGE_SIZE = 1000
+MAX_PAGE = 10**6
+
+
+class TopPagesQuerySerializer(ScopedPeriodQuerySerializer):
+    page = WholeNumberField(maximum=MAX_PAGE, required=False, default=1, help_text="Page of rows, from 1.")
+    page_size = WholeNumberField(
+        maximum=MAX_PAGE_SIZE, required=False, default=100, help_text=f"Rows per page, 1 to {MAX_PAGE_SIZE}."
+    )
+
+
 class AccountsQuerySerializer(serializers.Serializer):
     at = SupportedDateField(
         help_text=f"Scores at the end of this date (YYYY-MM-DD), in the workspace's time zone. {SUPPORTED}"
@@ -188,6 +218,26 @@ class AttributionResponseSerializer(RangeResponseSerializer):
     rows = AttributionRowSerializer(many=True)
 
 
+class TopPageSerializer(serializers.Serializer):
+    url = serializers.CharField(
+        help_text="The page: scheme, host and path, without query string or fragment (docs/kpis.md)."
+    )
+    page_views = serializers.IntegerField(help_text="Page views of the period's sessions on this page.")
+    entries = serializers.IntegerField(help_text="Sessions of the period whose first page view is on this page.")
+    exits = serializers.IntegerField(help_text="Sessions of the period whose last page view is on this page.")
+    exit_rate = serializers.FloatField(allow_null=True, help_text="exits ÷ page_views; null without page views.")
+
+
+class TopPagesResponseSerializer(RangeResponseSerializer):
+    as_of = serializers.DateTimeField(allow_null=True)
+    count = serializers.IntegerField(help_text="How many pages the period has, over every page of rows.")
+    page = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True, help_text="The next page of rows, or null.")
+    previous = serializers.URLField(allow_null=True, help_text="The previous page of rows, or null.")
+    rows = TopPageSerializer(many=True, help_text="Sorted by page views, most first, then by URL.")
+
+
 class AccountScoreSerializer(serializers.Serializer):
     account = serializers.CharField(help_text="The account's external_id.")
     score = serializers.FloatField()
@@ -205,6 +255,8 @@ def _parameters(serializer_class) -> list[OpenApiParameter]:
     for name, field in serializer_class().get_fields().items():
         kind = OpenApiTypes.DATE if isinstance(field, serializers.DateField) else OpenApiTypes.STR
         enum = list(field.choices) if isinstance(field, serializers.ChoiceField) else None
+        if isinstance(field, WholeNumberField):
+            kind = {"type": "integer", "minimum": 1, "maximum": field.maximum, "default": field.default}
         parameters.append(
             OpenApiParameter(
                 name, kind, OpenApiParameter.QUERY, required=field.required, enum=enum, description=field.help_text
@@ -332,6 +384,53 @@ class AttributionView(KpiView):
                 "as_of": self.as_of(),
                 "rows": [
                     {"campaign": row["campaign"], "revenue": f"{row['revenue']:.2f}", "deals": row["deals"]}
+                    for row in rows
+                ],
+            }
+        )
+
+
+class TopPagesView(KpiView):
+    """Pages of the period by page views, with their entries, exits and exit rate (docs/kpis.md, top pages)."""
+
+    query_serializer = TopPagesQuerySerializer
+
+    @extend_schema(
+        operation_id="kpis_pages",
+        tags=["kpis"],
+        responses={200: TopPagesResponseSerializer, 400: BAD_PARAMETERS},
+    )
+    def get(self, request):
+        p = self.params(request)
+        page, size = p["page"], p["page_size"]
+        count, rows = selectors.top_pages(
+            workspace=self.workspace,
+            first_day=p["from"],
+            last_day=p["to"],
+            campaign=p.get("campaign"),
+            channel=p.get("channel"),
+            offset=(page - 1) * size,
+            limit=size,
+        )
+        here = request.build_absolute_uri()
+        return Response(
+            {
+                "from": p["from"],
+                "to": p["to"],
+                "as_of": self.as_of(),
+                "count": count,
+                "page": page,
+                "page_size": size,
+                "next": replace_query_param(here, "page", page + 1) if page * size < count else None,
+                "previous": replace_query_param(here, "page", page - 1) if page > 1 else None,
+                "rows": [
+                    {
+                        "url": row.url,
+                        "page_views": row.page_views,
+                        "entries": row.entries,
+                        "exits": row.exits,
+                        "exit_rate": row.exit_rate,
+                    }
                     for row in rows
                 ],
             }

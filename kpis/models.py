@@ -9,6 +9,8 @@ be rebuilt from them at any time; nothing is edited by hand.
   a workspace-wide range reads one row a day.
 - `WebSession`: one row per session with the day and campaign of its first
   page view and its page count (its components go into the two above).
+- `PageDay`: one row per (local day, campaign, normalised URL) with the page's
+  views, entries and exits among that day's sessions: a range's top pages.
 - `VisitorDay`: one row per (visitor, local day) with a page view, and the
   visitor's previous such day: distinct and new visitors of any range become
   range counts (`previous_day` null or before the range).
@@ -246,10 +248,33 @@ class CustomerDay(Rollup):
         constraints = [models.UniqueConstraint(fields=["workspace", "day"], name="kpis_customerday_key")]
 
 
+class PageDay(Rollup):
+    """A page's views, entries and exits among the sessions of a local day (docs/kpis.md, top pages).
+
+    `day` is the session's (its first page view's day) and `campaign` the
+    session's, as for `WebSession`; a page view without a session counts on
+    its own day and campaign, never as an entry or an exit. `url` is
+    normalised: scheme, host and path, without query string or fragment.
+    """
+
+    day = models.DateField()
+    campaign = _campaign()
+    url = models.CharField(max_length=2000)
+    page_views = models.IntegerField()
+    entries = models.IntegerField()
+    exits = models.IntegerField()
+
+    class Meta:
+        # A range's top pages read the range's rows by day; the URL stays out of the index (2,000
+        # characters would overflow a btree entry), grouping is a hash aggregate of those rows.
+        indexes = [models.Index(fields=["workspace", "day", "campaign"], name="kpis_pageday_day")]
+
+
 ROLLUPS = (
     DailyComponents,
     WorkspaceDay,
     WebSession,
+    PageDay,
     VisitorDay,
     VisitorGap,
     AccountDay,

@@ -31,7 +31,7 @@ from kpis.models import (
     KpiState,
 )
 from kpis.queries import effective_account
-from kpis.reads import GROUPS, Scope
+from kpis.reads import GROUPS, Scope, pages
 from kpis.reads.spans import Period
 from kpis.values import assemble
 
@@ -245,3 +245,30 @@ def kpi_timeseries(
 
 def _as_date(value) -> date:
     return value.date() if isinstance(value, datetime) else value
+
+
+def top_pages(
+    *,
+    workspace: Workspace,
+    first_day: date,
+    last_day: date,
+    campaign: Campaign | None = None,
+    channel: str | None = None,
+    sort: str = "page_views",
+    descending: bool = True,
+    offset: int = 0,
+    limit: int | None = None,
+) -> tuple[int, list[pages.PageRow]]:
+    """The number of pages of the range, and its pages in `sort` order from `offset` (docs/kpis.md, top pages).
+
+    Narrowed by the session's campaign (its first page view's), like sessions.
+    """
+    scope = Scope(campaign_id=campaign.pk if campaign is not None else None, channel=channel)
+    with workspace_reads(workspace):
+        count = pages.page_count(first_day, last_day, scope)
+        rows = (
+            pages.top_pages(first_day, last_day, scope, sort=sort, descending=descending, offset=offset, limit=limit)
+            if count > offset
+            else []
+        )
+    return count, rows

@@ -273,6 +273,7 @@ def _rebuild_span(workspace: Workspace, state: KpiState, span: rollups.Span) -> 
         outside = sorted(day for day in session_days if not span.first <= day <= span.last)
         for first_day, last_day in _merge_ranges([(day, day) for day in outside]):
             rollups.build_components(workspace.pk, rollups.Span(first_day, last_day))
+    rollups.build_page_days(workspace.pk, span, session_days)
     rollups.build_visitor_days(workspace.pk, span)
     rollups.build_account_days(
         workspace.pk, span, engagement_weights(workspace), state.decay_reference, workspace.half_life_days

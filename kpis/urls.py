@@ -15,6 +15,7 @@ urlpatterns = [
     path(f"{W}campaigns/<path:campaign_external_id>/", views.CampaignDetailView.as_view(), name="kpis-campaign"),
     path(f"{W}abm/", views.AbmView.as_view(), name="kpis-abm"),
     path(f"{W}attribution/", views.AttributionView.as_view(), name="kpis-attribution"),
+    path(f"{W}web/", views.WebView.as_view(), name="kpis-web"),
     path(f"{W}targets/", views.TargetsView.as_view(), name="kpis-targets"),
     path(f"{W}targets/<int:target_id>/delete/", views.TargetDeleteView.as_view(), name="kpis-target-delete"),
     path(f"{W}records/leads/", views.LeadRecordsView.as_view(), name="kpis-records-leads"),

@@ -18,6 +18,7 @@ KPIS = {
     "/api/v1/kpis/timeseries/": {**PERIOD, "metric": "spend", "grain": "week"},
     "/api/v1/kpis/attribution/": {**PERIOD, "model": "linear"},
     "/api/v1/kpis/accounts/": {"at": "2024-05-31"},
+    "/api/v1/kpis/pages/": {**PERIOD, "page": "1", "page_size": "10"},
 }
 # A valid value of each documented list filter (references name the seeded base-… objects).
 VALUES = {

@@ -24,6 +24,7 @@ from kpis.models import (
     AccountFacts,
     CustomerDay,
     DailyComponents,
+    PageDay,
     VisitorDay,
     VisitorGap,
     WebSession,
@@ -43,6 +44,7 @@ T = {
     "components": DailyComponents._meta.db_table,
     "workspace_day": WorkspaceDay._meta.db_table,
     "session": WebSession._meta.db_table,
+    "page_day": PageDay._meta.db_table,
     "visitor_day": VisitorDay._meta.db_table,
     "visitor_gap": VisitorGap._meta.db_table,
     "account_day": AccountDay._meta.db_table,
@@ -176,6 +178,12 @@ COMPONENTS = Rollup(
 )
 WORKSPACE_DAYS = Rollup(T["workspace_day"], ("day", *COMPONENT_FIELDS), ("day",))
 SESSIONS = Rollup(T["session"], ("session_id", "first_day", "campaign_id", "page_views"), ("session_id",))
+PAGE_DAYS = Rollup(
+    T["page_day"],
+    ("day", "campaign_id", "url", "page_views", "entries", "exits"),
+    ("day", "campaign_id", "url"),
+    (("campaign_id", "0"),),
+)
 VISITOR_DAYS = Rollup(T["visitor_day"], ("visitor_id", "day", "previous_day"), ("visitor_id", "day"))
 VISITOR_GAPS = Rollup(
     T["visitor_gap"], ("day", "previous_day", "visitors"), ("day", "previous_day"), (("previous_day", "'0001-01-01'"),)

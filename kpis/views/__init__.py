@@ -6,7 +6,7 @@ these views only choose the period and scope, and shape the answer. Each
 table exports as CSV with `?export=<table>`.
 
 One module per page family (`overview`, `dashboard`, `campaigns`, `records`,
-`abm`, `attribution`, `targets`), sharing the state in the URL (`state`), the
+`abm`, `attribution`, `targets`, `web`), sharing the state in the URL (`state`), the
 KPI cards (`cards`) and the CSV helpers (`exports`). The names URL confs,
 charts and tests import are re-exported here.
 """
@@ -26,6 +26,7 @@ from kpis.views.records import (
 )
 from kpis.views.state import DashboardState
 from kpis.views.targets import TargetDeleteView, TargetsView
+from kpis.views.web import WebView
 
 __all__ = [
     "MODEL_LABELS",
@@ -43,6 +44,7 @@ __all__ = [
     "TargetDeleteView",
     "TargetsView",
     "TouchpointRecordsView",
+    "WebView",
     "WorkspaceDashboardView",
     "csv_response",
     "export_name",

@@ -17,6 +17,8 @@ PAGES = [
     "/w/acme/attribution/",
     "/w/acme/attribution/?model=time_decay",
     "/w/acme/targets/",
+    "/w/acme/web/",
+    "/w/acme/web/?sort=-exit_rate&page=2",
     "/w/acme/records/leads/",
     "/w/acme/records/leads/?stage=sqo",
     "/w/acme/records/deals/?status=open",
