@@ -53,6 +53,15 @@ class TopPageRows:
         return rows
 
 
+def split_url(url: str) -> tuple[str, str]:
+    """(origin, path) of a normalised URL: "https://a.example", "/pricing"; a URL without a scheme is all path."""
+    scheme = url.find("://")
+    if scheme < 0:
+        return "", url
+    slash = url.find("/", scheme + 3)
+    return (url, "/") if slash < 0 else (url[:slash], url[slash:])
+
+
 def parse_sort(value: str) -> tuple[str, bool]:
     """(column, descending) of `?sort=`; an unknown column sorts by views, most first."""
     key = value.lstrip("-")
@@ -110,20 +119,26 @@ class WebView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
         )
         context["cards"] = CardBuilder(values, prev, ws, state, {}).cards(WEB_KPIS)
         page = Paginator(TopPageRows(self), PAGE_SIZE).get_page(self.request.GET.get("page"))
+        rows = list(page)
+        origins = {split_url(row.url)[0] for row in rows}
         context.update(
             page=page,
+            # One site (the usual case): its address once above the table, each row its path.
+            shared_origin=origins.pop() if len(origins) == 1 else "",
             page_query=query_without(self.request, "page"),
             export_query=f"{query_without(self.request, 'page')}export=pages",
             columns=self.sort_links(),
             rows=[
                 {
                     "url": row.url,
+                    "origin": split_url(row.url)[0],
+                    "path": split_url(row.url)[1],
                     "views": display.format_number(row.page_views, 0),
                     "entries": display.format_number(row.entries, 0),
                     "exits": display.format_number(row.exits, 0),
                     "exit_rate": display.format_percent(row.exit_rate),
                 }
-                for row in page
+                for row in rows
             ],
             api_url=f"/api/v1/kpis/pages/?{state.range_query()}",
         )

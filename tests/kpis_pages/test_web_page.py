@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from tests.kpis.test_top_pages import DOCS, HOME, PRICING, sessions  # noqa: F401 (the fixture)
+from kpis.services import recompute_rollups
+from tests.kpis.test_top_pages import DOCS, HOME, PRICING, at, sessions, view  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -17,17 +18,27 @@ RANGE = {"range": "custom", "from": "2026-01-10", "to": "2026-01-11"}
 
 
 def page_urls(html: str) -> list[str]:
-    return re.findall(r'<td class="page-url">([^<]*)</td>', html)
+    return re.findall(r'<td class="page-url" title="([^"]*)">', html)
 
 
 def test_top_pages_in_views_order_with_their_figures(member_client, sessions):  # noqa: F811
     html = member_client.get(URL, RANGE).content.decode()
     assert page_urls(html) == [PRICING, HOME, DOCS]
-    row = re.search(r'<td class="page-url">' + re.escape(PRICING) + r"</td>(.*?)</tr>", html, re.S).group(1)
+    row = re.search(r'title="' + re.escape(PRICING) + r'">/pricing</td>(.*?)</tr>', html, re.S).group(1)
     assert re.findall(r'<td class="num">([^<]*)</td>', row) == ["3", "1", "1", "33.3 %"]
     # The web KPIs of the range head the page: three sessions.
     assert 'data-kpi="sessions" data-value="3"' in html
     assert 'aria-sort="descending"' in html and "Top pages" in html
+
+
+def test_one_site_s_pages_show_their_paths_and_several_sites_their_hosts(member_client, workspace, sessions):  # noqa: F811
+    html = member_client.get(URL, RANGE).content.decode()
+    assert "Pages of <strong>https://example.com</strong>" in html and 'class="origin"' not in html
+    view(workspace, "E", at(11, 10), "https://shop.example.com/cart")
+    recompute_rollups(workspace_id=workspace.pk)
+    html = member_client.get(URL, RANGE).content.decode()
+    assert "Pages of" not in html
+    assert '<span class="origin">https://shop.example.com</span>/cart' in html
 
 
 def test_sorting_by_a_column_flips_on_a_second_click(member_client, sessions):  # noqa: F811
