@@ -44,6 +44,11 @@ def view(workspace, session: str, moment: datetime, url: str, **fields) -> Touch
 
 @pytest.fixture
 def sessions(workspace):
+    return add_sessions(workspace)
+
+
+def add_sessions(workspace):
+    """The sessions of this module's docstring, recomputed; returns the campaign of session B."""
     ads = CampaignFactory(workspace=workspace, external_id="ads", channel="paid_search")
     view(workspace, "A", at(9, 23, 50), "https://example.com/pricing")
     view(workspace, "A", at(10, 0, 5), "https://example.com/docs/")
