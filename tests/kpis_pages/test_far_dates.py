@@ -77,6 +77,7 @@ def test_the_route_lists_cover_every_page_chart_and_api_route():
         "/api/v1/kpis/timeseries/",
         "/api/v1/kpis/attribution/",
         "/api/v1/kpis/accounts/",
+        "/api/v1/kpis/pages/",
     }
 
 
@@ -128,6 +129,7 @@ EXPORTS = [
     "/w/acme/abm/?show=mqa&export=accounts",
     "/w/acme/attribution/?export=campaigns",
     "/w/acme/attribution/?export=reconciliation",
+    "/w/acme/web/?export=pages",
     "/w/acme/targets/?export=targets",
     "/w/acme/records/deals/?status=open&export=deals",
     "/w/acme/records/customers/?export=customers",
