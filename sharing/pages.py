@@ -7,7 +7,7 @@ pages are the workspace's own views (dashboard, campaign, report) with:
 - the link's range and scope, whatever the query string says (it never reaches the view);
 - no navigation, no links into the app, no drill-down to records; a campaign's leads and deals only
   when the link allows personal data;
-- `noindex`, no Referer, no caching, a stricter Content-Security-Policy;
+- `noindex`, no caching, a stricter Content-Security-Policy;
 - a request budget per link, and a password form throttled per link and client address.
 
 An unknown, revoked or expired token is the same 404.
@@ -132,10 +132,13 @@ class PasswordForm(forms.Form):
 
 
 def shared_response(response: HttpResponse) -> HttpResponse:
-    """The headers of every answer under /s/: not indexed, not cached, no Referer, the strict CSP."""
+    """The headers of every answer under /s/: not indexed, not cached, the strict CSP.
+
+    The site's Referrer-Policy (same-origin) stays: the token's URL goes to no other origin, and
+    "no-referrer" would make browsers send `Origin: null` with the password form, which CSRF refuses.
+    """
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer"
     response._csp_config = SHARED_CSP
     return response
 

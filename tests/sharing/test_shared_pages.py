@@ -168,7 +168,7 @@ def test_shared_answers_are_noindex_uncached_and_under_a_strict_csp(client, fixe
     for url in (f"/s/{token}/", f"/s/{token}/charts/spend-leads/"):
         response = client.get(url)
         assert response["X-Robots-Tag"] == "noindex, nofollow"
-        assert "no-store" in response["Cache-Control"] and response["Referrer-Policy"] == "no-referrer"
+        assert "no-store" in response["Cache-Control"] and response["Referrer-Policy"] == "same-origin"
         csp = response["Content-Security-Policy"]
         assert "default-src 'none'" in csp and "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
         assert "base-uri 'none'" in csp and "unsafe" not in csp
