@@ -66,12 +66,18 @@ class SharedScopeMixin:
     """Put before a workspace view: the link, not a signed-in user, opens the workspace."""
 
     drill = False  # cards never link to record lists, which are pages of the app
+    # The query parameters that reach the view: none that could widen what the link shows.
+    kept_parameters: tuple[str, ...] = ()
 
     def dispatch(self, request, *args, link: ShareLink, token: str, **kwargs):
         self.share, self.share_token = link, token
         self.workspace, self.role = link.workspace, WorkspaceRole.VIEWER
-        # The link fixes range, scope and page: no parameter (range, campaign, export, page) gets through.
-        request.GET = QueryDict()
+        # The link fixes range and scope: no range, campaign, channel or export parameter gets through.
+        kept = QueryDict(mutable=True)
+        for name in self.kept_parameters:
+            if name in request.GET:
+                kept[name] = request.GET[name]
+        request.GET = kept
         return self.dispatch_in_workspace(request, *args, **kwargs)
 
     def dispatch_state(self) -> DashboardState:
@@ -105,6 +111,8 @@ class SharedReportView(SharedPageMixin, ReportView):
 
 
 class SharedCampaignView(SharedPageMixin, CampaignDetailView):
+    kept_parameters = ("spend_page", "leads_page", "deals_page")
+
     def dispatch(self, request, *args, link: ShareLink, token: str, **kwargs):
         return super().dispatch(request, *args, link=link, token=token, campaign_external_id=link.campaign.external_id)
 
@@ -123,7 +131,8 @@ PAGE_VIEWS = {
     ShareTarget.CAMPAIGN: SharedCampaignView.as_view(),
 }
 CHART_VIEWS = {
-    name: type(f"Shared{view.__name__}", (SharedScopeMixin, view), {}).as_view() for name, view in charts.CHARTS.items()
+    name: type(f"Shared{view.__name__}", (SharedScopeMixin, view), {"kept_parameters": ("format",)}).as_view()
+    for name, view in charts.CHARTS.items()
 }
 
 
@@ -192,7 +201,8 @@ def _page(request, link: ShareLink, token: str) -> HttpResponse:
 
 def _password_page(request, link: ShareLink) -> HttpResponse:
     address = client_address(request)
-    context = {"link": link, "brand": brand_for_workspace(link.workspace), "workspace_name": link.workspace.name}
+    # Nothing of the workspace before the password, not even its name.
+    context = {"brand": brand_for_workspace(link.workspace)}
     if guards.password_locked(link, address):
         return render(request, "sharing/password.html", {**context, "locked": True}, status=429)
     if request.method != "POST":

@@ -65,6 +65,9 @@ def test_charts_come_from_the_links_own_chart_routes_for_its_range(client, fixed
     chart = client.get(f"/s/{token}/charts/spend-leads/?from=2020-01-01&to=2026-12-31").json()
     assert (chart["from"], chart["to"]) == ("2026-11-20", "2026-11-21")
     assert chart["datasets"][0]["data"] == [1234.0, 0.0]
+    # Its CSV is the same numbers (the format is the one parameter a chart keeps).
+    csv = client.get(f"/s/{token}/charts/spend-leads/?format=csv&from=2020-01-01")
+    assert csv["Content-Type"].startswith("text/csv") and "1234.0" in csv.content.decode()
     # A workspace-wide chart is not part of a campaign's page.
     assert client.get(f"/s/{token}/charts/attribution/").status_code == 404
 
@@ -86,7 +89,7 @@ def test_a_password_opens_the_link_for_this_session_only(client, fixed_clock, fi
     _other, other_token = make_link(password="correct horse battery")
     response = client.get(f"/s/{token}/")
     assert response.status_code == 200 and A_SPEND not in response.content.decode()
-    assert 'name="password"' in response.content.decode()
+    assert 'name="password"' in response.content.decode() and "Acme" not in response.content.decode()
     assert client.get(f"/s/{token}/charts/spend-leads/").status_code == 404
     wrong = client.post(f"/s/{token}/", {"password": "wrong guess!"})
     assert wrong.status_code == 403 and "not the password" in wrong.content.decode()
@@ -151,6 +154,8 @@ def test_personal_data_is_absent_by_default_and_present_when_allowed(client, fix
     assert "jane.doe@client.example" not in closed and "Leads sourced" not in closed
     opened = client.get(f"/s/{open_token}/").content.decode()
     assert "jane.doe@client.example" in opened and "Leads sourced" in opened
+    # Its lists page like the campaign's own (50 a page); the campaign stays the link's.
+    assert "jane.doe@client.example" in client.get(f"/s/{open_token}/?leads_page=1&campaign=x").content.decode()
     # Exports of the records never go through a link, allowed or not.
     export = client.get(f"/s/{open_token}/?export=leads")
     assert export["Content-Type"].startswith("text/html")
