@@ -194,7 +194,7 @@ def _page(request, link: ShareLink, token: str) -> HttpResponse:
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
     response = PAGE_VIEWS[link.target](request, link=link, token=token)
-    if response.status_code == 200:
+    if request.method == "GET" and response.status_code == 200:
         services.record_view(link)
     return response
 

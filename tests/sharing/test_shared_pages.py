@@ -84,7 +84,7 @@ def test_revoked_expired_and_unknown_links_are_the_same_404(client, fixed_clock,
     assert client.get(f"/s/{expired_token}/charts/spend-leads/").status_code == 404
 
 
-def test_a_password_opens_the_link_for_this_session_only(client, fixed_clock, figures, make_link, settings):
+def test_a_password_opens_the_link_for_this_session_only(client, fixed_clock, figures, make_link, workspace):
     _link, token = make_link(password="correct horse battery")
     _other, other_token = make_link(password="correct horse battery")
     response = client.get(f"/s/{token}/")
@@ -97,8 +97,10 @@ def test_a_password_opens_the_link_for_this_session_only(client, fixed_clock, fi
     assert right.status_code == 302 and right["Location"] == f"/s/{token}/"
     assert A_SPEND in client.get(f"/s/{token}/").content.decode()
     assert client.get(f"/s/{token}/charts/spend-leads/").status_code == 200
-    # The session flag names that link only.
+    # The session flag names that link only, and opens nothing of the app.
     assert A_SPEND not in client.get(f"/s/{other_token}/").content.decode()
+    assert client.get(f"/w/{workspace.slug}/").status_code == 302
+    assert client.get(f"/w/{workspace.slug}/charts/spend-leads/").status_code == 302
 
 
 def test_the_password_form_needs_csrf(fixed_clock, make_link):
