@@ -18,10 +18,10 @@ from __future__ import annotations
 import hashlib
 
 from django import forms
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed, QueryDict
+from django.http import HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import redirect, render
 
-from accounts.branding import brand_for_workspace
+from accounts.branding import PRODUCT_BRAND, brand_for_workspace
 from accounts.models import WorkspaceRole
 from accounts.network import client_address
 from kpis import charts, periods
@@ -152,11 +152,9 @@ def shared_response(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _open(token: str) -> ShareLink:
-    link = services.open_link(token)
-    if link is None:
-        raise Http404("No such link.")
-    return link
+def _not_found(request) -> HttpResponse:
+    """One answer for an unknown, a revoked and an expired token: the product's brand, nothing of a workspace."""
+    return render(request, "sharing/not_found.html", {"brand": PRODUCT_BRAND}, status=404)
 
 
 def _rate_limited(request, link: ShareLink) -> HttpResponse | None:
@@ -183,7 +181,9 @@ def is_unlocked(request, link: ShareLink) -> bool:
 
 
 def shared_page(request, token: str) -> HttpResponse:
-    link = _open(token)
+    link = services.open_link(token)
+    if link is None:
+        return shared_response(_not_found(request))
     response = _rate_limited(request, link) or _page(request, link, token)
     return shared_response(response)
 
@@ -221,8 +221,8 @@ def _password_page(request, link: ShareLink) -> HttpResponse:
 
 
 def shared_chart(request, token: str, chart: str) -> HttpResponse:
-    link = _open(token)
-    if chart not in CHARTS_OF[link.target] or not is_unlocked(request, link):
-        raise Http404("No such chart.")
+    link = services.open_link(token)
+    if link is None or chart not in CHARTS_OF[link.target] or not is_unlocked(request, link):
+        return shared_response(_not_found(request))
     response = _rate_limited(request, link) or CHART_VIEWS[chart](request, link=link, token=token)
     return shared_response(response)

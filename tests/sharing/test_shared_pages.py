@@ -81,6 +81,8 @@ def test_revoked_expired_and_unknown_links_are_the_same_404(client, fixed_clock,
     answers = [client.get(f"/s/{t}/") for t in (revoked_token, expired_token, unknown)]
     assert [a.status_code for a in answers] == [404, 404, 404]
     assert len({a.content for a in answers}) == 1
+    assert "This link opens nothing" in answers[0].content.decode() and "Acme" not in answers[0].content.decode()
+    assert answers[0]["X-Robots-Tag"] == "noindex, nofollow"
     assert client.get(f"/s/{expired_token}/charts/spend-leads/").status_code == 404
 
 
