@@ -65,6 +65,7 @@ def test_a_password_link_an_expired_one_and_a_revoked_one(
     stranger.fill("input[name=password]", "not the one")
     stranger.click("button:has-text('Open')")
     assert stranger.get_by_text("That is not the password of this link.").is_visible()
+    screenshot(stranger, "41-shared-password-refused")
     stranger.fill("input[name=password]", PASSWORD)
     stranger.click("button:has-text('Open')")
     stranger.wait_for_selector(".kpi-card")
@@ -74,7 +75,7 @@ def test_a_password_link_an_expired_one_and_a_revoked_one(
     hrefs = stranger.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))")
     assert not [h for h in hrefs if h.startswith("/w/") or h.startswith("/api/") or h == "/"], hrefs
     assert stranger.locator("meta[name=robots]").get_attribute("content") == "noindex, nofollow"
-    screenshot(stranger, "41-shared-dashboard")
+    screenshot(stranger, "42-shared-dashboard")
 
     # The link's admin sees the view counted.
     admin.goto(f"{base}/w/contoso/share-links/")
@@ -91,9 +92,9 @@ def test_a_password_link_an_expired_one_and_a_revoked_one(
 
     admin.locator("tbody tr").first.get_by_role("button", name="Revoke Contoso board").click()
     assert admin.get_by_text("revoked: it opens nothing from now on").is_visible()
-    screenshot(admin, "42-share-links-revoked")
+    screenshot(admin, "43-share-links-revoked")
     assert stranger.goto(url).status == 404
-    screenshot(stranger, "43-shared-link-revoked")
+    screenshot(stranger, "44-shared-link-revoked")
 
     # The wrong password's 403 and the 404s log their status as console errors; nothing else may
     # (a script, style or request the CSP blocked would).
