@@ -10,7 +10,7 @@ A page that only reads runs its queries in one transaction (`workspace_reads`).
 
 from __future__ import annotations
 
-from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.mixins import AccessMixin, LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
@@ -22,8 +22,12 @@ from accounts.tenancy import workspace_reads, workspace_scope
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
-class WorkspaceViewMixin(LoginRequiredMixin):
-    """`read_capability` for safe methods, `write_capability` for the others."""
+class WorkspaceViewMixin(AccessMixin):
+    """`read_capability` for safe methods, `write_capability` for the others.
+
+    `dispatch` finds the workspace and the role from the signed-in user; `dispatch_in_workspace`
+    runs the view inside it (a share link's pages enter it with the link as the credential).
+    """
 
     read_capability: Can = Can.VIEW
     write_capability: Can = Can.EDIT_DATA
@@ -32,6 +36,10 @@ class WorkspaceViewMixin(LoginRequiredMixin):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.workspace, self.role = workspace_access_or_404(user=request.user, slug=kwargs["workspace_slug"])
+        return self.dispatch_in_workspace(request, *args, **kwargs)
+
+    def dispatch_in_workspace(self, request, *args, **kwargs):
+        """The view, with `self.workspace` in scope, its locale and zone, checked against `self.role`."""
         self.capabilities = workspace_capabilities(self.role)
         reading = request.method in SAFE_METHODS
         if (self.read_capability if reading else self.write_capability) not in self.capabilities:

@@ -77,7 +77,7 @@ class ChartView(WorkspaceViewMixin, BaseLineChartView):
     periods: list[str] | None = None
 
     def get(self, request, *args, **kwargs):
-        self.state = DashboardState.from_request(request, self.workspace)
+        self.state = self.read_state(request)
         if not self.scoped:
             self.state.campaign, self.state.channel = None, None
         self.labels, self.series = self.build()
@@ -88,6 +88,10 @@ class ChartView(WorkspaceViewMixin, BaseLineChartView):
                 ([label, *(s.values[i] for s in self.series)] for i, label in enumerate(self.periods or self.labels)),
             )
         return super().get(request, *args, **kwargs)
+
+    def read_state(self, request) -> DashboardState:
+        """The range and scope of the chart: the query string's (a share link fixes its own)."""
+        return DashboardState.from_request(request, self.workspace)
 
     def build(self) -> tuple[list, list[Series]]:
         raise NotImplementedError

@@ -19,6 +19,7 @@ from accounts.services import api_key_create
 from accounts.tenancy import workspace_scope
 from campaigns.models import Campaign, ImportJob
 from kpis.targets import target_set
+from sharing.services import share_link_create
 from tests.data_factories import (
     AccountFactory,
     DealFactory,
@@ -45,6 +46,7 @@ NOT_TENANT_ROUTES = {
     "admin:": "Django admin: staff only, no tenant pages",
     "password_reset_confirm": "the token in the URL is the credential",
     "invitation-accept": "the token in the URL is the credential",
+    "shared-": "the token is the credential (share links: tests/sharing/)",
 }
 
 
@@ -106,7 +108,9 @@ def tenant_a(workspace):
     for stat_factory in (EmailStatFactory, WebStatFactory, SocialStatFactory):
         stat_factory(workspace=workspace, campaign=dashboard_campaign, date=date(2026, 1, 5))
     SeoStatFactory(workspace=workspace, date=date(2026, 1, 5))
+    share_link, _token = share_link_create(workspace=workspace, name="a-link", target="dashboard", range_kind="last_7")
     return {
+        "share_link": share_link,
         "campaign": dashboard_campaign,
         "spend": SpendEntryFactory(workspace=workspace, campaign=dashboard_campaign, date=date(2026, 1, 5)),
         "account": account,
@@ -137,6 +141,7 @@ def _fill(route: Route, param: str, a: dict) -> str:
         "campaign_external_id": lambda: a["dashboard_campaign"].external_id,
         "target_id": lambda: a["target"].pk,
         "job_id": lambda: a["import_job"].pk,
+        "link_id": lambda: a["share_link"].pk,
         # API detail routes: the resource's external_id (api-campaign, api-lead, …).
         "external_id": lambda: a[API_RESOURCES[route.name]].external_id,
         "campaign": lambda: a["spend"].campaign.external_id,

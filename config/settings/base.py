@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "campaigns",
     "kpis",
     "sampledata",
+    "sharing",
     "onboarding",
 ]
 
@@ -167,6 +168,11 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# Share links (sharing/guards.py): requests per link per window of seconds (a page and its charts are
+# about ten), and wrong passwords per link and client address before the form refuses for the window.
+SHARE_LINK_RATE_LIMIT = (300, 60)
+SHARE_LINK_PASSWORD_FAILURES = (5, 15 * 60)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -56,6 +56,7 @@ class CampaignListView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
 
 class CampaignDetailView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
     template_name = "kpis/campaign.html"
+    drill = True  # whether cards link to their records (a share link's page never does)
     CARD_METRICS = (
         "spend",
         "leads",
@@ -137,7 +138,7 @@ class CampaignDetailView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
         )
         context["campaign"] = self.campaign
         context["channel_label"] = display.channel_label(self.campaign.channel)
-        builder = CardBuilder(values, prev, ws, state, {})
+        builder = CardBuilder(values, prev, ws, state, {}, drill=self.drill)
         context["cards"] = builder.cards(self.CARD_METRICS)
         context["details"] = builder.cards(self.DETAIL_METRICS)
         get = self.request.GET.get

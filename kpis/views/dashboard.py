@@ -103,6 +103,8 @@ class WorkspaceDashboardView(DashboardStateMixin, WorkspaceViewMixin, TemplateVi
     """/w/<slug>/: KPI cards, targets and pacing, charts, for the range and scope in the URL."""
 
     template_name = "kpis/dashboard.html"
+    # Whether a card links to the records behind it (a share link's page never does).
+    drill = True
 
     # The KPIs read for the range and the previous period (None: every KPI).
     def metrics(self) -> tuple[str, ...] | None:
@@ -145,7 +147,7 @@ class WorkspaceDashboardView(DashboardStateMixin, WorkspaceViewMixin, TemplateVi
         context.update(data_notice(self.state, self.activity))
         values, previous, last_year = self.figures()
         targets = targets_for_period(workspace=self.workspace, period=self.state.period)
-        builder = CardBuilder(values, previous, self.workspace, self.state, targets)
+        builder = CardBuilder(values, previous, self.workspace, self.state, targets, drill=self.drill)
         context["cards"] = builder.cards(layouts.HEADLINE, last_year)
         context["target_cards"] = target_cards(builder)
         context["health"] = worst_health(c.progress.health for c in context["target_cards"])

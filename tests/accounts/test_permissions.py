@@ -10,6 +10,7 @@ from django.core import mail
 
 from accounts.models import AgencyRole, WorkspaceMembership
 from accounts.services import api_key_create
+from sharing.services import share_link_create
 
 ROLES = ["agency_owner", "agency_admin", "agency_member", "ws_admin", "ws_editor", "ws_viewer", "outsider"]
 EVERYONE_IN = {"agency_owner", "agency_admin", "agency_member", "ws_admin", "ws_editor", "ws_viewer"}
@@ -37,6 +38,14 @@ MATRIX = {
     ),
     "list and create API keys": ("post", "/w/{ws}/api-keys/", {"name": "k"}, WS_MANAGERS, EVERYONE_IN),
     "revoke an API key": ("post", "/w/{ws}/api-keys/{key}/revoke/", {}, WS_MANAGERS, EVERYONE_IN),
+    "list and create share links": (
+        "post",
+        "/w/{ws}/share-links/",
+        {"name": "Board", "target": "dashboard", "range_kind": "last_30"},
+        WS_MANAGERS,
+        EVERYONE_IN,
+    ),
+    "revoke a share link": ("post", "/w/{ws}/share-links/{link}/revoke/", {}, WS_MANAGERS, EVERYONE_IN),
     "edit workspace and KPI settings": ("get", "/w/{ws}/settings/", None, WS_MANAGERS, EVERYONE_IN),
     "create a client workspace": (
         "post",
@@ -75,7 +84,10 @@ def test_permission_matrix(action, role, people, workspace, client_for):
     method, template, data, allowed, insiders = MATRIX[action]
     membership = WorkspaceMembership.objects.get(user=people["ws_viewer"])
     key, _ = api_key_create(workspace=workspace, name="k")
-    url = template.format(ws=workspace.slug, agency=workspace.agency.slug, membership=membership.pk, key=key.pk)
+    link, _ = share_link_create(workspace=workspace, name="l", target="dashboard", range_kind="last_7")
+    url = template.format(
+        ws=workspace.slug, agency=workspace.agency.slug, membership=membership.pk, key=key.pk, link=link.pk
+    )
     response = getattr(client_for(people[role]), method)(url, data or {})
     if role in allowed:
         assert response.status_code in (200, 302), f"{role} should be allowed to {action}"
