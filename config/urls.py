@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("campaigns.urls")),
     path("", include("kpis.urls")),
     path("", include("onboarding.urls")),
+    path("", include("reports.urls")),
 ]

@@ -19,6 +19,7 @@ from accounts.services import api_key_create
 from accounts.tenancy import workspace_scope
 from campaigns.models import Campaign, ImportJob
 from kpis.targets import target_set
+from reports.models import Recipient, ReportTemplate, Schedule
 from tests.data_factories import (
     AccountFactory,
     DealFactory,
@@ -45,6 +46,7 @@ NOT_TENANT_ROUTES = {
     "admin:": "Django admin: staff only, no tenant pages",
     "password_reset_confirm": "the token in the URL is the credential",
     "invitation-accept": "the token in the URL is the credential",
+    "reports-unsubscribe": "the signed token in the URL is the credential (tests/reports/test_unsubscribe.py)",
 }
 
 
@@ -106,6 +108,10 @@ def tenant_a(workspace):
     for stat_factory in (EmailStatFactory, WebStatFactory, SocialStatFactory):
         stat_factory(workspace=workspace, campaign=dashboard_campaign, date=date(2026, 1, 5))
     SeoStatFactory(workspace=workspace, date=date(2026, 1, 5))
+    with workspace_scope(workspace):
+        report_template = ReportTemplate.objects.create(name="Short", sections=["headline"])
+        schedule = Schedule.objects.create(name="Weekly", send_time="09:00", template=report_template)
+        Recipient.objects.create(schedule=schedule, email="client@a.example")
     return {
         "campaign": dashboard_campaign,
         "spend": SpendEntryFactory(workspace=workspace, campaign=dashboard_campaign, date=date(2026, 1, 5)),
@@ -122,6 +128,8 @@ def tenant_a(workspace):
         "dashboard_campaign": dashboard_campaign,
         "target": target,
         "import_job": import_job,
+        "schedule": schedule,
+        "report_template": report_template,
     }
 
 
@@ -137,6 +145,8 @@ def _fill(route: Route, param: str, a: dict) -> str:
         "campaign_external_id": lambda: a["dashboard_campaign"].external_id,
         "target_id": lambda: a["target"].pk,
         "job_id": lambda: a["import_job"].pk,
+        "schedule_id": lambda: a["schedule"].pk,
+        "template_id": lambda: a["report_template"].pk,
         # API detail routes: the resource's external_id (api-campaign, api-lead, …).
         "external_id": lambda: a[API_RESOURCES[route.name]].external_id,
         "campaign": lambda: a["spend"].campaign.external_id,

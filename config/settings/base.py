@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "campaigns",
     "kpis",
     "sampledata",
+    "reports",
     "onboarding",
 ]
 
@@ -281,5 +282,10 @@ CELERY_BEAT_SCHEDULE = {
     "kpis-recompute-all-workspaces": {
         "task": "kpis.recompute_all_workspaces",
         "schedule": crontab(hour=3, minute=17),
+    },
+    # Scheduled reports: claim the due periods and send them (reports/schedules.py).
+    "reports-send-due": {
+        "task": "reports.send_due",
+        "schedule": crontab(minute="*/5"),
     },
 }
