@@ -100,7 +100,7 @@ def pdf_filename(report: Report) -> str:
 # ---------------------------------------------------------------- beat's task: what is due
 
 
-def claim(schedule: Schedule, period: Period) -> Delivery | None:
+def claim(schedule: Schedule, period: Period, now: datetime) -> Delivery | None:
     """The period's Delivery row, inserted now; None when it exists already (claimed before)."""
     try:
         with transaction.atomic():
@@ -108,8 +108,8 @@ def claim(schedule: Schedule, period: Period) -> Delivery | None:
                 schedule=schedule,
                 period_first=period.first,
                 period_last=period.last,
-                next_attempt_at=timezone.now(),
-                log=[{"at": timezone.now().isoformat(), "status": "pending", "message": "due"}],
+                next_attempt_at=now,
+                log=[{"at": now.isoformat(), "status": "pending", "message": "Due: claimed for this period."}],
             )
     except IntegrityError:
         return None
@@ -125,7 +125,7 @@ def due_deliveries(now: datetime) -> list[int]:
             for schedule in Schedule.objects.filter(active=True).select_related("workspace"):
                 period = periods.due_period(schedule, now)
                 if period is not None:
-                    claim(schedule, period)
+                    claim(schedule, period, now)
     ready = Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.WAITING, DeliveryStatus.RETRYING])
     stale = Q(status=DeliveryStatus.SENDING, lease_until__lt=now)
     return list(

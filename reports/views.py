@@ -122,6 +122,7 @@ class ScheduleFormView(ReportsMixin, TemplateView):
             return self.render_to_response(self.get_context_data(form=form, schedule=schedule), status=400)
         with transaction.atomic():
             saved = form.save(commit=False)
+            saved.workspace = self.workspace
             if saved.created_by_id is None:
                 saved.created_by = request.user
             saved.save()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kpis.services import recompute_rollups
+from kpis.services import workspace_kpis_rebuild
 from sampledata.seeding import seed_workspace
 
 
@@ -18,7 +18,7 @@ def _seeded_clock(fixed_clock):
 @pytest.fixture
 def seeded(workspace):
     seed_workspace(workspace=workspace, scale="tiny", seed=1)
-    recompute_rollups(workspace_id=workspace.pk)
+    workspace_kpis_rebuild(workspace.pk)  # as the worker would: the rollups built, the pending changes consumed
     return workspace
 
 
