@@ -73,7 +73,10 @@ def unsubscribe_url(recipient: Recipient) -> str:
 def compose(report: Report, pdf: bytes, to: str, unsubscribe: str = "") -> EmailMultiAlternatives:
     """The message to one recipient: a text part, an HTML part and the PDF attached."""
     brand = report.brand
-    context = {"report": report, "figures": headline_figures(report), "unsubscribe_url": unsubscribe}
+    logo = brand.logo_url
+    if logo and not logo.startswith(("http://", "https://")):
+        logo = settings.SITE_URL + logo  # a mail client has no page to resolve a relative URL against
+    context = {"report": report, "figures": headline_figures(report), "unsubscribe_url": unsubscribe, "logo": logo}
     with number_locale(report.workspace.number_locale):
         text = render_to_string("reports/email.txt", context)
         html = render_to_string("reports/email.html", context)
