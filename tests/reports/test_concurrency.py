@@ -32,7 +32,7 @@ def test_concurrent_ticks_send_each_report_once(workspace, settings, fixed_clock
         try:
             start.wait()
             send_due_task()
-        except BaseException as error:  # noqa: BLE001 (reported by the test below)
+        except BaseException as error:  # reported by the assertion below
             errors.append(error)
         finally:
             connections.close_all()
