@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from accounts.models import Workspace
-from reports.models import Frequency, ReportTemplate, Schedule
+from reports.models import ReportTemplate, Schedule
 from reports.sections import SECTIONS
 
 MAX_RECIPIENTS = 50
@@ -91,8 +91,6 @@ class ScheduleForm(forms.ModelForm):
             raise ValidationError("Add at least one recipient.")
         if len(recipients) > MAX_RECIPIENTS:
             raise ValidationError(f"At most {MAX_RECIPIENTS} recipients per schedule.")
-        if cleaned.get("frequency") == Frequency.WEEKLY and cleaned.get("coverage") == "last_month":
-            pass  # a weekly "last month" report is allowed: the same month until it turns
         cleaned["recipients"] = recipients
         return cleaned
 

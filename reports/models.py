@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -148,3 +150,8 @@ class Delivery(WorkspaceOwned):
             )
         ]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="reports_delivery_due")]
+
+    @property
+    def history(self) -> list[tuple[datetime, str, str]]:
+        """The log as (moment, status, message), for the page to write in the workspace's zone."""
+        return [(datetime.fromisoformat(e["at"]), e["status"], e.get("message", "")) for e in self.log]

@@ -18,7 +18,8 @@ from kpis.charts import PALETTE, Series
 
 WIDTH, HEIGHT = 680, 250
 TOP, BOTTOM, SIDE = 34, 40, 70
-MAX_X_LABELS = 10
+MAX_X_LABELS = 12
+CHAR_WIDTH = 5.6  # of a 9-10 px DejaVu Sans glyph, on average
 
 
 def nice_max(value: float) -> float:
@@ -97,13 +98,16 @@ def chart_svg(
                 parts.append(f'<line x1="{SIDE}" x2="{WIDTH - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#dee2e6"/>')
             text = escape(tick_text(value, group[0].unit, currency))
             parts.append(f'<text x="{position}" y="{y + 3:.1f}" text-anchor="{anchor}" fill="#495057">{text}</text>')
-    # X labels: at most MAX_X_LABELS, evenly skipped.
+    # X labels: at most MAX_X_LABELS, evenly skipped; a name longer than its slot is shortened.
     step = max(1, math.ceil(n / MAX_X_LABELS))
+    fits = max(4, int(group_w * step / CHAR_WIDTH) - 1)
     for i, label in enumerate(labels):
         if i % step == 0:
             cx = SIDE + group_w * (i + 0.5)
+            text = label if len(label) <= fits else label[: fits - 1] + "…"
             parts.append(
-                f'<text x="{cx:.1f}" y="{HEIGHT - BOTTOM + 14}" text-anchor="middle" fill="#495057">{escape(label)}</text>'
+                f'<text x="{cx:.1f}" y="{HEIGHT - BOTTOM + 14}" text-anchor="middle" fill="#495057" '
+                f'font-size="9">{escape(text)}</text>'
             )
     # Bars, grouped per label.
     for bar_index, s in enumerate(bars):
