@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import TemplateView
 
 from accounts.access import WorkspaceViewMixin
+from accounts.branding import brand_for_workspace
 from accounts.roles import Can
 from accounts.tenancy import workspace_scope
 from kpis.periods import Period
@@ -257,11 +258,15 @@ class UnsubscribeView(View):
 
     def get(self, request, token: str):
         recipient = self.recipient(token)
-        return render(request, "reports/unsubscribe.html", {"recipient": recipient, "done": recipient.unsubscribed_at})
+        return render(request, "reports/unsubscribe.html", self.context(recipient))
 
     def post(self, request, token: str):
         recipient = self.recipient(token)
         with workspace_scope(recipient.schedule.workspace):
             Recipient.objects.filter(pk=recipient.pk, unsubscribed_at=None).update(unsubscribed_at=timezone.now())
         recipient.refresh_from_db()
-        return render(request, "reports/unsubscribe.html", {"recipient": recipient, "done": True})
+        return render(request, "reports/unsubscribe.html", self.context(recipient))
+
+    def context(self, recipient: Recipient) -> dict:
+        brand = brand_for_workspace(recipient.schedule.workspace)
+        return {"recipient": recipient, "done": recipient.unsubscribed_at is not None, "brand": brand}
