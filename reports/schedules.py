@@ -120,9 +120,9 @@ def claim(schedule: Schedule, period: Period, now: datetime) -> Delivery | None:
 
 def due_deliveries(now: datetime) -> list[int]:
     """Claim every schedule's due period, and return the deliveries to attempt now (new, retries, waits)."""
-    for workspace_id in (
-        Schedule.objects.unscoped().filter(active=True).values_list("workspace_id", flat=True).distinct()
-    ):
+    # Ordered by workspace alone: the model's ordering (name) would make DISTINCT repeat a workspace.
+    active = Schedule.objects.unscoped().filter(active=True).order_by("workspace_id")
+    for workspace_id in active.values_list("workspace_id", flat=True).distinct():
         workspace = Workspace.objects.get(pk=workspace_id)
         with workspace_scope(workspace):
             for schedule in Schedule.objects.filter(active=True).select_related("workspace"):
