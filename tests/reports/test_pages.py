@@ -152,3 +152,26 @@ def test_another_tenant_gets_404_on_every_reports_page(schedule, other_client):
         assert other_client.post(url).status_code == 404, url
     with workspace_scope(schedule.workspace):
         assert Schedule.objects.filter(pk=schedule.pk).exists()
+
+
+def test_editing_a_schedule_keeps_an_unsubscribed_recipient_unsubscribed(schedule, member_client):
+    with workspace_scope(schedule.workspace):
+        Recipient.objects.filter(email="cmo@client.example").update(unsubscribed_at=SEEDED_NOW)
+    response = member_client.post(
+        f"/w/{schedule.workspace.slug}/reports/schedules/{schedule.pk}/",
+        {"name": "Weekly", "frequency": "weekly", "weekday": "2", "day_of_month": "1", "send_time": "15:30",
+         "coverage": "last_week", "comparison": "previous", "active": "on",
+         "external": "cmo@client.example\nnew@client.example"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    with workspace_scope(schedule.workspace):
+        rows = dict(Recipient.objects.values_list("email", "unsubscribed_at"))
+    assert sorted(rows) == ["cmo@client.example", "new@client.example"]  # ceo@ removed
+    assert rows["cmo@client.example"] == SEEDED_NOW and rows["new@client.example"] is None
+
+
+def test_an_empty_summary_is_a_400(seeded, member_client):
+    response = member_client.post(f"/w/{seeded.slug}/reports/commentary/", {"coverage": "last_month", "text": ""})
+    assert response.status_code == 400 and "This field is required" in response.content.decode()
+    with workspace_scope(seeded):
+        assert not Commentary.objects.exists()
