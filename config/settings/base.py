@@ -270,7 +270,13 @@ LOGGING = {
     # The level is on the handler too: Django's own loggers (django.request…) propagate here at theirs.
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "level": LOG_LEVEL}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"axes": {"level": "WARNING"}, "django.request": {"filters": ["not_throttled"]}},
+    # WeasyPrint logs each layout step at INFO: a worker sending reports would log little else.
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django.request": {"filters": ["not_throttled"]},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 AXES_VERBOSE = False
 # In development, serve static files straight from the source folders.
