@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("kpis.urls")),
     path("", include("sharing.urls")),
     path("", include("onboarding.urls")),
+    path("", include("reports.urls")),
 ]

@@ -20,6 +20,7 @@ from accounts.tenancy import workspace_scope
 from campaigns.models import Campaign, ImportJob
 from kpis.targets import target_set
 from sharing.services import share_link_create
+from reports.models import Recipient, ReportTemplate, Schedule
 from tests.data_factories import (
     AccountFactory,
     DealFactory,
@@ -47,6 +48,7 @@ NOT_TENANT_ROUTES = {
     "password_reset_confirm": "the token in the URL is the credential",
     "invitation-accept": "the token in the URL is the credential",
     "shared-": "the token is the credential (share links: tests/sharing/)",
+    "reports-unsubscribe": "the signed token in the URL is the credential (tests/reports/test_unsubscribe.py)",
 }
 
 
@@ -109,6 +111,10 @@ def tenant_a(workspace):
         stat_factory(workspace=workspace, campaign=dashboard_campaign, date=date(2026, 1, 5))
     SeoStatFactory(workspace=workspace, date=date(2026, 1, 5))
     share_link, _token = share_link_create(workspace=workspace, name="a-link", target="dashboard", range_kind="last_7")
+    with workspace_scope(workspace):
+        report_template = ReportTemplate.objects.create(name="Short", sections=["headline"])
+        schedule = Schedule.objects.create(name="Weekly", send_time="09:00", template=report_template)
+        Recipient.objects.create(schedule=schedule, email="client@a.example")
     return {
         "share_link": share_link,
         "campaign": dashboard_campaign,
@@ -126,6 +132,8 @@ def tenant_a(workspace):
         "dashboard_campaign": dashboard_campaign,
         "target": target,
         "import_job": import_job,
+        "schedule": schedule,
+        "report_template": report_template,
     }
 
 
@@ -142,6 +150,8 @@ def _fill(route: Route, param: str, a: dict) -> str:
         "target_id": lambda: a["target"].pk,
         "job_id": lambda: a["import_job"].pk,
         "link_id": lambda: a["share_link"].pk,
+        "schedule_id": lambda: a["schedule"].pk,
+        "template_id": lambda: a["report_template"].pk,
         # API detail routes: the resource's external_id (api-campaign, api-lead, …).
         "external_id": lambda: a[API_RESOURCES[route.name]].external_id,
         "campaign": lambda: a["spend"].campaign.external_id,

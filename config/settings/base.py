@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "kpis",
     "sampledata",
     "sharing",
+    "reports",
     "onboarding",
 ]
 
@@ -275,7 +276,13 @@ LOGGING = {
     # The level is on the handler too: Django's own loggers (django.request…) propagate here at theirs.
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "level": LOG_LEVEL}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"axes": {"level": "WARNING"}, "django.request": {"filters": ["not_throttled"]}},
+    # WeasyPrint logs each layout step at INFO: a worker sending reports would log little else.
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django.request": {"filters": ["not_throttled"]},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 AXES_VERBOSE = False
 # In development, serve static files straight from the source folders.
@@ -287,5 +294,10 @@ CELERY_BEAT_SCHEDULE = {
     "kpis-recompute-all-workspaces": {
         "task": "kpis.recompute_all_workspaces",
         "schedule": crontab(hour=3, minute=17),
+    },
+    # Scheduled reports: claim the due periods and send them (reports/schedules.py).
+    "reports-send-due": {
+        "task": "reports.send_due",
+        "schedule": crontab(minute="*/5"),
     },
 }
