@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("campaigns.urls")),
     path("", include("kpis.urls")),
+    path("", include("tracking.urls")),
     path("", include("onboarding.urls")),
 ]
