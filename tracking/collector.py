@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from accounts.tenancy import workspace_scope
 from campaigns.models import Campaign, Lead, TouchpointKind
-from campaigns.services import lead_upsert_batch, touchpoint_upsert_batch
+from campaigns.services import lead_upsert_batch, run_in_transaction, touchpoint_upsert_batch
 from campaigns.validation import Invalid, text, url
 from tracking import channels, privacy
 from tracking.models import CampaignValue, SiteKey, TrackedSession
@@ -169,21 +169,22 @@ def _lead_for(workspace, email: str, campaign: str | None, now) -> str | None:
 
 
 def record(site_key: SiteKey, event: Event, *, address: str, user_agent: str) -> None:
-    """Write `event` for `site_key`'s workspace (see the module)."""
+    """Write `event` for `site_key`'s workspace (see the module), in one transaction run again whole if
+    the database undoes it for a concurrent one; the session state is kept once it has committed."""
     workspace = site_key.workspace
     now = timezone.now()
     visitor = privacy.visitor_id(site_token=site_key.token, address=address, user_agent=user_agent)
-    with workspace_scope(workspace):
+
+    def write() -> privacy.SessionState | None:
         state = privacy.current_session(visitor)
         if event.kind == "pageview":
             state = state or _start_session(site_key, event, now)
-            privacy.keep_session(visitor, state)
         elif event.kind == "outbound":
             if state is not None:
                 TrackedSession.objects.filter(session_id=state.session_id).update(
                     outbound_clicks=F("outbound_clicks") + 1
                 )
-            return
+            return state
         item: dict[str, Any] = {
             "kind": KINDS[event.kind].value,
             "occurred_at": now.isoformat(),
@@ -198,3 +199,9 @@ def record(site_key: SiteKey, event: Event, *, address: str, user_agent: str) ->
             if lead:
                 item["lead"] = lead
         touchpoint_upsert_batch(workspace=workspace, items=[item])
+        return state
+
+    with workspace_scope(workspace):
+        state = run_in_transaction(write)
+    if event.kind == "pageview" and state is not None:
+        privacy.keep_session(visitor, state)

@@ -6,7 +6,7 @@ import logging
 
 from django.contrib import messages
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
@@ -37,7 +37,7 @@ def tracking_script(request: HttpRequest) -> HttpResponse:
     etag = f'"{version}"'
     versioned = request.GET.get("v") == version
     if request.headers.get("If-None-Match") == etag:
-        response = HttpResponse(status=304)
+        response = HttpResponseNotModified()  # no Content-Type: an HTML one would be blocked (ORB)
     else:
         response = HttpResponse(content, content_type="text/javascript; charset=utf-8")
     response["ETag"] = etag
