@@ -274,3 +274,21 @@ def test_the_script_is_cached_and_versioned(client):
     versioned = client.get(f"/t.js?v={etag.strip(chr(34))}")
     assert "immutable" in versioned["Cache-Control"]
     assert not response.cookies
+
+
+def test_with_a_shared_cache_a_revoke_holds_against_a_row_read_before_it(
+    workspace, site_key, send, settings, django_assert_num_queries
+):
+    from django.core.cache import cache
+
+    from tracking.sites import active_site_key
+
+    settings.CACHE_URL = "redis://cache.invalid/1"  # only says "shared"; the tests' cache stays local memory
+    row_read_before = active_site_key(site_key.token)  # read from the database and cached
+    with django_assert_num_queries(0):
+        assert active_site_key(site_key.token) == site_key
+    site_key_revoke(site_key=site_key)
+    # A request that read the row just before the revoke cannot put it back (add() keeps the mark).
+    assert not cache.add(f"tracking:site:{site_key.token}", row_read_before, timeout=300)
+    assert active_site_key(site_key.token) is None
+    assert send(site_key.token, {"e": "pageview", "u": PAGE}).status_code == 403
