@@ -58,6 +58,12 @@ def _with_cors(response: HttpResponse, origin: str) -> HttpResponse:
     return response
 
 
+def _too_many(wait: int) -> HttpResponse:
+    response = _plain("Too many events.", 429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
 @csrf_exempt
 def collect(request: HttpRequest) -> HttpResponse:
     """POST /t/collect?site=<key>: one event (JSON in a text/plain body), answered 202 (see README)."""
@@ -73,6 +79,10 @@ def collect(request: HttpRequest) -> HttpResponse:
         response = _plain(f"An event is at most {collector.MAX_BODY_BYTES:,} bytes.", 413)
         response["Connection"] = "close"
         return response
+    address = client_address(request) or ""
+    wait = ratelimit.address_refused(address) if request.method == "POST" else None
+    if wait is not None:
+        return _too_many(wait)
     site_key = sites.active_site_key(request.GET.get("site", ""))
     if site_key is None:
         return _plain("Unknown or revoked site key.", 403)
@@ -85,12 +95,9 @@ def collect(request: HttpRequest) -> HttpResponse:
         response["Access-Control-Allow-Headers"] = "Content-Type"
         response["Access-Control-Max-Age"] = "86400"
         return response
-    address = client_address(request) or ""
-    wait = ratelimit.refused_for(address=address, site_token=site_key.token)
+    wait = ratelimit.site_refused(site_key.token)
     if wait is not None:
-        response = _with_cors(_plain("Too many events.", 429), origin)
-        response["Retry-After"] = str(wait)
-        return response
+        return _with_cors(_too_many(wait), origin)
     user_agent = request.headers.get("User-Agent", "")[:512]
     try:
         event = collector.parse_event(request.body)
