@@ -51,6 +51,10 @@ VARIABLES: dict[str, Variable] = {
         Variable("LOG_LEVEL", "INFO", "root log level"),
         Variable("API_THROTTLE_RATE", "6000/min", "requests per API key; over it the API answers 429 with Retry-After"),
         Variable(
+            "TRACKING_ADDRESS_RATE", "600/min", "tracking events per client address; over it the collector answers 429"
+        ),
+        Variable("TRACKING_SITE_RATE", "60000/min", "tracking events per site key; over it the collector answers 429"),
+        Variable(
             "API_MAX_BODY_BYTES",
             "5242880",
             "largest API request body accepted (bytes); bigger ones are refused with 413 before being read",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("campaigns.urls")),
     path("", include("kpis.urls")),
     path("", include("sharing.urls")),
+    path("", include("tracking.urls")),
     path("", include("onboarding.urls")),
     path("", include("reports.urls")),
 ]

@@ -19,6 +19,8 @@ from onboarding.checklist import checklist_dismiss, checklist_for
 from onboarding.csv_templates import example_object, template_csv, template_links
 from onboarding.models import SampleStatus, WorkspaceStart
 from onboarding.sample import SampleDataRefused, client_tables, sample_data_remove, sample_data_request
+from tracking.models import SiteKey
+from tracking.script import snippet
 
 
 def _yesterday(workspace):
@@ -153,5 +155,9 @@ class IntegrationsView(WorkspaceViewMixin, TemplateView):
             ),
             client_package=integrations.client_package(title),
             templates=template_links(self.workspace),
+            site_snippets=[
+                (key, snippet(base_url=build("/").rstrip("/"), token=key.token))
+                for key in SiteKey.objects.filter(revoked_at=None).order_by("created_at")
+            ],
         )
         return context

@@ -33,6 +33,7 @@ from tests.data_factories import (
     WebStatFactory,
 )
 from tests.factories import AgencyMembershipFactory, WorkspaceMembershipFactory
+from tracking.sites import SiteSettings, site_key_create
 
 API_RESOURCES = {
     "api-campaign": "campaign",
@@ -99,6 +100,16 @@ def tenant_a(workspace):
         agency=workspace.agency, email="y@a.example", role="member", expires_at="2099-01-01T00:00:00Z"
     )
     key, _raw = api_key_create(workspace=workspace, name="a-key")
+    site_key = site_key_create(
+        workspace=workspace,
+        settings=SiteSettings(
+            name="a-site",
+            allowed_origins=["https://a.example"],
+            honour_dnt=True,
+            capture_forms=False,
+            campaign_parameter="utm_campaign",
+        ),
+    )
     with workspace_scope(workspace):
         dashboard_campaign = Campaign.objects.create(external_id="spring/launch", name="Spring launch", channel="email")
     target = target_set(workspace=workspace, kpi="leads", period_kind="month", starts_on=date(2026, 1, 1), value=100)
@@ -129,6 +140,7 @@ def tenant_a(workspace):
         "workspace_invitation": workspace_invitation,
         "agency_invitation": agency_invitation,
         "api_key": key,
+        "site_key": site_key,
         "dashboard_campaign": dashboard_campaign,
         "target": target,
         "import_job": import_job,
@@ -146,6 +158,7 @@ def _fill(route: Route, param: str, a: dict) -> str:
         "membership_id": lambda: (a["agency_membership"] if agency_level else a["workspace_membership"]).pk,
         "invitation_id": lambda: (a["agency_invitation"] if agency_level else a["workspace_invitation"]).pk,
         "key_id": lambda: a["api_key"].pk,
+        "site_id": lambda: a["site_key"].pk,
         "campaign_external_id": lambda: a["dashboard_campaign"].external_id,
         "target_id": lambda: a["target"].pk,
         "job_id": lambda: a["import_job"].pk,

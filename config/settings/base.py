@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "sampledata",
     "sharing",
     "reports",
+    "tracking",
     "onboarding",
 ]
 
@@ -254,6 +255,10 @@ SPECTACULAR_SETTINGS = {
 # API request bodies over this size are refused with 413 before being read.
 API_MAX_BODY_BYTES = int(env("API_MAX_BODY_BYTES", "5242880"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(API_MAX_BODY_BYTES, 2621440)
+
+# The tracking collector's budgets (tracking.ratelimit): events per client address and per site key.
+TRACKING_ADDRESS_RATE = env("TRACKING_ADDRESS_RATE", "600/min")
+TRACKING_SITE_RATE = env("TRACKING_SITE_RATE", "60000/min")
 
 # Shared by every web process when set (rate limits, task coalescing); local memory otherwise.
 CACHE_URL = env("CACHE_URL")
