@@ -137,7 +137,9 @@ CHART_VIEWS = {
 
 
 class PasswordForm(forms.Form):
-    password = forms.CharField(strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    password = forms.CharField(
+        strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True})
+    )
 
 
 def shared_response(response: HttpResponse) -> HttpResponse:
