@@ -65,11 +65,9 @@ def _state(period: periods.Period) -> DashboardState:
 
 
 def _chart(workspace: Workspace, state: DashboardState, name: str, colours: list[str]) -> dict:
+    # The dashboard's own chart, built without a request: a report is workspace-wide, as its state says.
     view = CHARTS[name]()
     view.workspace, view.state = workspace, state
-    if not view.scoped:
-        state = DashboardState(state.preset, state.period, state.grain)
-        view.state = state
     labels, series = view.build()
     table = None
     if len(labels) <= MAX_TABLE_LABELS:
