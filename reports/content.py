@@ -28,6 +28,10 @@ from reports.sections import DEFAULT_SECTIONS, HEADLINE_KPIS, SECTIONS, TOP_CAMP
 from reports.svg import chart_svg
 
 MAX_TABLE_LABELS = 12
+# The dashboard draws the channels chart horizontally; the report's SVG stands it upright.
+DESCRIPTIONS = {
+    "channels": "Spend and won revenue (bars, left axis) and leads (right axis) per channel over the period."
+}
 
 
 @dataclass
@@ -65,11 +69,9 @@ def _state(period: periods.Period) -> DashboardState:
 
 
 def _chart(workspace: Workspace, state: DashboardState, name: str, colours: list[str]) -> dict:
+    # The dashboard's own chart, built without a request: a report is workspace-wide, as its state says.
     view = CHARTS[name]()
     view.workspace, view.state = workspace, state
-    if not view.scoped:
-        state = DashboardState(state.preset, state.period, state.grain)
-        view.state = state
     labels, series = view.build()
     table = None
     if len(labels) <= MAX_TABLE_LABELS:
@@ -80,7 +82,7 @@ def _chart(workspace: Workspace, state: DashboardState, name: str, colours: list
     svg = chart_svg(labels, series, currency=workspace.currency, title=view.title, colours=colours)
     return {
         "svg": mark_safe(svg),  # noqa: S308 (reports.svg escapes every text it draws)
-        "description": view.description,
+        "description": DESCRIPTIONS.get(name, view.description),
         "series": [s.label for s in series],
         "table": table,
     }
