@@ -1,5 +1,6 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 urlpatterns = [
@@ -14,3 +15,10 @@ urlpatterns = [
     path("", include("kpis.urls")),
     path("", include("onboarding.urls")),
 ]
+
+if settings.SERVE_MEDIA:
+    from accounts.views import brand_logo_file
+
+    # Only logos (re-encoded PNGs under random names), never anything else under MEDIA_ROOT.
+    prefix = settings.MEDIA_URL.lstrip("/")
+    urlpatterns.append(re_path(rf"^{prefix}brand/(?P<name>[A-Za-z0-9_-]+\.png)$", brand_logo_file, name="brand-logo"))

@@ -45,6 +45,7 @@ NOT_TENANT_ROUTES = {
     "admin:": "Django admin: staff only, no tenant pages",
     "password_reset_confirm": "the token in the URL is the credential",
     "invitation-accept": "the token in the URL is the credential",
+    "brand-logo": "a logo under a random file name; logos are public (an agency's login page shows its own)",
 }
 
 

@@ -38,6 +38,7 @@ MATRIX = {
     "list and create API keys": ("post", "/w/{ws}/api-keys/", {"name": "k"}, WS_MANAGERS, EVERYONE_IN),
     "revoke an API key": ("post", "/w/{ws}/api-keys/{key}/revoke/", {}, WS_MANAGERS, EVERYONE_IN),
     "edit workspace and KPI settings": ("get", "/w/{ws}/settings/", None, WS_MANAGERS, EVERYONE_IN),
+    "change the client's logo": ("post", "/w/{ws}/settings/logo/", {"remove_logo": "on"}, WS_MANAGERS, EVERYONE_IN),
     "create a client workspace": (
         "post",
         "/workspaces/new/",
@@ -53,6 +54,7 @@ MATRIX = {
         AGENCY_MANAGERS,
         AGENCY_PEOPLE,
     ),
+    "edit the agency's brand": ("get", "/agency/{agency}/brand/", None, AGENCY_MANAGERS, AGENCY_PEOPLE),
 }
 
 
