@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.generic import FormView, TemplateView, View
 
 from accounts import services
-from accounts.access import AgencyViewMixin, WorkspaceViewMixin
+from accounts.access import AgencyViewMixin, WorkspaceViewMixin, refuse_other_agency_on_its_host
 from accounts.brand_forms import AgencyBrandForm, WorkspaceLogoForm
 from accounts.forms import (
     AGENCY_INVITE_ROLES,
@@ -286,6 +286,8 @@ class AgencyBrandView(AgencyViewMixin, FormView):
         return {**super().get_form_kwargs(), "instance": self.agency}
 
     def form_invalid(self, form):
+        # The model form wrote the refused values onto the agency: the page shows the saved brand.
+        self.agency.refresh_from_db()
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
     def form_valid(self, form):
@@ -333,6 +335,10 @@ class InvitationAcceptView(TemplateView):
         self.invitation = services.invitation_by_token(kwargs["token"])
         if self.invitation is None:
             raise Http404("No such invitation.")
+        refuse_other_agency_on_its_host(request, self.invitation.agency_id)
+        # The invited person meets the brand they are invited under (the email's).
+        request.brand_workspace = self.invitation.workspace
+        request.brand_agency = self.invitation.agency
         return super().dispatch(request, *args, **kwargs)
 
     def _existing_user(self):

@@ -83,6 +83,7 @@ def test_a_low_contrast_colour_is_a_form_error_saying_the_ratio(agency_owner, cl
     assert "1.51:1 with white text" in error and "4.5:1" in error
     workspace.agency.refresh_from_db()
     assert workspace.agency.brand_name == ""  # nothing half-written
+    assert "<title>Brand · " in response.content.decode() and "· Pulse KPI</title>" in response.content.decode()
 
 
 @pytest.mark.parametrize("value", ["blue", "#12345", "#gggggg", "1f4e99"])
@@ -424,3 +425,21 @@ def test_brand_for_workspace_interface(workspace):
     assert brand.base_url == f"http://{HOST}" and not brand.is_product
     sibling = WorkspaceFactory(agency=workspace.agency)
     assert brand_for_workspace(sibling) == brand
+
+
+def test_the_invitation_page_shows_the_brand_of_the_email(
+    agency_owner, client_for, workspace, other_workspace, django_capture_on_commit_callbacks, settings
+):
+    brand_agency(workspace.agency)
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(agency_owner).post(
+            f"/w/{workspace.slug}/members/", {"email": "new@client.example", "role": "viewer"}
+        )
+    path = re.search(r"https?://[^/]+(/invitations/\S+/)", mail.outbox[0].body).group(1)
+    html = Client().get(path).content.decode()
+    assert "· Acme Growth</title>" in html and "Pulse KPI" not in html
+    # On another agency's own host the invitation does not exist.
+    other_workspace.agency.custom_host = "kpi.globex.example"
+    other_workspace.agency.save()
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "kpi.globex.example"]
+    assert Client(HTTP_HOST="kpi.globex.example").get(path).status_code == 404
