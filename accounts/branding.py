@@ -5,6 +5,10 @@ client workspace, `brand_for_agency` for an agency's own pages and emails,
 `brand_for_host` for a request that came in on an agency's own host name.
 An agency is white-labelled once it has a brand name; until then the product's
 brand is shown (a workspace's own logo still replaces the product's mark).
+
+For emails: `from_email` (the brand's sender name on DEFAULT_FROM_EMAIL's
+address), `reply_to_list`, `base_url` (links on the agency's own host when it has
+one). For PDFs: `logo_file`, the logo's name in default_storage.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ class Brand:
     agency_id: int | None = None
     # The agency's own host name when ALLOWED_HOSTS lets the site answer on it.
     host: str = ""
+    # The logo's name in default_storage (a PNG), for a PDF or an email that embeds the image itself.
+    logo_file: str = ""
 
     @property
     def is_product(self) -> bool:
@@ -42,6 +48,13 @@ class Brand:
             return settings.SITE_URL
         scheme = settings.SITE_URL.split("://", 1)[0]
         return f"{scheme}://{self.host}"
+
+    @property
+    def logo_absolute_url(self) -> str:
+        """The logo's URL for a page opened elsewhere (an email): on the brand's host or SITE_URL."""
+        if not self.logo_url or "://" in self.logo_url:
+            return self.logo_url
+        return f"{self.base_url}{self.logo_url}"
 
     @property
     def from_email(self) -> str:
@@ -83,6 +96,7 @@ def brand_for_agency(agency) -> Brand:
     return Brand(
         name=agency.brand_name,
         logo_url=_logo_url(agency.brand_logo),
+        logo_file=agency.brand_logo.name or "",
         primary_colour=agency.brand_primary_colour,
         accent_colour=agency.brand_accent_colour,
         email_sender_name=agency.email_sender_name or agency.brand_name,
@@ -98,5 +112,5 @@ def brand_for_workspace(workspace) -> Brand:
         return PRODUCT_BRAND
     brand = brand_for_agency(workspace.agency)
     if workspace.brand_logo:
-        brand = replace(brand, logo_url=_logo_url(workspace.brand_logo))
+        brand = replace(brand, logo_url=_logo_url(workspace.brand_logo), logo_file=workspace.brand_logo.name)
     return brand

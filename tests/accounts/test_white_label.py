@@ -425,6 +425,13 @@ def test_brand_for_workspace_interface(workspace):
     assert brand.base_url == f"http://{HOST}" and not brand.is_product
     sibling = WorkspaceFactory(agency=workspace.agency)
     assert brand_for_workspace(sibling) == brand
+    sibling.brand_logo = "brand/abc.png"
+    own = brand_for_workspace(sibling)
+    assert (own.logo_file, own.logo_url, own.logo_absolute_url) == (
+        "brand/abc.png",
+        "/media/brand/abc.png",
+        f"http://{HOST}/media/brand/abc.png",
+    )
 
 
 def test_the_invitation_page_shows_the_brand_of_the_email(
