@@ -64,6 +64,8 @@ class SignupView(FormView):
     form_class = AgencySignupForm
 
     def dispatch(self, request, *args, **kwargs):
+        if getattr(request, "host_agency", None) is not None:
+            raise Http404("An agency's own host serves its clients; new agencies sign up on the product's.")
         if request.user.is_authenticated:
             return redirect("home")
         return super().dispatch(request, *args, **kwargs)
@@ -86,11 +88,13 @@ class WorkspaceCreateView(LoginRequiredMixin, FormView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            self.agencies = list(
-                agencies_for_user(user=request.user).filter(
-                    memberships__user=request.user, memberships__role__in=AGENCY_MANAGERS
-                )
+            managed = agencies_for_user(user=request.user).filter(
+                memberships__user=request.user, memberships__role__in=AGENCY_MANAGERS
             )
+            host_agency = getattr(request, "host_agency", None)
+            if host_agency is not None:  # on an agency's own host, a workspace can only be that agency's
+                managed = managed.filter(pk=host_agency.agency_id)
+            self.agencies = list(managed)
             if not self.agencies:
                 raise PermissionDenied("Only an agency's owner or admins can create workspaces.")
         return super().dispatch(request, *args, **kwargs)

@@ -450,3 +450,22 @@ def test_the_invitation_page_shows_the_brand_of_the_email(
     other_workspace.agency.save()
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "kpi.globex.example"]
     assert Client(HTTP_HOST="kpi.globex.example").get(path).status_code == 404
+
+
+def test_on_the_agency_host_no_sign_up_and_new_workspaces_are_its_own(workspace, other_workspace, client_for):
+    brand_agency(workspace.agency, custom_host=HOST)
+    assert Client(HTTP_HOST=HOST).get("/signup/").status_code == 404
+    assert Client().get("/signup/").status_code == 200
+    person = UserFactory()
+    AgencyMembershipFactory(agency=workspace.agency, user=person, role=AgencyRole.OWNER)
+    AgencyMembershipFactory(agency=other_workspace.agency, user=person, role=AgencyRole.OWNER)
+    on_host = client_for(person)
+    on_host.defaults["HTTP_HOST"] = HOST
+    # Asking for the other agency on this host still creates the workspace in this host's agency.
+    response = on_host.post(
+        "/workspaces/new/",
+        {"name": "Initech", "currency": "USD", "time_zone": "UTC", "agency": str(other_workspace.agency.pk)},
+    )
+    assert response.status_code == 302
+    assert workspace.agency.workspaces.filter(name="Initech").exists()
+    assert not other_workspace.agency.workspaces.filter(name="Initech").exists()
