@@ -203,6 +203,7 @@ def test_a_workspace_logo_replaces_the_agency_logo_and_the_old_file_goes(
     first = workspace.brand_logo.name
     page = client.get(f"/w/{workspace.slug}/").content.decode()
     assert f'src="/media/{first}"' in page and workspace.agency.brand_logo.name not in page
+    assert f'<link rel="icon" href="/media/{first}" type="image/png">' in page  # not the product's mark
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/w/{workspace.slug}/settings/logo/", {"logo": upload(png_bytes((60, 30)))})
     workspace.refresh_from_db()
