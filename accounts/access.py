@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.contrib.auth.mixins import AccessMixin, LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.formatting import number_locale
@@ -20,6 +21,13 @@ from accounts.selectors import agency_access_or_404, workspace_access_or_404
 from accounts.tenancy import workspace_reads, workspace_scope
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def refuse_other_agency_on_its_host(request, agency_id: int) -> None:
+    """On an agency's own host name nothing of another agency exists (a 404, as for another tenant)."""
+    host_agency = getattr(request, "host_agency", None)
+    if host_agency is not None and host_agency.agency_id != agency_id:
+        raise Http404("No such page on this host.")
 
 
 class WorkspaceViewMixin(AccessMixin):
@@ -40,6 +48,8 @@ class WorkspaceViewMixin(AccessMixin):
 
     def dispatch_in_workspace(self, request, *args, **kwargs):
         """The view, with `self.workspace` in scope, its locale and zone, checked against `self.role`."""
+        refuse_other_agency_on_its_host(request, self.workspace.agency_id)
+        request.brand_workspace = self.workspace
         self.capabilities = workspace_capabilities(self.role)
         reading = request.method in SAFE_METHODS
         if (self.read_capability if reading else self.write_capability) not in self.capabilities:
@@ -64,6 +74,8 @@ class AgencyViewMixin(LoginRequiredMixin):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.agency, self.agency_role = agency_access_or_404(user=request.user, slug=kwargs["agency_slug"])
+        refuse_other_agency_on_its_host(request, self.agency.pk)
+        request.brand_agency = self.agency
         if not agency_can_manage(self.agency_role):
             raise PermissionDenied("Only the agency's owner and admins can do that.")
         return super().dispatch(request, *args, **kwargs)

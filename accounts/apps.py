@@ -8,7 +8,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from accounts import schema  # noqa: F401  (registers the OpenAPI auth extension)
+        from accounts import hosts, schema  # noqa: F401  (host cache signals; the OpenAPI auth extension)
         from accounts.rls import rls_enforce_after_migrate
 
         # Once per migrate, after every app's tables exist: row-level security on PostgreSQL.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.formatting import DEFAULT_LOCALE, NUMBER_LOCALES
+from accounts.logos import logo_upload_to
 from accounts.tenancy import WorkspaceOwned
 
 DEFAULT_ENGAGEMENT_WEIGHTS = {
@@ -80,6 +82,26 @@ def validate_half_life_days(value: int) -> None:
         )
 
 
+HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def validate_host_name(value: str) -> None:
+    """A bare DNS name such as reports.acme-agency.com: no scheme, port, path or IP address."""
+    labels = value.split(".")
+    if (
+        len(value) > 253
+        or len(labels) < 2
+        or not all(HOST_LABEL.match(label) for label in labels)
+        or labels[-1].isdigit()
+    ):
+        raise ValidationError(
+            f"“{value}” is not a host name: write it as reports.your-agency.com, without https:// or a path."
+        )
+
+
+hex_colour = RegexValidator(r"^#[0-9a-f]{6}$", "Write a colour as # and six lower-case hex digits, such as #1f4e99.")
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -131,6 +153,14 @@ class Agency(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=60, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # White label (accounts/branding.py): empty fields leave the product's brand in place.
+    brand_name = models.CharField(max_length=80, blank=True)
+    brand_logo = models.FileField(upload_to=logo_upload_to, blank=True, max_length=200)
+    brand_primary_colour = models.CharField(max_length=7, blank=True, validators=[hex_colour])
+    brand_accent_colour = models.CharField(max_length=7, blank=True, validators=[hex_colour])
+    email_sender_name = models.CharField(max_length=80, blank=True)
+    email_reply_to = models.EmailField(blank=True)
+    custom_host = models.CharField(max_length=253, unique=True, null=True, blank=True, validators=[validate_host_name])
 
     class Meta:
         verbose_name_plural = "agencies"
@@ -194,6 +224,8 @@ class Workspace(models.Model):
     mqa_threshold = models.DecimalField(
         max_digits=10, decimal_places=2, default=Decimal("20"), validators=[MinValueValidator(Decimal("0"))]
     )
+    # Shown instead of the agency's logo on this client's pages, reports and emails.
+    brand_logo = models.FileField(upload_to=logo_upload_to, blank=True, max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -10,13 +10,16 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.mail import send_mail
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts.branding import brand_for_agency, brand_for_workspace
 from accounts.formatting import DEFAULT_LOCALE
+from accounts.logos import delete_logo
 from accounts.models import (
     Agency,
     AgencyMembership,
@@ -105,8 +108,9 @@ def invitation_create(
     return invitation
 
 
-def invitation_url(token: str) -> str:
-    return f"{settings.SITE_URL}/invitations/{token}/"
+def invitation_url(token: str, base_url: str | None = None) -> str:
+    """The link in an invitation: on the agency's own host when it has one the site answers on."""
+    return f"{base_url or settings.SITE_URL}/invitations/{token}/"
 
 
 def invitation_send(*, invitation_id: int) -> None:
@@ -116,13 +120,17 @@ def invitation_send(*, invitation_id: int) -> None:
         return
     token = secrets.token_urlsafe(32)
     Invitation.objects.filter(pk=invitation.pk).update(token_hash=_token_hash(token), sent_at=timezone.now())
-    context = {"invitation": invitation, "url": invitation_url(token)}
-    send_mail(
-        subject=f"You are invited to {invitation.target_name}",
-        message=render_to_string("accounts/email/invitation.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[invitation.email],
+    brand = (
+        brand_for_workspace(invitation.workspace) if invitation.workspace_id else brand_for_agency(invitation.agency)
     )
+    context = {"invitation": invitation, "url": invitation_url(token, brand.base_url), "brand": brand}
+    EmailMessage(
+        subject=f"You are invited to {invitation.target_name} on {brand.name}",
+        body=render_to_string("accounts/email/invitation.txt", context),
+        from_email=brand.from_email,
+        to=[invitation.email],
+        reply_to=brand.reply_to_list,
+    ).send()
 
 
 def invitation_by_token(token: str) -> Invitation | None:
@@ -369,3 +377,25 @@ def provision(
         workspace = workspace_create(agency=agency, name=workspace_name, currency=currency, time_zone=time_zone)
     _key, raw_key = api_key_create(workspace=workspace, name="provisioned", created_by=owner)
     return agency, workspace, raw_key
+
+
+def brand_logo_set(*, owner: Agency | Workspace, logo: ContentFile | None, remove: bool) -> None:
+    """Store a new (already re-encoded) logo of an agency or workspace, or remove it; the old file goes."""
+    old = owner.brand_logo.name
+    if logo is not None:
+        owner.brand_logo.save(logo.name, logo, save=False)
+    elif remove:
+        owner.brand_logo = ""
+    else:
+        return
+    owner.save(update_fields=["brand_logo"])
+    if old and old != owner.brand_logo.name:
+        transaction.on_commit(lambda: delete_logo(old))
+
+
+def agency_brand_update(*, form, agency: Agency) -> Agency:
+    """Save an agency's brand settings and logo together."""
+    with transaction.atomic():
+        form.save()
+        brand_logo_set(owner=agency, logo=form.cleaned_data.get("logo"), remove=form.cleaned_data.get("remove_logo"))
+    return agency

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts import views
+from accounts.brand_forms import BrandedPasswordResetForm
 from accounts.forms import EmailAuthenticationForm
 
 urlpatterns = [
@@ -12,7 +13,11 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(form_class=BrandedPasswordResetForm),
+        name="password_reset",
+    ),
     path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path("reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
@@ -31,7 +36,9 @@ urlpatterns = [
         views.AgencyInvitationRevokeView.as_view(),
         name="agency-invitation-revoke",
     ),
+    path("agency/<slug:agency_slug>/brand/", views.AgencyBrandView.as_view(), name="agency-brand"),
     path("w/<slug:workspace_slug>/settings/", views.WorkspaceSettingsView.as_view(), name="workspace-settings"),
+    path("w/<slug:workspace_slug>/settings/logo/", views.WorkspaceLogoView.as_view(), name="workspace-logo"),
     path("w/<slug:workspace_slug>/members/", views.WorkspaceMembersView.as_view(), name="workspace-members"),
     path(
         "w/<slug:workspace_slug>/members/<int:membership_id>/",

@@ -6,15 +6,17 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count
-from django.http import Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.generic import FormView, TemplateView, View
 
 from accounts import services
-from accounts.access import AgencyViewMixin, WorkspaceViewMixin
+from accounts.access import AgencyViewMixin, WorkspaceViewMixin, refuse_other_agency_on_its_host
+from accounts.brand_forms import AgencyBrandForm, WorkspaceLogoForm
 from accounts.forms import (
     AGENCY_INVITE_ROLES,
     WORKSPACE_INVITE_ROLES,
@@ -26,6 +28,7 @@ from accounts.forms import (
     WorkspaceCreateForm,
     WorkspaceSettingsForm,
 )
+from accounts.logos import LOGO_DIR
 from accounts.models import AgencyMembership, ApiKey, Invitation, WorkspaceMembership
 from accounts.roles import AGENCY_MANAGERS, Can
 from accounts.selectors import agencies_for_user, api_key_list, workspaces_for_user
@@ -42,10 +45,17 @@ class HomeView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        context["workspaces"] = workspaces_for_user(user=user)
-        context["managed_agencies"] = agencies_for_user(user=user).filter(
-            memberships__user=user, memberships__role__in=AGENCY_MANAGERS
-        )
+        workspaces = workspaces_for_user(user=user)
+        managed = agencies_for_user(user=user).filter(memberships__user=user, memberships__role__in=AGENCY_MANAGERS)
+        host_agency = getattr(self.request, "host_agency", None)
+        if host_agency is not None:  # on an agency's own host, only that agency's clients
+            workspaces = workspaces.filter(agency_id=host_agency.agency_id)
+            managed = managed.filter(pk=host_agency.agency_id)
+        context["workspaces"] = workspaces = list(workspaces)
+        context["managed_agencies"] = managed
+        agencies = {ws.agency for ws in workspaces}
+        if len(agencies) == 1:  # a client of one agency sees that agency's brand
+            self.request.brand_agency = agencies.pop()
         return context
 
 
@@ -54,6 +64,8 @@ class SignupView(FormView):
     form_class = AgencySignupForm
 
     def dispatch(self, request, *args, **kwargs):
+        if getattr(request, "host_agency", None) is not None:
+            raise Http404("An agency's own host serves its clients; new agencies sign up on the product's.")
         if request.user.is_authenticated:
             return redirect("home")
         return super().dispatch(request, *args, **kwargs)
@@ -76,11 +88,13 @@ class WorkspaceCreateView(LoginRequiredMixin, FormView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            self.agencies = list(
-                agencies_for_user(user=request.user).filter(
-                    memberships__user=request.user, memberships__role__in=AGENCY_MANAGERS
-                )
+            managed = agencies_for_user(user=request.user).filter(
+                memberships__user=request.user, memberships__role__in=AGENCY_MANAGERS
             )
+            host_agency = getattr(request, "host_agency", None)
+            if host_agency is not None:  # on an agency's own host, a workspace can only be that agency's
+                managed = managed.filter(pk=host_agency.agency_id)
+            self.agencies = list(managed)
             if not self.agencies:
                 raise PermissionDenied("Only an agency's owner or admins can create workspaces.")
         return super().dispatch(request, *args, **kwargs)
@@ -107,11 +121,33 @@ class WorkspaceSettingsView(WorkspaceViewMixin, FormView):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "instance": self.workspace}
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("logo_form", WorkspaceLogoForm())
+        return context
+
     def form_valid(self, form):
         with transaction.atomic():
             form.save()
             workspace_settings_changed(workspace=self.workspace, fields=form.changed_data)
         messages.success(self.request, "Settings saved.")
+        return redirect("workspace-settings", workspace_slug=self.workspace.slug)
+
+
+class WorkspaceLogoView(WorkspaceSettingsView):
+    """The client's own logo, shown instead of the agency's on this workspace's pages and reports."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        logo_form = WorkspaceLogoForm(request.POST, request.FILES)
+        if not logo_form.is_valid():
+            context = self.get_context_data(form=WorkspaceSettingsForm(instance=self.workspace), logo_form=logo_form)
+            return self.render_to_response(context, status=400)
+        services.brand_logo_set(
+            owner=self.workspace, logo=logo_form.cleaned_data["logo"], remove=logo_form.cleaned_data["remove_logo"]
+        )
+        messages.success(request, "Logo removed." if logo_form.cleaned_data["logo"] is None else "Logo saved.")
         return redirect("workspace-settings", workspace_slug=self.workspace.slug)
 
 
@@ -244,6 +280,26 @@ class AgencyMembersView(AgencyViewMixin, TemplateView):
         return redirect("agency-members", agency_slug=self.agency.slug)
 
 
+class AgencyBrandView(AgencyViewMixin, FormView):
+    """The agency's white label: name, logo, colours, email sender, own host name."""
+
+    template_name = "accounts/agency_brand.html"
+    form_class = AgencyBrandForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.agency}
+
+    def form_invalid(self, form):
+        # The model form wrote the refused values onto the agency: the page shows the saved brand.
+        self.agency.refresh_from_db()
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def form_valid(self, form):
+        services.agency_brand_update(form=form, agency=self.agency)
+        messages.success(self.request, "Brand saved.")
+        return redirect("agency-brand", agency_slug=self.agency.slug)
+
+
 class AgencyMemberUpdateView(AgencyViewMixin, View):
     http_method_names = ["post"]
 
@@ -283,6 +339,10 @@ class InvitationAcceptView(TemplateView):
         self.invitation = services.invitation_by_token(kwargs["token"])
         if self.invitation is None:
             raise Http404("No such invitation.")
+        refuse_other_agency_on_its_host(request, self.invitation.agency_id)
+        # The invited person meets the brand they are invited under (the email's).
+        request.brand_workspace = self.invitation.workspace
+        request.brand_agency = self.invitation.agency
         return super().dispatch(request, *args, **kwargs)
 
     def _existing_user(self):
@@ -327,3 +387,14 @@ class InvitationAcceptView(TemplateView):
         if self.invitation.workspace_id:
             return redirect("workspace-home", workspace_slug=self.invitation.workspace.slug)
         return redirect("home")
+
+
+def brand_logo_file(request, name: str):
+    """An uploaded logo, from the storage (for local files when no web server serves MEDIA_URL)."""
+    path = f"{LOGO_DIR}/{name}"
+    if not default_storage.exists(path):
+        raise Http404("No such logo.")
+    response = FileResponse(default_storage.open(path), content_type="image/png")
+    response["Cache-Control"] = "public, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

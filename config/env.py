@@ -72,6 +72,18 @@ VARIABLES: dict[str, Variable] = {
         Variable("LOGIN_FAILURE_LIMIT", "10", "failed logins for one account or address before it is locked out"),
         Variable("LOGIN_COOLOFF_MINUTES", "15", "how long a login lockout lasts"),
         Variable(
+            "MEDIA_STORAGE",
+            "django.core.files.storage.FileSystemStorage",
+            "Django storage backend of uploaded logos; the default keeps files under MEDIA_ROOT",
+        ),
+        Variable("MEDIA_ROOT", "media/ in the checkout", "directory of uploaded logos (local storage)"),
+        Variable("MEDIA_URL", "/media/", "URL prefix of uploaded logos"),
+        Variable(
+            "SERVE_MEDIA",
+            "true",
+            "let Django serve uploaded logos under MEDIA_URL/brand/; false when the web server or the storage serves them",
+        ),
+        Variable(
             "TRUSTED_PROXIES",
             "",
             "comma-separated addresses or networks (10.0.0.5, 10.0.0.0/8) of the reverse proxies in front of the"

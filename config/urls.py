@@ -1,5 +1,6 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 urlpatterns = [
@@ -17,3 +18,10 @@ urlpatterns = [
     path("", include("onboarding.urls")),
     path("", include("reports.urls")),
 ]
+
+if settings.SERVE_MEDIA:
+    from accounts.views import brand_logo_file
+
+    # Only logos (re-encoded PNGs under random names), never anything else under MEDIA_ROOT.
+    prefix = settings.MEDIA_URL.lstrip("/")
+    urlpatterns.append(re_path(rf"^{prefix}brand/(?P<name>[A-Za-z0-9_-]+\.png)$", brand_logo_file, name="brand-logo"))

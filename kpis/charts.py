@@ -23,6 +23,7 @@ from decimal import Decimal
 from chartjs.views.lines import BaseLineChartView
 
 from accounts.access import WorkspaceViewMixin
+from accounts.branding import Brand, brand_for_workspace
 from accounts.tenancy import workspace_scope
 from kpis import display, periods, records, selectors
 from kpis.catalog import KPIS, Kind
@@ -64,6 +65,11 @@ def number(value):
 def kpi_series(name: str, values: list, *, type: str = "bar", axis: str = "y", label: str | None = None) -> Series:
     info = KPIS[name]
     return Series(label or info.label, [number(v) for v in values], UNITS[info.kind], type, axis)
+
+
+def brand_palette(brand: Brand) -> list[str]:
+    """The series colours: a white-labelled agency's primary and accent colours lead."""
+    return [brand.primary_colour or PALETTE[0], brand.accent_colour or PALETTE[1], *PALETTE[2:]]
 
 
 class ChartView(WorkspaceViewMixin, BaseLineChartView):
@@ -108,7 +114,8 @@ class ChartView(WorkspaceViewMixin, BaseLineChartView):
 
     def get_dataset_options(self, index, color):
         series = self.series[index]
-        colour = PALETTE[index % len(PALETTE)]
+        palette = brand_palette(brand_for_workspace(self.workspace))
+        colour = palette[index % len(palette)]
         options = {
             "type": series.type,
             "yAxisID": series.axis,

@@ -14,6 +14,8 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "x" * 60 + "-not-a-real-secret-but-long-and-random-enough-0123456789",
     "ALLOWED_HOSTS": "kpi.example.com",
     "DATABASE_URL": "sqlite:///unused.sqlite3",
+    # The product's own host: pages on it never look up an agency's host name (accounts/middleware.py).
+    "SITE_URL": "https://kpi.example.com",
 }
 
 

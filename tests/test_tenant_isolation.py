@@ -50,6 +50,7 @@ NOT_TENANT_ROUTES = {
     "invitation-accept": "the token in the URL is the credential",
     "shared-": "the token is the credential (share links: tests/sharing/)",
     "reports-unsubscribe": "the signed token in the URL is the credential (tests/reports/test_unsubscribe.py)",
+    "brand-logo": "a logo under a random file name; logos are public (an agency's login page shows its own)",
 }
 
 

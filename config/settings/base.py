@@ -6,6 +6,7 @@ from urllib.parse import unquote, urlparse
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env, env_bool, env_list
@@ -59,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "accounts.middleware.TenantScopeResetMiddleware",
+    # After CommonMiddleware refused hosts outside ALLOWED_HOSTS: an agency's own host name → its brand.
+    "accounts.middleware.BrandHostMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -76,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
+                "accounts.context_processors.brand",
             ],
         },
     }
@@ -160,7 +164,8 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'"],
+        # A nonce only on pages that print an agency's colours (one inline <style>, base.html).
+        "style-src": ["'self'", NONCE],
         "img-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
         "font-src": ["'self'"],
@@ -185,10 +190,15 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploaded files (agency and client logos): local files under MEDIA_ROOT unless MEDIA_STORAGE names
+    # another Django storage backend (e.g. storages.backends.s3.S3Storage, configured by its own variables).
+    "default": {"BACKEND": env("MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage")},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-MEDIA_ROOT = BASE_DIR / "media"
+MEDIA_ROOT = env("MEDIA_ROOT", str(BASE_DIR / "media"))
+MEDIA_URL = env("MEDIA_URL", "/media/")
+# Django itself serves uploaded logos (MEDIA_URL/brand/…) unless the web server or the storage does.
+SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 
 
 def _email_settings(url: str) -> dict:

@@ -1,6 +1,7 @@
 """Test settings: the same stack as local, with fast hashing and captured mail."""
 
 import os
+import tempfile
 
 from config.settings.base import *  # noqa: F403
 
@@ -10,6 +11,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Uploaded logos of a test run go to a directory of its own, never into the checkout.
+MEDIA_ROOT = os.path.join(tempfile.gettempdir(), f"pulse-test-media-{os.getpid()}")
 AXES_ENABLED = True
 # Tasks run in-process in tests; the broker test switches this off for itself.
 CELERY_TASK_ALWAYS_EAGER = True

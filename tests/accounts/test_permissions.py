@@ -47,6 +47,7 @@ MATRIX = {
     ),
     "revoke a share link": ("post", "/w/{ws}/share-links/{link}/revoke/", {}, WS_MANAGERS, EVERYONE_IN),
     "edit workspace and KPI settings": ("get", "/w/{ws}/settings/", None, WS_MANAGERS, EVERYONE_IN),
+    "change the client's logo": ("post", "/w/{ws}/settings/logo/", {"remove_logo": "on"}, WS_MANAGERS, EVERYONE_IN),
     "create a client workspace": (
         "post",
         "/workspaces/new/",
@@ -62,6 +63,7 @@ MATRIX = {
         AGENCY_MANAGERS,
         AGENCY_PEOPLE,
     ),
+    "edit the agency's brand": ("get", "/agency/{agency}/brand/", None, AGENCY_MANAGERS, AGENCY_PEOPLE),
 }
 
 
