@@ -19,8 +19,8 @@ from accounts.services import api_key_create
 from accounts.tenancy import workspace_scope
 from campaigns.models import Campaign, ImportJob
 from kpis.targets import target_set
-from sharing.services import share_link_create
 from reports.models import Recipient, ReportTemplate, Schedule
+from sharing.services import share_link_create
 from tests.data_factories import (
     AccountFactory,
     DealFactory,
