@@ -29,7 +29,6 @@ from campaigns.validation import Invalid, text, url
 from tracking import channels, privacy
 from tracking.models import CampaignValue, SiteKey, TrackedSession
 
-MAX_BODY_BYTES = 8 * 1024
 KINDS = {
     "pageview": TouchpointKind.PAGE_VIEW,
     "download": TouchpointKind.CONTENT_DOWNLOAD,

@@ -53,10 +53,17 @@ class Client:
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
 
     def post(self, path: str, body: bytes, headers: dict[str, str]) -> int:
-        self.connection.request("POST", path, body=body, headers={"Host": "127.0.0.1", **headers})
-        response = self.connection.getresponse()
-        response.read()
-        return response.status
+        for attempt in (1, 2):
+            try:
+                self.connection.request("POST", path, body=body, headers={"Host": "127.0.0.1", **headers})
+                response = self.connection.getresponse()
+                response.read()
+                return response.status
+            except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+                self.connection.close()  # the server closed an idle keep-alive connection: open another
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
 
 def _event(i: int, path: str = "/pricing", views_per_visitor: int = 1) -> tuple[bytes, dict[str, str]]:
