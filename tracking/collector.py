@@ -61,7 +61,7 @@ def parse_event(body: bytes) -> Event:
     if not isinstance(data, dict):
         raise BadEvent("The body must be a JSON object.")
     kind = data.get("e")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise BadEvent(f"e must be one of {', '.join(KINDS)}.")
     values: dict[str, str] = {}
     for name, field, parse in (
@@ -72,7 +72,9 @@ def parse_event(body: bytes) -> Event:
     ):
         try:
             values[field] = parse(data.get(name, "")) if data.get(name) is not None else ""
-        except Invalid as error:
+            if parse is url and values[field]:
+                urlsplit(values[field]).port  # noqa: B018  (a port out of range raises ValueError)
+        except (Invalid, ValueError) as error:  # urlsplit's ValueError: "http://[::1" and the like
             raise BadEvent(f"{name}: {error}") from error
     if not values["url"]:
         raise BadEvent("u (the page's URL) is required.")
