@@ -95,7 +95,9 @@ def _without_query(address: str) -> str:
 
 
 def _first(query: dict[str, list[str]], name: str) -> str:
-    return (query.get(name) or [""])[0].strip()[:MAX_VALUE]
+    """A query parameter's first value, decoded, without control characters (%00 would be a NUL)."""
+    value = (query.get(name) or [""])[0]
+    return "".join(c for c in value if c >= " ").strip()[:MAX_VALUE]
 
 
 def _campaign_of(value: str) -> str | None:
