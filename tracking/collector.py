@@ -29,7 +29,6 @@ from campaigns.validation import Invalid, text, url
 from tracking import channels, privacy
 from tracking.models import CampaignValue, SiteKey, TrackedSession
 
-MAX_BODY_BYTES = 8 * 1024
 KINDS = {
     "pageview": TouchpointKind.PAGE_VIEW,
     "download": TouchpointKind.CONTENT_DOWNLOAD,
@@ -62,7 +61,7 @@ def parse_event(body: bytes) -> Event:
     if not isinstance(data, dict):
         raise BadEvent("The body must be a JSON object.")
     kind = data.get("e")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise BadEvent(f"e must be one of {', '.join(KINDS)}.")
     values: dict[str, str] = {}
     for name, field, parse in (
@@ -73,7 +72,9 @@ def parse_event(body: bytes) -> Event:
     ):
         try:
             values[field] = parse(data.get(name, "")) if data.get(name) is not None else ""
-        except Invalid as error:
+            if parse is url and values[field]:
+                urlsplit(values[field]).port  # noqa: B018  (a port out of range raises ValueError)
+        except (Invalid, ValueError) as error:  # urlsplit's ValueError: "http://[::1" and the like
             raise BadEvent(f"{name}: {error}") from error
     if not values["url"]:
         raise BadEvent("u (the page's URL) is required.")
@@ -94,7 +95,9 @@ def _without_query(address: str) -> str:
 
 
 def _first(query: dict[str, list[str]], name: str) -> str:
-    return (query.get(name) or [""])[0].strip()[:MAX_VALUE]
+    """A query parameter's first value, decoded, without control characters (%00 would be a NUL)."""
+    value = (query.get(name) or [""])[0]
+    return "".join(c for c in value if c >= " ").strip()[:MAX_VALUE]
 
 
 def _campaign_of(value: str) -> str | None:

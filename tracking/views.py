@@ -71,18 +71,8 @@ def collect(request: HttpRequest) -> HttpResponse:
         response = _plain("POST an event.", 405)
         response["Allow"] = "POST, OPTIONS"
         return response
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return _plain("The Content-Length header is not a number.", 400)
-    if length > collector.MAX_BODY_BYTES:  # refused before a byte of the body is read
-        response = _plain(f"An event is at most {collector.MAX_BODY_BYTES:,} bytes.", 413)
-        response["Connection"] = "close"
-        return response
+    # The body's size and the client address's budget were checked by tracking.middleware.
     address = client_address(request) or ""
-    wait = ratelimit.address_refused(address) if request.method == "POST" else None
-    if wait is not None:
-        return _too_many(wait)
     site_key = sites.active_site_key(request.GET.get("site", ""))
     if site_key is None:
         return _plain("Unknown or revoked site key.", 403)

@@ -5,9 +5,10 @@
   to /t/collect by four clients, against as many page views POSTed one per
   request to /api/v1/touchpoints/ (the API's per-event cost; its batch figure
   is above);
-- a flood from one address while another site's visitors send page views: the
-  other site's p95 latency against the same traffic alone; the flood is
-  refused with 429 by the per-address budget;
+- a flood from one address (three connections: as fast as they are answered
+  until its budget is spent, then at ten times the budget's pace) while
+  another site's visitors send page views: the other site's median latency,
+  timed from the flood's first 429, against the same traffic alone;
 - freshness: from one tracked page view to /api/v1/kpis/ counting it, with a
   Celery worker running (p95).
 
@@ -29,6 +30,8 @@ from bench.registry import Result, Skipped, figure
 
 ORIGIN = "https://bench.example"
 EVENTS = 4000
+# The flood, once its address's budget (TRACKING_ADDRESS_RATE, 600 a minute) is spent: ten times that pace.
+FLOOD_PER_SECOND = 100
 CLIENTS = 4
 AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.{}.0 Safari/537.36"
 
@@ -53,10 +56,17 @@ class Client:
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
 
     def post(self, path: str, body: bytes, headers: dict[str, str]) -> int:
-        self.connection.request("POST", path, body=body, headers={"Host": "127.0.0.1", **headers})
-        response = self.connection.getresponse()
-        response.read()
-        return response.status
+        for attempt in (1, 2):
+            try:
+                self.connection.request("POST", path, body=body, headers={"Host": "127.0.0.1", **headers})
+                response = self.connection.getresponse()
+                response.read()
+                return response.status
+            except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+                self.connection.close()  # the server closed an idle keep-alive connection: open another
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
 
 def _event(i: int, path: str = "/pricing", views_per_visitor: int = 1) -> tuple[bytes, dict[str, str]]:
@@ -142,8 +152,8 @@ def _latencies(port: int, token: str, first: int, count: int) -> list[float]:
     return timings
 
 
-@figure("tracking: other site's p95 while one address floods", unit="ms", target="≤ 1.5× alone", order=26,
-        rule=lambda r: r.ratio is not None and r.ratio <= 1.5)  # fmt: skip
+@figure("tracking: other site's median while one address floods at 10×", unit="ms", target="≤ 1.25× alone",
+        order=26, rule=lambda r: r.ratio is not None and r.ratio <= 1.25)  # fmt: skip
 def flood_isolation(bench) -> Result:
     port = _web(bench)
     _w, _k, flooded = _site(bench, "Bench Tracking")
@@ -154,29 +164,37 @@ def flood_isolation(bench) -> Result:
     refused = [0, 0]
 
     def flood() -> None:
+        """As fast as answered until the budget is spent, then ten times the budget's pace (all threads)."""
         client = Client(port)
         body, headers = _event(7)
         headers = {**headers, "X-Forwarded-For": "198.51.100.66"}
         while not stop.is_set():
             status = client.post(f"/t/collect?site={flooded}", body, headers)
             refused[status == 429] += 1
+            if refused[1]:
+                time.sleep(len(floods) / FLOOD_PER_SECOND)
 
     floods = [threading.Thread(target=flood) for _ in range(3)]
     for thread in floods:
         thread.start()
     try:
-        time.sleep(0.5)
+        deadline = time.monotonic() + 120
+        while not refused[1]:  # B is timed from the flood's first 429, as the API's isolation figure is
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no 429 after {sum(refused):,} events from one address")
+            time.sleep(0.05)
         during = _latencies(port, other, 2_000_000, count)
     finally:
         stop.set()
         for thread in floods:
             thread.join()
-    p95 = statistics.quantiles(during, n=20)[-1] * 1000
+    p95s = [statistics.quantiles(timings, n=20)[-1] * 1000 for timings in (alone, during)]
     return Result(
-        value=p95,
-        baseline=statistics.quantiles(alone, n=20)[-1] * 1000,
+        value=statistics.median(during) * 1000,
+        baseline=statistics.median(alone) * 1000,
         baseline_label="alone",
-        note=f"the flood: {sum(refused):,} events from one address, {refused[1]:,} refused with 429",
+        note=f"p95 {p95s[1]:.0f} ms (alone {p95s[0]:.0f}); the flood: {sum(refused):,} events from one address, "
+        f"{refused[1]:,} refused with 429",
     )
 
 

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "campaigns.middleware.ApiBodySizeLimitMiddleware",
+    # Early: a tracking event too big or from an address over its budget costs nothing further.
+    "tracking.middleware.CollectorGateMiddleware",
     "campaigns.middleware.NulByteMiddleware",
     # Early: an API request certain to be refused (its workspace's budget spent) costs nothing further.
     "accounts.ratelimit.ApiRateLimitMiddleware",

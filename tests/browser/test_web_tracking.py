@@ -3,8 +3,8 @@
 A tiny static site is served on http://127.0.0.2:<port> (another origin than the
 app's live server) with the snippet the site key page gives. Two browsers visit
 it: the first lands from a paid search ad (UTM values naming a campaign), reads
-two more pages, downloads a file and sends the contact form; the second opens
-one page and leaves. The KPI API, with the workspace's API key, then shows
+two more pages, downloads a file, sends the contact form and takes a
+single-page step (pushState) and back; the second opens one page and leaves. The KPI API, with the workspace's API key, then shows
 what a person counting by hand expects.
 """
 
@@ -156,6 +156,11 @@ def test_a_tracked_site_on_another_origin_feeds_the_kpis(
     first.click("button:has-text('Send')")
     first.wait_for_url(f"{site}/thanks.html?email=ana%40client.example")
     read(6)
+    # A single-page step: pushState is a page view, and so is going back (popstate).
+    first.evaluate("history.pushState({}, '', '/thanks/next-steps')")
+    read(7)
+    first.go_back()
+    read(8)
 
     # Another browser opens one page and leaves (a bounce); a crawler is not counted.
     second = new_page(user_agent=AGENTS[1])
@@ -163,9 +168,10 @@ def test_a_tracked_site_on_another_origin_feeds_the_kpis(
     crawler = new_page()  # Playwright's own agent says HeadlessChrome
     crawler.goto(f"{site}/contact.html")
 
-    read(7)
+    read(9)
     time.sleep(1)  # the crawler's event, had it been counted, would be in by now
-    assert kinds() == ["page_view"] * 2 + ["content_download", "page_view", "form_submit", "page_view", "page_view"]
+    first_visit = ["page_view"] * 2 + ["content_download", "page_view", "form_submit"] + ["page_view"] * 3
+    assert kinds() == [*first_visit, "page_view"]
     with workspace_scope(workspace):
         sessions = {s.landing_path: s for s in TrackedSession.objects.all()}
     assert sessions["/"].channel == "paid_search" and sessions["/"].campaign.external_id == "spring-sale"
@@ -179,13 +185,13 @@ def test_a_tracked_site_on_another_origin_feeds_the_kpis(
     metrics = _wait_for(lambda: (m := kpis()) and m["sessions"] == 2 and m)
     assert metrics["sessions"] == 2
     assert metrics["unique_visitors"] == 2
-    assert metrics["page_views"] == 5
+    assert metrics["page_views"] == 7
     assert float(metrics["bounce_rate_web"]) == 0.5  # one of two sessions had a single page
-    assert float(metrics["pages_per_session"]) == 2.5
+    assert float(metrics["pages_per_session"]) == 3.5
     assert metrics["content_downloads"] == 1
-    # The campaign of the landing URL: its session, its four page views and the download.
+    # The campaign of the landing URL: its session, its six page views and the download.
     spring = kpis("&campaign=spring-sale")
-    assert (spring["sessions"], spring["page_views"], spring["content_downloads"]) == (1, 4, 1)
+    assert (spring["sessions"], spring["page_views"], spring["content_downloads"]) == (1, 6, 1)
     assert float(spring["bounce_rate_web"]) == 0.0
 
     admin.goto(f"{base}/w/contoso/web/traffic/?range=last_7")

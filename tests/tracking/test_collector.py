@@ -95,6 +95,13 @@ def test_a_mapped_campaign_value_counts_for_its_campaign_from_then_on(
     assert [t.campaign_id for t in _touchpoints(workspace)] == [None, campaign.pk, campaign.pk]
 
 
+def test_control_characters_of_the_landing_url_are_dropped(workspace, site_key, send):
+    landing = f"{ORIGIN}/?utm_campaign=sp%00ring%0A&utm_source=a%01b"
+    assert send(site_key.token, {"e": "pageview", "u": landing}).status_code == 202
+    [session] = _sessions(workspace)
+    assert (session.utm_campaign, session.utm_source) == ("spring", "ab")
+
+
 def test_a_configured_campaign_parameter(workspace, send):
     key = site_key_create(workspace=workspace, settings=settings_for(campaign_parameter="cid"))
     with workspace_scope(workspace):
@@ -205,6 +212,11 @@ def test_a_10_mb_body_is_refused_before_it_is_read(workspace, site_key, client):
         b"null",
         b'{"e": "pageview"}',
         b'{"e": "click", "u": "https://www.acme.example/"}',
+        b'{"e": ["pageview"], "u": "https://www.acme.example/"}',
+        b'{"e": {"a": 1}, "u": "https://www.acme.example/"}',
+        b'{"e": "pageview", "u": "http://[::1"}',
+        b'{"e": "pageview", "u": "https://www.acme.example/", "r": "http://[x"}',
+        b'{"e": "pageview", "u": "https://www.acme.example:99999/"}',
         b'{"e": "pageview", "u": "javascript:alert(1)"}',
         b'{"e": "pageview", "u": 12}',
         b'{"e": "pageview", "u": {"a": 1}}',
