@@ -1,7 +1,4 @@
-"""The guided start's checklist: each step ticks itself from the workspace's data, read in one query.
-
-Steps that do not exist in the product yet (the tracking snippet, scheduled reports) are not listed.
-"""
+"""The guided start's checklist: each step ticks itself from the workspace's data, read in one query."""
 
 from __future__ import annotations
 
@@ -18,6 +15,8 @@ from campaigns.models import ImportJob
 from campaigns.resources import RESOURCES
 from kpis.targets import Target
 from onboarding.models import SampleStatus, WorkspaceStart
+from reports.models import Schedule
+from tracking.models import SiteKey
 
 
 @dataclass(frozen=True)
@@ -73,11 +72,24 @@ def _facts(workspace: Workspace) -> dict:
             target=Exists(Target.objects.filter(workspace=ws)),
             member=Exists(WorkspaceMembership.objects.filter(workspace=ws)),
             invited=Exists(Invitation.objects.filter(workspace=ws, revoked_at__isnull=True)),
+            site_key=Exists(SiteKey.objects.filter(workspace=ws, revoked_at__isnull=True)),
+            schedule=Exists(Schedule.objects.filter(workspace=ws)),
             dismissed=Exists(start.filter(checklist_dismissed_at__isnull=False)),
             sample_status=Subquery(start.values("sample_status")[:1]),
             **data,
         )
-        .values("imported", "api_key", "target", "member", "invited", "dismissed", "sample_status", *data)
+        .values(
+            "imported",
+            "api_key",
+            "target",
+            "member",
+            "invited",
+            "site_key",
+            "schedule",
+            "dismissed",
+            "sample_status",
+            *data,
+        )
         .get()
     )
 
@@ -127,6 +139,24 @@ def checklist_for(workspace: Workspace) -> Checklist:
             "Invite someone",
             Can.MANAGE_WORKSPACE,
             "The client's marketers see only this workspace, as viewers, editors or admins.",
+        ),
+        Step(
+            "tracking",
+            "Add the tracking snippet to the client's site",
+            facts["site_key"],
+            reverse("tracking-sites", args=[slug]),
+            "Create a site key",
+            Can.MANAGE_WORKSPACE,
+            "One line of HTML on the site: sessions, visitors, top pages and traffic sources, without cookies.",
+        ),
+        Step(
+            "report",
+            "Schedule a report",
+            facts["schedule"],
+            reverse("reports-home", args=[slug]),
+            "Schedule a report",
+            Can.EDIT_DATA,
+            "A branded PDF with your commentary, emailed to the client every week or month.",
         ),
     )
     return Checklist(steps=steps, dismissed=facts["dismissed"], has_data=has_data, sample_status=sample_status)

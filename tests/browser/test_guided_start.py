@@ -36,7 +36,7 @@ def test_from_an_empty_workspace_to_figures_with_the_checklist(
     log_in(page, base, owner.email)
     page.goto(f"{base}/w/contoso/")
     checklist = page.locator("section.checklist")
-    assert checklist.get_by_text("0 of 4 done").is_visible()
+    assert checklist.get_by_text("0 of 6 done").is_visible()
     screenshot(page, "20-guided-start-empty")
 
     # The checklist's first step leads to the import page, which offers a template per kind of data.

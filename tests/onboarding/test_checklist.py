@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 
 import pytest
@@ -13,8 +13,10 @@ from accounts.tenancy import workspace_scope
 from campaigns.models import ImportJob
 from kpis.targets import target_set
 from onboarding.checklist import checklist_dismiss, checklist_for
+from reports.models import Schedule
 from tests.data_factories import CampaignFactory
 from tests.factories import WorkspaceMembershipFactory
+from tracking.sites import SiteSettings, site_key_create, site_key_revoke
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +27,14 @@ def done(workspace) -> dict[str, bool]:
 
 
 def test_a_new_workspace_has_nothing_done(workspace):
-    assert done(workspace) == {"import": False, "api_key": False, "target": False, "invite": False}
+    assert done(workspace) == {
+        "import": False,
+        "api_key": False,
+        "target": False,
+        "invite": False,
+        "tracking": False,
+        "report": False,
+    }
     with workspace_scope(workspace):
         checklist = checklist_for(workspace)
     assert checklist.open and not checklist.has_data and checklist.done_count == 0
@@ -95,11 +104,41 @@ def test_all_done_or_hidden_closes_it(workspace):
     api_key_create(workspace=workspace, name="k")
     target_set(workspace=workspace, kpi="leads", period_kind="month", starts_on=date(2026, 12, 1), value=1)
     WorkspaceMembershipFactory(workspace=workspace, role="viewer")
+    add_site_key(workspace)
     with workspace_scope(workspace):
+        Schedule.objects.create(name="Weekly", send_time=time(9))
         checklist = checklist_for(workspace)
-    assert checklist.complete and not checklist.open and checklist.done_count == 4
+    assert checklist.complete and not checklist.open and checklist.done_count == 6
 
 
 def test_the_checklist_is_one_query(workspace, django_assert_num_queries):
     with workspace_scope(workspace), django_assert_num_queries(1):
         checklist_for(workspace)
+
+
+def add_site_key(workspace):
+    settings = SiteSettings(
+        name="Site", allowed_origins=["https://www.a.example"], honour_dnt=False, capture_forms=False,
+        campaign_parameter="utm_campaign",
+    )  # fmt: skip
+    with workspace_scope(workspace):
+        return site_key_create(workspace=workspace, settings=settings)
+
+
+def test_an_active_site_key_ticks_the_tracking_step_and_a_revoked_one_does_not(workspace, other_workspace):
+    add_site_key(other_workspace)
+    assert not done(workspace)["tracking"]
+    site_key = add_site_key(workspace)
+    assert done(workspace)["tracking"]
+    with workspace_scope(workspace):
+        site_key_revoke(site_key=site_key)
+    assert not done(workspace)["tracking"]
+
+
+def test_a_schedule_ticks_the_report_step(workspace, other_workspace):
+    with workspace_scope(other_workspace):
+        Schedule.objects.create(name="Theirs", send_time=time(9))
+    assert not done(workspace)["report"]
+    with workspace_scope(workspace):
+        Schedule.objects.create(name="Monthly", send_time=time(8))
+    assert done(workspace)["report"]

@@ -67,7 +67,7 @@ def test_a_bad_checklist_action_is_a_400(workspace, member_client):
 def test_the_navigation_offers_the_checklist_until_it_is_done(workspace, member_client):
     html = member_client.get(f"/w/{workspace.slug}/data/").content.decode()
     assert f'href="/w/{workspace.slug}/start/" class="start-link"' in html
-    assert "0/4" in html
+    assert "0/6" in html
 
 
 def test_load_needs_the_confirmation_box(workspace, member_client, fixed_clock):
