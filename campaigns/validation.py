@@ -92,7 +92,10 @@ def email(value: Any) -> str:
 def url(value: Any) -> str:
     value = text(2000)(value)
     if value:
-        parts = urlsplit(value)
+        try:
+            parts = urlsplit(value)
+        except ValueError:  # e.g. "http://[::1": an unclosed IPv6 bracket
+            raise Invalid("Not a valid http(s) URL.") from None
         if parts.scheme not in ("http", "https") or not parts.netloc or _SPACE.search(value):
             raise Invalid("Not a valid http(s) URL.")
     return value

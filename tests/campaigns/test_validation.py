@@ -211,3 +211,10 @@ def test_read_only_fields_sent_back_from_a_get_are_ignored(refs, api_client, pos
         "/api/v1/campaigns/", data=json.dumps({**shown, "name": "C2"}), content_type="application/json"
     )
     assert response.json() == {"created": 0, "updated": 1}
+
+
+def test_a_url_python_cannot_split_is_a_400_not_a_500(refs, api_client, post):
+    tp = {"kind": "page_view", "occurred_at": "2024-05-01T10:00:00Z", "url": "http://[::1/pricing"}
+    assert _errors(post(api_client, "touchpoints", tp)) == [(0, "url", "invalid")]
+    with workspace_scope(refs):
+        assert not Touchpoint.objects.filter(kind="page_view").exists()
