@@ -13,6 +13,8 @@ UNSAFE = ("post", "put", "patch", "delete")
 NOT_SESSION_ROUTES = {
     "t/collect": "the tracking collector: a publishable site key and the Origin name the site, cookies are never read "
     "(tests/tracking/test_collector.py)",
+    "reports/unsubscribe/<str:token>/": "a report's one-click unsubscribe (RFC 8058): mail clients POST it without "
+    "a session; the signed token is the credential (tests/reports/test_pages.py)",
 }
 
 

@@ -56,4 +56,4 @@ def test_a_panel_with_data_elsewhere_in_time_keeps_its_zeros(autumn, member_clie
 def test_an_empty_workspace_shows_the_checklist(workspace, member_client):
     html = member_client.get("/w/acme/").content.decode()
     assert "No data yet" in html and 'id="checklist-title"' in html
-    assert "0 of 4 done" in html
+    assert "0 of 6 done" in html
