@@ -14,6 +14,7 @@ import functools
 import threading
 import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -193,6 +194,21 @@ def test_a_tracked_site_on_another_origin_feeds_the_kpis(
     spring = kpis("&campaign=spring-sale")
     assert (spring["sessions"], spring["page_views"], spring["content_downloads"]) == (1, 6, 1)
     assert float(spring["bounce_rate_web"]) == 0.0
+
+    # Top pages: the first visit ended on Thanks (back from the pushState step), the second on About.
+    pages = admin.request.get(f"{base}/api/v1/kpis/pages/?from={day}&to={day}", headers=headers).json()["rows"]
+    table = {
+        urlsplit(row["url"]).path: (row["page_views"], row["entries"], row["exits"], row["exit_rate"]) for row in pages
+    }
+    rates = {path: (views, entries, exits, float(rate)) for path, (views, entries, exits, rate) in table.items()}
+    assert rates == {
+        "/about.html": (2, 1, 1, 0.5),
+        "/thanks.html": (2, 0, 1, 0.5),
+        "/": (1, 1, 0, 0.0),
+        "/contact.html": (1, 0, 0, 0.0),
+        "/thanks/next-steps": (1, 0, 0, 0.0),
+    }
+    assert [urlsplit(row["url"]).path for row in pages][:2] == ["/about.html", "/thanks.html"]
 
     admin.goto(f"{base}/w/contoso/web/traffic/?range=last_7")
     assert admin.get_by_role("cell", name="Paid search").is_visible()
