@@ -282,4 +282,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kpis.recompute_all_workspaces",
         "schedule": crontab(hour=3, minute=17),
     },
+    # Workspace exports' download links last 24 hours; their files go within the hour after.
+    "accounts-purge-expired-exports": {
+        "task": "accounts.purge_expired_exports",
+        "schedule": crontab(minute=41),
+    },
 }
