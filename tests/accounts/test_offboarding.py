@@ -318,3 +318,27 @@ def test_a_client_member_deletes_their_account_after_their_password(workspace, m
     with workspace_scope(workspace):
         assert Campaign.objects.filter(pk=job_campaign.pk).exists()  # the workspace's data stay
         assert not Lead.objects.exists()
+
+
+@pytest.mark.postgres
+def test_export_and_account_deletion_under_the_app_role(
+    hand_data, workspace, make_user, client_for, django_capture_on_commit_callbacks
+):
+    """The export reads through the policies; a person's deletion nulls their name in any workspace's rows."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row-level security exists only on PostgreSQL")
+    from tests.hardening.test_rls import _create_app_role, _role_name, as_role
+
+    person = make_user(workspace, role="admin", password="right-horse-battery")
+    key, _ = api_key_create(workspace=workspace, name="k", created_by=person)
+    role = _role_name()
+    with connection.cursor() as cursor:
+        _create_app_role(cursor, role)
+    client = client_for(person)
+    with as_role(role):
+        export = _export(client, workspace, django_capture_on_commit_callbacks)
+        archive = zipfile.ZipFile(default_storage.open(export.file_name))
+        assert sorted(r["external_id"] for r in _csv(archive, "campaigns_campaign.csv")) == ["formula", "launch"]
+        assert client.post("/account/delete/", {"password": "right-horse-battery"}).status_code == 302
+    assert not User.objects.filter(pk=person.pk).exists()
+    assert ApiKey.objects.unscoped().get(pk=key.pk).created_by_id is None
