@@ -59,8 +59,8 @@ def export_start(*, workspace: Workspace, user: User) -> WorkspaceExport:
     with workspace_scope(workspace), transaction.atomic():
         export = WorkspaceExport.objects.create(requested_by=user)
         export_id = export.pk
+        _record("workspace.export", user, workspace=workspace.slug, export=export_id)
         transaction.on_commit(lambda: export_workspace_task.delay(workspace.pk, export_id))
-    _record("workspace.export", user, workspace=workspace.slug, export=export_id)
     return export
 
 
@@ -136,8 +136,8 @@ def workspace_delete_start(*, workspace: Workspace, user: User) -> None:
         for key in ApiKey.objects.unscoped().filter(workspace=workspace, revoked_at=None):
             api_key_revoke(key=key)
         workspace_id = workspace.pk
+        _record("workspace.delete", user, workspace=workspace.slug, name=workspace.name, agency=workspace.agency.slug)
         transaction.on_commit(lambda: delete_workspace_task.delay(workspace_id))
-    _record("workspace.delete", user, workspace=workspace.slug, name=workspace.name, agency=workspace.agency.slug)
 
 
 def _delete_table(model: type[models.Model], workspace: Workspace) -> int:
