@@ -80,10 +80,13 @@ def export_run(*, workspace_id: int, export_id: int) -> None:
         try:
             name = build_export(workspace, on_table_done=progress)
         except Exception:
+            # Shown as failed on the page (an admin starts another); the trace goes to the log, not to
+            # the request that queued it when the task runs in-process.
+            logger.exception("Export %s of workspace %s failed", export_id, workspace_id)
             WorkspaceExport.objects.filter(pk=export_id).update(
                 status=WorkspaceExport.Status.FAILED, finished_at=timezone.now()
             )
-            raise
+            return
         now = timezone.now()
         WorkspaceExport.objects.filter(pk=export_id).update(
             status=WorkspaceExport.Status.DONE, file_name=name, finished_at=now, expires_at=now + EXPORT_LIFETIME

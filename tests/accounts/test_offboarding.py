@@ -342,3 +342,18 @@ def test_export_and_account_deletion_under_the_app_role(
         assert client.post("/account/delete/", {"password": "right-horse-battery"}).status_code == 302
     assert not User.objects.filter(pk=person.pk).exists()
     assert ApiKey.objects.unscoped().get(pk=key.pk).created_by_id is None
+
+
+def test_a_failed_export_shows_as_failed_not_as_an_error_page(
+    workspace, member_client, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("accounts.offboarding.build_export", broken)
+    export = _export(member_client, workspace, django_capture_on_commit_callbacks)
+    assert export.status == WorkspaceExport.Status.FAILED
+    assert export.file_name == ""
+    page = member_client.get(f"/w/{workspace.slug}/export/")
+    assert page.status_code == 200
+    assert "Failed" in page.content.decode()
