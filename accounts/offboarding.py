@@ -148,7 +148,9 @@ def _delete_table(model: type[models.Model], workspace: Workspace) -> int:
     deleted = 0
     while ids := list(rows.order_by("pk").values_list("pk", flat=True)[:DELETE_BATCH]):
         with transaction.atomic():
-            model._base_manager.filter(workspace_id=workspace.pk, pk__in=ids).delete()
+            removed, _ = model._base_manager.filter(workspace_id=workspace.pk, pk__in=ids).delete()
+        if not removed:  # rows it can see but not delete: stop rather than loop
+            raise RuntimeError(f"Could not delete rows of {model._meta.db_table} for workspace {workspace.pk}")
         deleted += len(ids)
     return deleted
 

@@ -233,7 +233,7 @@ def test_deletion_under_the_app_role_with_row_level_security(
 
 def test_deletion_order_puts_children_before_parents():
     order = [m._meta.label_lower for m in deletion_order(workspace_models())]
-    assert order.index("campaigns_touchpoint".replace("_", ".")) < order.index("campaigns.campaign")
+    assert order.index("campaigns.touchpoint") < order.index("campaigns.campaign")
     assert order.index("campaigns.deal") < order.index("campaigns.lead") < order.index("campaigns.account")
     assert order.index("campaigns.spendentry") < order.index("campaigns.campaign")
 
@@ -357,3 +357,31 @@ def test_a_failed_export_shows_as_failed_not_as_an_error_page(
     page = member_client.get(f"/w/{workspace.slug}/export/")
     assert page.status_code == 200
     assert "Failed" in page.content.decode()
+
+
+def test_rows_are_deleted_in_batches_of_ids(workspace, other_workspace, monkeypatch):
+    """Five campaigns, batches of two: three DELETE statements on the table, each in its own transaction."""
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.offboarding import workspace_delete_data
+
+    for n in range(5):
+        CampaignFactory(workspace=workspace, external_id=f"c{n}")
+    CampaignFactory(workspace=other_workspace, external_id="kept")
+    Workspace.objects.filter(pk=workspace.pk).update(deleting_since=SEEDED_NOW)
+    monkeypatch.setattr("accounts.offboarding.DELETE_BATCH", 2)
+    with CaptureQueriesContext(connection) as queries:
+        counts = workspace_delete_data(workspace_id=workspace.pk)
+    assert counts["campaigns_campaign"] == 5
+    deletes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('DELETE FROM "campaigns_campaign"')]
+    assert len(deletes) == 3
+    assert Campaign.objects.unscoped().filter(workspace=other_workspace).count() == 1
+    assert not Workspace.objects.filter(pk=workspace.pk).exists()
+
+
+def test_a_workspace_not_marked_deleting_is_left_alone(workspace):
+    from accounts.offboarding import workspace_delete_data
+
+    CampaignFactory(workspace=workspace)
+    assert workspace_delete_data(workspace_id=workspace.pk) == {}
+    assert Campaign.objects.unscoped().filter(workspace=workspace).count() == 1
