@@ -176,3 +176,35 @@ class RoleForm(forms.Form):
 
 class ApiKeyCreateForm(forms.Form):
     name = forms.CharField(max_length=100, help_text="What uses this key, e.g. “HubSpot sync”.")
+
+
+class WorkspaceDeleteForm(forms.Form):
+    """Deleting a client workspace: its name typed out, so a slip of the mouse deletes nothing."""
+
+    name = forms.CharField(label="Type the workspace's name to confirm", max_length=120)
+
+    def __init__(self, *args, workspace: Workspace, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.workspace = workspace
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        if name.strip() != self.workspace.name:
+            raise forms.ValidationError(f"Type “{self.workspace.name}” exactly to delete this workspace.")
+        return name
+
+
+class AccountDeleteForm(forms.Form):
+    password = forms.CharField(
+        label="Your password", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password.")
+        return password

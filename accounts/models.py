@@ -227,6 +227,9 @@ class Workspace(models.Model):
     # Shown instead of the agency's logo on this client's pages, reports and emails.
     brand_logo = models.FileField(upload_to=logo_upload_to, blank=True, max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when an agency owner deletes the workspace: from then on it is gone from every page
+    # and key while its rows are removed in the background (accounts/offboarding.py).
+    deleting_since = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [
@@ -312,3 +315,33 @@ class ApiKey(WorkspaceOwned):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class WorkspaceExport(WorkspaceOwned):
+    """One export of a whole workspace: a ZIP of CSV files, kept until `expires_at`."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Ready"
+        FAILED = "failed", "Failed"
+
+    requested_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    tables_done = models.PositiveIntegerField(default=0)
+    tables_total = models.PositiveIntegerField(default=0)
+    # The storage name of the ZIP (random, never derived from the workspace); blank until done.
+    file_name = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Export {self.pk} of workspace {self.workspace_id} ({self.status})"
+
+    @property
+    def is_downloadable(self) -> bool:
+        return self.status == self.Status.DONE and bool(self.file_name) and self.expires_at > timezone.now()

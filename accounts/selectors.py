@@ -14,7 +14,7 @@ def workspaces_for_user(*, user: User) -> QuerySet[Workspace]:
     if not user.is_authenticated or not user.is_active:
         return Workspace.objects.none()
     return (
-        Workspace.objects.filter(Q(agency__memberships__user=user) | Q(memberships__user=user))
+        Workspace.objects.filter(Q(agency__memberships__user=user) | Q(memberships__user=user), deleting_since=None)
         .select_related("agency")
         .distinct()
         .order_by("agency__name", "name")
@@ -43,7 +43,8 @@ def workspace_role_for(*, user: User, workspace: Workspace) -> str | None:
 
 def workspace_access_or_404(*, user: User, slug: str) -> tuple[Workspace, str]:
     """The workspace and the user's role in it; a 404 whether it is missing or not theirs."""
-    workspace = Workspace.objects.select_related("agency").filter(slug=slug).first()
+    # A workspace being deleted is gone for everyone at once, while its rows are removed.
+    workspace = Workspace.objects.select_related("agency").filter(slug=slug, deleting_since=None).first()
     role = workspace_role_for(user=user, workspace=workspace) if workspace else None
     if role is None:
         raise Http404("No such workspace.")

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views
+from accounts import offboarding_views, views
 from accounts.brand_forms import BrandedPasswordResetForm
 from accounts.forms import EmailAuthenticationForm
 
@@ -51,6 +51,14 @@ urlpatterns = [
         name="workspace-invitation-revoke",
     ),
     path("w/<slug:workspace_slug>/api-keys/", views.ApiKeysView.as_view(), name="api-keys"),
+    path("w/<slug:workspace_slug>/export/", offboarding_views.WorkspaceExportView.as_view(), name="workspace-export"),
+    path(
+        "w/<slug:workspace_slug>/export/<int:export_id>/download/",
+        offboarding_views.WorkspaceExportDownloadView.as_view(),
+        name="workspace-export-download",
+    ),
+    path("w/<slug:workspace_slug>/delete/", offboarding_views.WorkspaceDeleteView.as_view(), name="workspace-delete"),
+    path("account/delete/", offboarding_views.AccountDeleteView.as_view(), name="account-delete"),
     path(
         "w/<slug:workspace_slug>/api-keys/<int:key_id>/revoke/", views.ApiKeyRevokeView.as_view(), name="api-key-revoke"
     ),

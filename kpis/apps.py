@@ -6,10 +6,13 @@ class KpisConfig(AppConfig):
     verbose_name = "KPI engine"
 
     def ready(self) -> None:
+        from accounts.offboarding import on_workspace_deleted
         from accounts.settings_changes import on_workspace_settings_change
         from campaigns.changes import on_data_change
-        from kpis.tasks import recompute_workspace_full_task, schedule_workspace_recompute
+        from kpis.tasks import forget_workspace, recompute_workspace_full_task, schedule_workspace_recompute
 
         on_data_change(schedule_workspace_recompute)
         # A new time zone or KPI setting changes every figure: recompute the whole workspace.
         on_workspace_settings_change(recompute_workspace_full_task.delay)
+        # A deleted workspace's rollups go with its rows; its cached recompute flag goes here.
+        on_workspace_deleted(forget_workspace)

@@ -104,7 +104,7 @@ def workspace_kpis_rebuild(workspace_id: int) -> None:
 
     Also consumes the pending DataChange rows (a full rebuild covers them).
     """
-    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    workspace = Workspace.objects.filter(pk=workspace_id, deleting_since=None).first()  # gone or being deleted
     if workspace is None:
         return
     with workspace_scope(workspace):
@@ -128,7 +128,7 @@ def recompute_pending_changes(*, workspace_id: int) -> RecomputeResult | None:
     left for the next recompute (their listener queues it). Returns None when
     there was nothing to do or the workspace is gone.
     """
-    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    workspace = Workspace.objects.filter(pk=workspace_id, deleting_since=None).first()  # gone or being deleted
     if workspace is None:
         return None
     source_statistics_refresh()

@@ -53,6 +53,11 @@ def _pending_key(workspace_id: int) -> str:
     return f"kpis:recompute-pending:{workspace_id}"
 
 
+def forget_workspace(workspace_id: int) -> None:
+    """Drop what the cache holds about a deleted workspace."""
+    cache.delete(_pending_key(workspace_id))
+
+
 def schedule_workspace_recompute(workspace_id: int) -> bool:
     """Queue a coalesced recompute of the workspace unless a queued one has yet to start. True if queued."""
     key = _pending_key(workspace_id)

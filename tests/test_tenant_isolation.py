@@ -14,7 +14,7 @@ from datetime import date
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from accounts.models import Invitation, WorkspaceMembership
+from accounts.models import Invitation, WorkspaceExport, WorkspaceMembership
 from accounts.services import api_key_create
 from accounts.tenancy import workspace_scope
 from campaigns.models import Campaign, ImportJob
@@ -118,6 +118,7 @@ def tenant_a(workspace):
     lead = LeadFactory(workspace=workspace, external_id="a-lead", account=account, source_campaign=dashboard_campaign)
     with workspace_scope(workspace):
         import_job = ImportJob.objects.create(resource="accounts", filename="a.csv", headers=["id"], mapping=[""])
+        export = WorkspaceExport.objects.create()
     # The daily stats on the spend entry's campaign and date: their detail routes are filled from it.
     for stat_factory in (EmailStatFactory, WebStatFactory, SocialStatFactory):
         stat_factory(workspace=workspace, campaign=dashboard_campaign, date=date(2026, 1, 5))
@@ -147,6 +148,7 @@ def tenant_a(workspace):
         "import_job": import_job,
         "schedule": schedule,
         "report_template": report_template,
+        "export": export,
     }
 
 
@@ -166,6 +168,7 @@ def _fill(route: Route, param: str, a: dict) -> str:
         "link_id": lambda: a["share_link"].pk,
         "schedule_id": lambda: a["schedule"].pk,
         "template_id": lambda: a["report_template"].pk,
+        "export_id": lambda: a["export"].pk,
         # API detail routes: the resource's external_id (api-campaign, api-lead, …).
         "external_id": lambda: a[API_RESOURCES[route.name]].external_id,
         "campaign": lambda: a["spend"].campaign.external_id,

@@ -317,4 +317,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.send_due",
         "schedule": crontab(minute="*/5"),
     },
+    # Workspace exports' download links last 24 hours; their files go within the hour after.
+    "accounts-purge-expired-exports": {
+        "task": "accounts.purge_expired_exports",
+        "schedule": crontab(minute=41),
+    },
 }

@@ -55,6 +55,8 @@ MATRIX = {
         AGENCY_MANAGERS,
         EVERYONE_IN,
     ),
+    "export the whole workspace": ("post", "/w/{ws}/export/", {}, WS_MANAGERS, EVERYONE_IN),
+    "delete a client workspace": ("get", "/w/{ws}/delete/", None, {"agency_owner"}, EVERYONE_IN),
     "manage the agency team": ("get", "/agency/{agency}/members/", None, AGENCY_MANAGERS, AGENCY_PEOPLE),
     "invite agency staff": (
         "post",
