@@ -24,6 +24,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models.fields.files import FieldFile
 
 from accounts.csv_cells import SafeWriter
 from accounts.models import Workspace
@@ -35,6 +36,8 @@ EXPORT_FOLDER = "workspace-exports"
 NOT_EXPORTED = frozenset(
     {"accounts.workspacemembership", "accounts.invitation", "accounts.apikey", "accounts.workspaceexport"}
 )
+# Credentials kept only as hashes: a ZIP handed to the client never carries them.
+SECRET_COLUMNS = {"sharing.sharelink": frozenset({"token_hash", "password_hash"})}
 # Settings that are the agency's bookkeeping, not the client's configuration.
 SETTINGS_LEFT_OUT = frozenset({"id", "agency", "deleting_since"})
 
@@ -68,7 +71,8 @@ def _cell(value: Any) -> Any:
 
 def write_table(archive: zipfile.ZipFile, model: type[models.Model], workspace: Workspace) -> None:
     """`<app>_<model>.csv`: one column per database column, one line per row, in id order."""
-    columns = [field.attname for field in model._meta.concrete_fields]
+    secret = SECRET_COLUMNS.get(model._meta.label_lower, frozenset())
+    columns = [field.attname for field in model._meta.concrete_fields if field.attname not in secret]
     rows = model._base_manager.filter(workspace_id=workspace.pk).order_by("pk").values_list(*columns)
     with archive.open(f"{model._meta.db_table}.csv", "w") as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
@@ -80,9 +84,14 @@ def write_table(archive: zipfile.ZipFile, model: type[models.Model], workspace: 
         text.detach()
 
 
+def _setting(workspace: Workspace, field: models.Field) -> Any:
+    value = getattr(workspace, field.attname)
+    return value.name or "" if isinstance(value, FieldFile) else value  # a stored file: its name
+
+
 def workspace_settings(workspace: Workspace) -> dict[str, Any]:
     settings = {
-        field.name: getattr(workspace, field.attname)
+        field.name: _setting(workspace, field)
         for field in Workspace._meta.concrete_fields
         if field.name not in SETTINGS_LEFT_OUT
     }

@@ -20,6 +20,7 @@ from accounts.services import api_key_create
 from accounts.tenancy import workspace_scope
 from accounts.workspace_export import exported_models, workspace_models
 from campaigns.models import Campaign, Lead
+from sharing.services import share_link_create
 from tests.clock import SEEDED_NOW
 from tests.data_factories import CampaignFactory, LeadFactory, SpendEntryFactory
 from tests.factories import AgencyMembershipFactory
@@ -89,6 +90,7 @@ def test_export_zip_holds_a_csv_per_table_with_the_workspace_rows_and_the_settin
     assert settings["engagement_weights"] == workspace.engagement_weights
     assert settings["agency"] == workspace.agency.name
     assert "deleting_since" not in settings and "id" not in settings
+    assert settings["brand_logo"] == ""  # a stored file is named, not serialised
 
 
 @pytest.mark.parametrize("role", ["viewer", "editor"])
@@ -385,3 +387,15 @@ def test_a_workspace_not_marked_deleting_is_left_alone(workspace):
     CampaignFactory(workspace=workspace)
     assert workspace_delete_data(workspace_id=workspace.pk) == {}
     assert Campaign.objects.unscoped().filter(workspace=workspace).count() == 1
+
+
+def test_the_export_carries_no_share_link_credential(workspace, member_client, django_capture_on_commit_callbacks):
+    link, token = share_link_create(workspace=workspace, name="Board", target="dashboard", range_kind="last_30")
+    export = _export(member_client, workspace, django_capture_on_commit_callbacks)
+    response = member_client.get(f"/w/{workspace.slug}/export/{export.pk}/download/")
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    links = _csv(archive, "sharing_sharelink.csv")
+    assert [row["name"] for row in links] == ["Board"]
+    assert "token_hash" not in links[0] and "password_hash" not in links[0]
+    everything = b"".join(archive.read(name) for name in archive.namelist())
+    assert link.token_hash.encode() not in everything and token.encode() not in everything
