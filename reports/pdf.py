@@ -34,21 +34,36 @@ def report_html(report: Report) -> str:
         )
 
 
-def _fetch(url: str, timeout: int = 10, ssl_context=None) -> dict:
-    """WeasyPrint's resource fetcher: data: URIs and this site's media files only."""
-    from weasyprint.urls import default_url_fetcher
-
-    if url.startswith("data:"):
-        return default_url_fetcher(url, timeout, ssl_context)
+def _media_file(url: str) -> bytes | None:
+    """The bytes of one of this site's media files (a logo), or None for any other URL."""
     media = settings.MEDIA_URL if settings.MEDIA_URL.startswith("http") else f"{settings.SITE_URL}{settings.MEDIA_URL}"
-    if settings.MEDIA_URL and url.startswith(media):
-        name = url[len(media) :]
-        with default_storage.open(name, "rb") as handle:
-            return {"string": handle.read()}
-    raise ValueError(f"refused to fetch {url!r} for a report")
+    if not settings.MEDIA_URL or not url.startswith(media):
+        return None
+    with default_storage.open(url[len(media) :], "rb") as handle:
+        return handle.read()
+
+
+def _fetcher():
+    """WeasyPrint's resource fetcher: data: URIs and this site's media files; anything else is refused.
+
+    A refused or missing resource is left out of the PDF with a warning (WeasyPrint's
+    fetch errors are not fatal), never an error page.
+    """
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class ReportFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            body = _media_file(url)
+            if body is None:
+                raise ValueError(f"refused to fetch {url!r} for a report")
+            return URLFetcherResponse(url, body=body)
+
+    return ReportFetcher(allowed_protocols=("data", "http", "https"))
 
 
 def render_pdf(report: Report) -> bytes:
     from weasyprint import HTML
 
-    return HTML(string=report_html(report), base_url=f"{settings.SITE_URL}/", url_fetcher=_fetch).write_pdf()
+    return HTML(string=report_html(report), base_url=f"{settings.SITE_URL}/", url_fetcher=_fetcher()).write_pdf()

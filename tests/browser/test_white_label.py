@@ -10,10 +10,13 @@ agency's workspace is a 404. Screenshots go to artifacts/screenshots/.
 from __future__ import annotations
 
 import io
+import subprocess
 
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from sharing.services import share_link_create
+from tests.browser.conftest import SCREENSHOTS
 from tests.browser.test_dashboards import log_in
 from tests.factories import PASSWORD
 
@@ -57,7 +60,7 @@ def agency_with_client(fixed_clock, settings, monkeypatch):
 def test_a_white_labelled_client_sees_only_the_agency_brand(
     live_server, new_page, console_errors, screenshot, agency_with_client, tmp_path
 ):
-    agency, _workspace, owner = agency_with_client
+    agency, workspace, owner = agency_with_client
     base = live_server.url
     page = new_page()
     log_in(page, base, owner.email)
@@ -108,6 +111,26 @@ def test_a_white_labelled_client_sees_only_the_agency_brand(
     assert "by Northwind Growth." in page.locator(".report-meta").last.inner_text()
     assert "Pulse KPI" not in page.content()
     screenshot(page, "42-white-label-report")
+
+    # The scheduled report's PDF and a share link carry the brand too, and nothing of the product's.
+    pdf = page.request.get(f"{base}/w/contoso/reports/preview.pdf").body()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS / "44-white-label-report.pdf").write_bytes(pdf)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(SCREENSHOTS / "44-white-label-report.pdf"), "-"],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    assert "Northwind Growth" in text and "Pulse KPI" not in text
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile",
+         str(SCREENSHOTS / "44-white-label-report.pdf"), str(SCREENSHOTS / "44-white-label-pdf-page-1")],
+        check=True,
+    )  # fmt: skip
+    _link, token = share_link_create(workspace=workspace, name="Board", target="dashboard", range_kind="last_30")
+    shared = new_page()
+    shared.goto(f"{base}/s/{token}/")
+    assert "Northwind Growth" in shared.content() and "Pulse KPI" not in shared.content()
+    screenshot(shared, "45-white-label-share-link")
 
     # The agency's own host: the login page carries the brand; another agency's client is a 404.
     agency.refresh_from_db()
