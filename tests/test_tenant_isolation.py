@@ -18,6 +18,7 @@ from accounts.models import Invitation, WorkspaceMembership
 from accounts.services import api_key_create
 from accounts.tenancy import workspace_scope
 from campaigns.models import Campaign, ImportJob
+from kpis.annotations import Annotation
 from kpis.targets import target_set
 from tests.data_factories import (
     AccountFactory,
@@ -106,7 +107,10 @@ def tenant_a(workspace):
     for stat_factory in (EmailStatFactory, WebStatFactory, SocialStatFactory):
         stat_factory(workspace=workspace, campaign=dashboard_campaign, date=date(2026, 1, 5))
     SeoStatFactory(workspace=workspace, date=date(2026, 1, 5))
+    with workspace_scope(workspace):
+        annotation = Annotation.objects.create(workspace=workspace, starts_on=date(2026, 1, 5), text="Launch")
     return {
+        "annotation": annotation,
         "campaign": dashboard_campaign,
         "spend": SpendEntryFactory(workspace=workspace, campaign=dashboard_campaign, date=date(2026, 1, 5)),
         "account": account,
@@ -137,6 +141,7 @@ def _fill(route: Route, param: str, a: dict) -> str:
         "campaign_external_id": lambda: a["dashboard_campaign"].external_id,
         "target_id": lambda: a["target"].pk,
         "job_id": lambda: a["import_job"].pk,
+        "annotation_id": lambda: a["annotation"].pk,
         # API detail routes: the resource's external_id (api-campaign, api-lead, …).
         "external_id": lambda: a[API_RESOURCES[route.name]].external_id,
         "campaign": lambda: a["spend"].campaign.external_id,
