@@ -7,10 +7,13 @@ only: another workspace's campaign is unknown, exactly as a missing one.
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status
 from rest_framework.generics import GenericAPIView
+from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from accounts.authentication import WorkspaceAPIMixin
@@ -121,6 +124,18 @@ class AnnotationAPIView(WorkspaceAPIMixin, GenericAPIView):
 
 class AnnotationPage(CursorPage):
     ordering = ("starts_on", "id")
+
+    def decode_cursor(self, request):
+        # The cursor's position is a start date here, not an id as on the other lists.
+        try:
+            cursor = CursorPagination.decode_cursor(self, request)
+            if cursor is not None and cursor.position is not None:
+                date.fromisoformat(cursor.position)
+        except (exceptions.NotFound, ValueError):
+            raise exceptions.ValidationError(
+                {self.cursor_query_param: ["Invalid cursor: use the next/previous links."]}
+            ) from None
+        return cursor
 
 
 @extend_schema_view(

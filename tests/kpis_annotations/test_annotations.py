@@ -99,7 +99,11 @@ def test_list_filters_by_overlap_and_scope(workspace, api_client):
     assert ids("campaign=spring") == [early.pk, everywhere.pk, of_spring.pk]
     assert ids("channel=paid_search") == [early.pk, everywhere.pk, of_search.pk]
     assert ids("channel=email") == [early.pk, everywhere.pk, of_spring.pk]  # spring is an email campaign
-    assert ids("page_size=2") == [early.pk, everywhere.pk]
+    first_page = api_client.get(f"{API}?page_size=3").json()
+    assert [row["id"] for row in first_page["results"]] == [early.pk, everywhere.pk, of_spring.pk]
+    rest = api_client.get(first_page["next"]).json()
+    assert ([row["id"] for row in rest["results"]], rest["next"]) == ([of_search.pk], None)
+    assert api_client.get(f"{API}?cursor=cD1hYmM%3D").status_code == 400
 
 
 @pytest.mark.parametrize(
