@@ -252,3 +252,11 @@ def test_a_chart_without_dates_lists_notes_without_markers(workspace, member_cli
     item = note(workspace, date(2026, 3, 5), "launch")
     (listed,) = chart_notes(member_client, workspace, chart="funnel")
     assert listed["id"] == item.pk and "from_index" not in listed
+
+
+def test_deleting_a_campaign_deletes_its_notes_only(workspace, api_client):
+    spring = campaign(workspace, "spring")
+    note(workspace, date(2026, 3, 2), "spring launch", campaign=spring)
+    note(workspace, date(2026, 3, 3), "outage")
+    assert api_client.delete("/api/v1/campaigns/spring/").status_code == 204
+    assert stored(workspace) == [(date(2026, 3, 3), None, "outage", "person")]
