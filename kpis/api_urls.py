@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kpis import api
+from kpis import annotations_api, api
 
 urlpatterns = [
     path("kpis/", api.KpisView.as_view(), name="api-kpis"),
@@ -8,4 +8,6 @@ urlpatterns = [
     path("kpis/attribution/", api.AttributionView.as_view(), name="api-kpis-attribution"),
     path("kpis/pages/", api.TopPagesView.as_view(), name="api-kpis-pages"),
     path("kpis/accounts/", api.AccountScoresView.as_view(), name="api-kpis-accounts"),
+    path("annotations/", annotations_api.AnnotationListView.as_view(), name="api-annotations"),
+    path("annotations/<int:annotation_id>/", annotations_api.AnnotationDetailView.as_view(), name="api-annotation"),
 ]

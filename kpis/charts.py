@@ -25,7 +25,7 @@ from chartjs.views.lines import BaseLineChartView
 from accounts.access import WorkspaceViewMixin
 from accounts.branding import Brand, brand_for_workspace
 from accounts.tenancy import workspace_scope
-from kpis import display, periods, records, selectors
+from kpis import annotations, display, periods, records, selectors
 from kpis.catalog import KPIS, Kind
 from kpis.formulas import ATTRIBUTION_MODELS
 from kpis.selectors import kpis_for_periods
@@ -146,7 +146,39 @@ class ChartView(WorkspaceViewMixin, BaseLineChartView):
                 self.state.period.first, self.state.period.last
             ),  # in the workspace's locale, for the data table's caption
             "errors": self.state.errors,  # what was wrong with the query, as a page would say it
+            "annotations": self.annotations(),
         }
+
+    def annotations(self) -> list[dict]:
+        """The workspace's notes overlapping the range that apply to the chart's scope.
+
+        On a time series each says which periods (indexes of `labels`) it covers, clipped to the
+        range, for the markers; every chart lists them under it.
+        """
+        first, last = self.state.period.first, self.state.period.last
+        notes = annotations.for_chart(workspace=self.workspace, first=first, last=last, **self.state.scope)
+        starts = self.periods or []
+
+        def index(day) -> int:
+            # The period containing `day`: the last one starting on or before it.
+            iso = day.isoformat()
+            return max((i for i, start in enumerate(starts) if start <= iso), default=0)
+
+        answer = []
+        for note in notes:
+            item = {
+                "id": note.pk,
+                "starts_on": note.starts_on.isoformat(),
+                "ends_on": note.ends_on.isoformat() if note.ends_on else None,
+                "when": display.format_period(note.starts_on, note.last_day),
+                "text": note.text,
+                "applies_to": note.campaign.name if note.campaign else display.channel_label(note.channel),
+            }
+            if starts:
+                item["from_index"] = index(max(note.starts_on, first))
+                item["to_index"] = index(min(note.last_day, last))
+            answer.append(item)
+        return answer
 
     # shared reads
     def timeseries(self, metrics) -> tuple[list[str], dict[str, list]]:

@@ -298,4 +298,5 @@ class KpiState(WorkspaceOwned):
         constraints = [models.UniqueConstraint(fields=["workspace"], name="kpis_state_key")]
 
 
+from kpis.annotations import Annotation  # noqa: F401, E402
 from kpis.targets import Target  # noqa: F401, E402

@@ -18,6 +18,13 @@ urlpatterns = [
     path(f"{W}web/", views.WebView.as_view(), name="kpis-web"),
     path(f"{W}targets/", views.TargetsView.as_view(), name="kpis-targets"),
     path(f"{W}targets/<int:target_id>/delete/", views.TargetDeleteView.as_view(), name="kpis-target-delete"),
+    path(f"{W}annotations/", views.AnnotationsView.as_view(), name="kpis-annotations"),
+    path(f"{W}annotations/<int:annotation_id>/", views.AnnotationEditView.as_view(), name="kpis-annotation"),
+    path(
+        f"{W}annotations/<int:annotation_id>/delete/",
+        views.AnnotationDeleteView.as_view(),
+        name="kpis-annotation-delete",
+    ),
     path(f"{W}records/leads/", views.LeadRecordsView.as_view(), name="kpis-records-leads"),
     path(f"{W}records/deals/", views.DealRecordsView.as_view(), name="kpis-records-deals"),
     path(f"{W}records/spend/", views.SpendRecordsView.as_view(), name="kpis-records-spend"),

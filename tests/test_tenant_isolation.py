@@ -18,6 +18,7 @@ from accounts.models import Invitation, WorkspaceExport, WorkspaceMembership
 from accounts.services import api_key_create
 from accounts.tenancy import workspace_scope
 from campaigns.models import Campaign, ImportJob
+from kpis.annotations import Annotation
 from kpis.targets import target_set
 from reports.models import Recipient, ReportTemplate, Schedule
 from sharing.services import share_link_create
@@ -128,8 +129,10 @@ def tenant_a(workspace):
         report_template = ReportTemplate.objects.create(name="Short", sections=["headline"])
         schedule = Schedule.objects.create(name="Weekly", send_time="09:00", template=report_template)
         Recipient.objects.create(schedule=schedule, email="client@a.example")
+        annotation = Annotation.objects.create(workspace=workspace, starts_on=date(2026, 1, 5), text="Launch")
     return {
         "share_link": share_link,
+        "annotation": annotation,
         "campaign": dashboard_campaign,
         "spend": SpendEntryFactory(workspace=workspace, campaign=dashboard_campaign, date=date(2026, 1, 5)),
         "account": account,
@@ -169,6 +172,7 @@ def _fill(route: Route, param: str, a: dict) -> str:
         "schedule_id": lambda: a["schedule"].pk,
         "template_id": lambda: a["report_template"].pk,
         "export_id": lambda: a["export"].pk,
+        "annotation_id": lambda: a["annotation"].pk,
         # API detail routes: the resource's external_id (api-campaign, api-lead, …).
         "external_id": lambda: a[API_RESOURCES[route.name]].external_id,
         "campaign": lambda: a["spend"].campaign.external_id,

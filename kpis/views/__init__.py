@@ -12,6 +12,7 @@ charts and tests import are re-exported here.
 """
 
 from kpis.views.abm import AbmView
+from kpis.views.annotations import AnnotationDeleteView, AnnotationEditView, AnnotationsView
 from kpis.views.attribution import MODEL_LABELS, AttributionView
 from kpis.views.campaigns import CampaignDetailView, CampaignListView
 from kpis.views.dashboard import ReportView, WorkspaceDashboardView
@@ -32,6 +33,9 @@ __all__ = [
     "MODEL_LABELS",
     "AbmView",
     "AgencyOverviewView",
+    "AnnotationDeleteView",
+    "AnnotationEditView",
+    "AnnotationsView",
     "AttributionView",
     "CampaignDetailView",
     "CampaignListView",

@@ -74,6 +74,69 @@
     wrap.appendChild(table);
   }
 
+  var NOTE_LINE = "#c2255c", NOTE_BAND = "rgba(194, 37, 92, 0.10)";
+
+  // The workspace's annotations on a time chart: a dashed line for a note on one period, a band for a
+  // longer one, each numbered as in the list under the chart (the same text, for every reader).
+  function notesPlugin(notes) {
+    return {
+      id: "pulseNotes",
+      beforeDatasetsDraw: function (chart) {
+        var x = chart.scales.x, area = chart.chartArea, ctx = chart.ctx;
+        if (!x || !area) { return; }
+        var step = chart.data.labels.length > 1 ? Math.abs(x.getPixelForValue(1) - x.getPixelForValue(0)) : area.right - area.left;
+        ctx.save();
+        notes.forEach(function (note, n) {
+          if (note.from_index === undefined) { return; }
+          var left = x.getPixelForValue(note.from_index), right = x.getPixelForValue(note.to_index);
+          if (note.ends_on && note.to_index > note.from_index) {
+            ctx.fillStyle = NOTE_BAND;
+            ctx.fillRect(left - step / 2, area.top, right - left + step, area.bottom - area.top);
+          }
+          ctx.strokeStyle = NOTE_LINE;
+          ctx.lineWidth = 1.5;
+          ctx.setLineDash([4, 3]);
+          ctx.beginPath();
+          ctx.moveTo(left, area.top);
+          ctx.lineTo(left, area.bottom);
+          ctx.stroke();
+          ctx.setLineDash([]);
+          ctx.fillStyle = NOTE_LINE;
+          ctx.font = "bold 11px system-ui, sans-serif";
+          ctx.textAlign = "left";
+          ctx.textBaseline = "top";
+          ctx.fillText(String(n + 1), left + 3, area.top + 2);
+        });
+        ctx.restore();
+      }
+    };
+  }
+
+  function noteLine(note, n) {
+    return (n + 1) + ". " + note.when + ": " + note.text + (note.applies_to ? " (" + note.applies_to + ")" : "");
+  }
+
+  // The notes in text under the chart: what the markers say, readable without hovering.
+  function listNotes(figure, notes) {
+    var box = figure.querySelector(".chart-notes");
+    if (!box || !notes.length) { return; }
+    var heading = document.createElement("p");
+    heading.className = "muted";
+    heading.textContent = notes.length === 1 ? "Annotation:" : "Annotations:";
+    var list = document.createElement("ol");
+    notes.forEach(function (note, n) {
+      var item = document.createElement("li");
+      item.value = n + 1;
+      item.dataset.annotation = String(note.id);
+      item.textContent = note.when + ": " + note.text + (note.applies_to ? " (" + note.applies_to + ")" : "");
+      list.appendChild(item);
+    });
+    box.textContent = "";
+    box.appendChild(heading);
+    box.appendChild(list);
+    box.hidden = false;
+  }
+
   function draw(figure) {
     var canvas = figure.querySelector("canvas");
     var status = figure.querySelector(".chart-status");
@@ -111,8 +174,11 @@
           scales.y = { beginAtZero: true, ticks: valueTicks(axisUnit.y) };
           if (axisUnit.y1) { scales.y1 = { position: "right", beginAtZero: true, grid: { drawOnChartArea: false }, ticks: valueTicks(axisUnit.y1) }; }
         }
+        var notes = json.annotations || [];
+        var timeNotes = notes.filter(function (note) { return note.from_index !== undefined; });
         new window.Chart(canvas, {
           type: "bar",
+          plugins: timeNotes.length && !horizontal ? [notesPlugin(notes)] : [],
           data: { labels: json.labels, datasets: json.datasets },
           options: {
             indexAxis: horizontal ? "y" : "x",
@@ -127,12 +193,23 @@
                 label: function (ctx) {
                   var v = ctx.raw;
                   return ctx.dataset.label + ": " + (v === null || v === undefined ? NULL : formats[ctx.datasetIndex](v));
+                },
+                // The notes covering the hovered period, under its values.
+                footer: function (items) {
+                  if (!items.length) { return []; }
+                  var i = items[0].dataIndex;
+                  var lines = [];
+                  notes.forEach(function (note, n) {
+                    if (note.from_index !== undefined && note.from_index <= i && i <= note.to_index) { lines.push(noteLine(note, n)); }
+                  });
+                  return lines;
                 }
               } }
             }
           }
         });
         buildTable(figure, json, formats);
+        listNotes(figure, notes);
         canvas.dataset.points = String(points);
         canvas.setAttribute("aria-label", json.title + ": " + json.description + " " + json.labels.length +
           " periods; the numbers are in the data table below.");

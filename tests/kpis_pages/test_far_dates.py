@@ -47,8 +47,18 @@ def _views(patterns, prefix: str = ""):
             yield route, pattern.callback.view_class
 
 
+# KPI-app views that read no date range from the query string (annotations carry their own dates,
+# validated as fields: tests/kpis_annotations).
+NO_RANGE_MODULES = ("kpis.annotations_api", "kpis.views.annotations")
+
+
 def _reads_get(view) -> bool:
-    return view.__module__.startswith("kpis.") and "get" in view.http_method_names and hasattr(view, "get")
+    return (
+        view.__module__.startswith("kpis.")
+        and view.__module__ not in NO_RANGE_MODULES
+        and "get" in view.http_method_names
+        and hasattr(view, "get")
+    )
 
 
 ROUTE_ARGUMENTS = {"<slug:workspace_slug>": "acme", "<path:campaign_external_id>": CAMPAIGN}
