@@ -119,3 +119,9 @@ def real_broker():
     broker_reset()
     yield
     app.conf.task_always_eager = eager
+
+
+@pytest.fixture
+def clock_cache(settings):
+    """A process-local cache whose expiry follows the frozen clock (Redis counts its TTLs in real time)."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "clock"}}

@@ -112,7 +112,9 @@ def test_the_password_form_needs_csrf(fixed_clock, make_link):
     assert "share-unlocked" not in str(dict(strict.session))
 
 
-def test_wrong_passwords_are_throttled_per_link_and_address(client, fixed_clock, figures, make_link, settings):
+def test_wrong_passwords_are_throttled_per_link_and_address(
+    client, fixed_clock, figures, make_link, settings, clock_cache
+):
     settings.SHARE_LINK_PASSWORD_FAILURES = (3, 900)
     _link, token = make_link(password="correct horse battery")
     codes = [client.post(f"/s/{token}/", {"password": f"guess {i}"}).status_code for i in range(3)]

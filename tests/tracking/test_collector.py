@@ -47,6 +47,7 @@ def test_a_page_view_is_a_touchpoint_and_a_session(workspace, site_key, send, fi
     assert session.campaign.external_id == "spring-sale"
 
 
+@pytest.mark.usefixtures("clock_cache")
 def test_page_views_within_30_minutes_are_one_session_and_the_visitor_is_per_browser(
     workspace, site_key, send, fixed_clock
 ):
