@@ -29,6 +29,7 @@ from campaigns.models import (
 )
 from kpis import rollups
 from kpis.models import ROLLUPS, KpiState
+from kpis.signals import rollups_recomputed
 from kpis.statistics import ROLLUP_THRESHOLD, SOURCE_THRESHOLD, stale_tables_analyse, statistics_unreliable
 
 logger = logging.getLogger(__name__)
@@ -86,7 +87,15 @@ def recompute_rollups(
         result = _rebuild(workspace, state, ranges)
     if result.full:
         rollup_statistics_refresh()
+    _announce(workspace_id, result)
     return result
+
+
+def _announce(workspace_id: int, result: RecomputeResult) -> None:
+    """Tell the apps above (alerts, data health) which dates have fresh numbers; called after the commit."""
+    rollups_recomputed.send(
+        sender=RecomputeResult, workspace_id=workspace_id, ranges=None if result.full else result.ranges
+    )
 
 
 def rollup_statistics_refresh() -> None:
@@ -119,6 +128,7 @@ def workspace_kpis_rebuild(workspace_id: int) -> None:
         _rebuild(workspace, state, None)
         _delete_changes(change_ids)
     rollup_statistics_refresh()
+    _announce(workspace_id, RecomputeResult(full=True, ranges=()))
 
 
 def recompute_pending_changes(*, workspace_id: int) -> RecomputeResult | None:
@@ -146,6 +156,7 @@ def recompute_pending_changes(*, workspace_id: int) -> RecomputeResult | None:
         _delete_changes([change_id for change_id, _, _ in changes])
     if result.full:
         rollup_statistics_refresh()
+    _announce(workspace_id, result)
     return result
 
 
