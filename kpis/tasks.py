@@ -1,8 +1,10 @@
 """Celery tasks of the KPI engine: ids in, explicitly named, idempotent.
 
 Coalescing: ingestion's after-commit listener (`schedule_workspace_recompute`)
-queues `kpis.recompute_workspace` to start COALESCE_SECONDS later and notes
-that start time in the cache. A push that finds a noted start still ahead
+queues `kpis.recompute_workspace` and notes its start time in the cache. An
+isolated push (none from the workspace in the last BURST_GAP_SECONDS) starts
+at once; a push within a burst starts COALESCE_SECONDS later, so the burst's
+pushes share one run. A push that finds a noted start still ahead
 adds nothing: its DataChange rows are committed (the listener runs after
 commit), so the queued run, which cannot start before its time, reads them.
 A push that finds the start passed (the run may be reading already) queues
@@ -32,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 # A burst of pushes within this many seconds gives one recompute.
 COALESCE_SECONDS = 0.5
+# A push this soon after the workspace's previous one is part of a burst (an isolated push waits for nothing).
+BURST_GAP_SECONDS = 1.0
 # How long the cache keeps a noted start: whole seconds (what the Redis cache keeps), past the start itself.
 PENDING_FLAG_SECONDS = 1
 # A queued run is trusted to be still ahead only this much before its start (clocks of web and worker hosts).
@@ -53,22 +57,35 @@ def _pending_key(workspace_id: int) -> str:
     return f"kpis:recompute-pending:{workspace_id}"
 
 
+def _last_push_key(workspace_id: int) -> str:
+    return f"kpis:last-push:{workspace_id}"
+
+
 def forget_workspace(workspace_id: int) -> None:
     """Drop what the cache holds about a deleted workspace."""
-    cache.delete(_pending_key(workspace_id))
+    cache.delete_many([_pending_key(workspace_id), _last_push_key(workspace_id)])
+
+
+def _coalescing_delay(workspace_id: int, now: float) -> float:
+    """No delay for an isolated push; COALESCE_SECONDS within a burst. Notes this push's time."""
+    key = _last_push_key(workspace_id)
+    previous = cache.get(key)
+    cache.set(key, now, timeout=int(BURST_GAP_SECONDS) + 1)  # whole seconds: what Redis keeps
+    return COALESCE_SECONDS if previous is not None and now - previous < BURST_GAP_SECONDS else 0.0
 
 
 def schedule_workspace_recompute(workspace_id: int) -> bool:
     """Queue a coalesced recompute of the workspace unless a queued one has yet to start. True if queued."""
     key = _pending_key(workspace_id)
     now = time.time()
-    start = now + COALESCE_SECONDS
+    start = now + _coalescing_delay(workspace_id, now)
     if not cache.add(key, start, timeout=PENDING_FLAG_SECONDS):
         queued_start = cache.get(key)
         if queued_start is not None and now < queued_start - CLOCK_MARGIN_SECONDS:
             return False
         cache.set(key, start, timeout=PENDING_FLAG_SECONDS)
-    recompute_workspace_task.apply_async((workspace_id,), eta=datetime.fromtimestamp(start, UTC))
+    eta = datetime.fromtimestamp(start, UTC) if start > now else None  # no ETA: a worker takes it at once
+    recompute_workspace_task.apply_async((workspace_id,), eta=eta)
     return True
 
 
