@@ -34,8 +34,10 @@ logger = logging.getLogger(__name__)
 
 # A burst of pushes within this many seconds gives one recompute.
 COALESCE_SECONDS = 0.5
-# A push this soon after the workspace's previous one is part of a burst (an isolated push waits for nothing).
-BURST_GAP_SECONDS = 1.0
+# A push this soon after the workspace's previous one is part of a burst (an isolated push waits for
+# nothing). Back-to-back batches of one sender commit closer than this; a sender that waits to see its
+# numbers (a person, a sync that polls) does not.
+BURST_GAP_SECONDS = 0.3
 # How long the cache keeps a noted start: whole seconds (what the Redis cache keeps), past the start itself.
 PENDING_FLAG_SECONDS = 1
 # A queued run is trusted to be still ahead only this much before its start (clocks of web and worker hosts).
