@@ -20,6 +20,8 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http.request import validate_host
 
+from accounts.contrast import DARK_LINK_BACKGROUND, tint_readable_on
+
 PRODUCT_NAME = "Pulse KPI"
 
 
@@ -72,6 +74,7 @@ class Brand:
         parts = []
         if self.primary_colour:
             parts.append(f"--brand:{self.primary_colour};")
+            parts.append(f"--link-dark:{tint_readable_on(self.primary_colour, DARK_LINK_BACKGROUND)};")
         if self.accent_colour:
             parts.append(f"--accent:{self.accent_colour};")
         return "".join(parts)

@@ -17,6 +17,7 @@ AA_TEXT = 4.5
 WHITE = "#ffffff"
 PAGE_BACKGROUND = "#f6f7fb"  # --bg in static/css/app.css
 PAGE_TEXT = "#1d2433"  # --ink
+DARK_LINK_BACKGROUND = "#26304d"  # --brand-bg in dark mode: the lightest surface links sit on
 
 
 def _channel(value: int) -> float:
@@ -52,3 +53,18 @@ def check_brand_colour(colour: str, role: str) -> None:
             f"and {on_page:.2f}:1 as text on the page background ({PAGE_BACKGROUND}); WCAG AA needs at "
             f"least {AA_TEXT}:1. Choose a darker colour."
         )
+
+
+def tint_readable_on(colour: str, background: str, ratio: float = AA_TEXT) -> str:
+    """`colour` mixed with the least white (in 5 % steps) that reaches `ratio` on a dark `background`.
+
+    Dark mode writes a brand's links in this tint: the brand colour itself, checked
+    against white and the light page, is usually too dark to read on a dark page.
+    """
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    for step in range(21):
+        share = step / 20
+        mixed = "#" + "".join(f"{round(c + (255 - c) * share):02x}" for c in (r, g, b))
+        if contrast_ratio(mixed, background) >= ratio:
+            return mixed
+    return WHITE

@@ -228,8 +228,24 @@
   function start() {
     if (!window.Chart) { return; }
     window.Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
-    window.Chart.defaults.color = "#5f6b7a";
+    themeColours();
     Array.prototype.forEach.call(document.querySelectorAll("figure[data-chart-url]"), draw);
+    // Dark mode follows the system setting: the charts redraw in the page's colours when it changes.
+    if (window.matchMedia) {
+      var scheme = window.matchMedia("(prefers-color-scheme: dark)");
+      var redraw = function () {
+        themeColours();
+        Object.keys(window.Chart.instances).forEach(function (id) { window.Chart.instances[id].update(); });
+      };
+      if (scheme.addEventListener) { scheme.addEventListener("change", redraw); }
+    }
+  }
+
+  // Text and grid lines in the page's own colours (static/css/app.css: --muted and --line).
+  function themeColours() {
+    var style = window.getComputedStyle(document.documentElement);
+    window.Chart.defaults.color = style.getPropertyValue("--muted").trim() || "#5f6b7a";
+    window.Chart.defaults.borderColor = style.getPropertyValue("--line").trim() || "#e3e7ee";
   }
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }

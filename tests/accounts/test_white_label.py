@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
-from accounts.contrast import check_brand_colour, contrast_ratio
+from accounts.contrast import check_brand_colour, contrast_ratio, tint_readable_on
 from accounts.models import Agency, AgencyRole
 from tests.factories import AgencyMembershipFactory, UserFactory, WorkspaceFactory, WorkspaceMembershipFactory
 
@@ -66,6 +66,16 @@ def test_contrast_ratio_of_known_pairs():
     # WCAG's often quoted threshold grey: #767676 on white is 4.54:1 (passes AA on white).
     assert contrast_ratio("#767676", "#ffffff") == pytest.approx(4.54, abs=0.005)
     assert contrast_ratio("#767676", "#ffffff") == contrast_ratio("#ffffff", "#767676")
+
+
+def test_dark_mode_links_use_the_least_white_tint_of_the_brand_that_reads_on_the_dark_page():
+    # Black mixed with 5 % steps of white is the grey #0d0d0d, #1a1a1a, …; on black the first grey
+    # at 4.5:1 or more: #595959 (35 %) is 3.0:1, #737373 (45 %) 4.4:1, so #808080 (50 %) at 5.3:1.
+    assert tint_readable_on("#000000", "#000000") == "#808080"
+    assert contrast_ratio("#737373", "#000000") < 4.5 <= contrast_ratio("#808080", "#000000")
+    # A colour that already reads there is kept; none that never does falls back to white.
+    assert tint_readable_on("#ffffff", "#000000") == "#ffffff"
+    assert tint_readable_on("#1f4e99", "#ffffff") == "#1f4e99"
 
 
 def test_a_colour_must_hold_4_5_on_white_and_on_the_page_background():
@@ -232,7 +242,10 @@ def test_a_branded_workspace_shows_the_agency_brand_and_no_product_name(agency_o
         assert response.status_code == 200, url
         assert "Pulse KPI" not in html and "Pulse<span>KPI" not in html, url
         assert re.search(r"<title>[^<]* · Acme Growth</title>", html), url
-        nonce = re.search(r'<style nonce="([^"]+)">:root \{ --brand:#1f4e99;--accent:#8a3ffc; \}</style>', html)
+        nonce = re.search(
+            r'<style nonce="([^"]+)">:root \{ --brand:#1f4e99;--link-dark:#[0-9a-f]{6};--accent:#8a3ffc; \}</style>',
+            html,
+        )
         assert nonce and f"'nonce-{nonce.group(1)}'" in response["Content-Security-Policy"], url
 
 

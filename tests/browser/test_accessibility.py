@@ -1,4 +1,5 @@
-"""axe-core (the version bundled by axe-playwright-python) on every kind of page, at 1366 and 390 px.
+"""axe-core (the version bundled by axe-playwright-python) on every kind of page, at 1366 and 390 px,
+in the light and the dark colour scheme.
 
 A client workspace with sample data, seen by its agency's owner: the workspace's pages, the
 agency's, the settings and offboarding forms, and a share link as a stranger sees it. Any
@@ -76,15 +77,16 @@ def _violations(axe: Axe, page, url: str) -> list[str]:
     ]
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", [1366, 390])
-def test_every_page_passes_axe(live_server, new_page, client_workspace, width):
+def test_every_page_passes_axe(live_server, new_page, client_workspace, width, scheme):
     owner, token = client_workspace
     base = live_server.url
     axe = Axe()
     viewport = {"width": width, "height": 900}
-    stranger = new_page(viewport=viewport)
+    stranger = new_page(viewport=viewport, color_scheme=scheme)
     found = [v for path in (*SIGNED_OUT_PAGES, f"/s/{token}/") for v in _violations(axe, stranger, f"{base}{path}")]
-    page = new_page(viewport=viewport)
+    page = new_page(viewport=viewport, color_scheme=scheme)
     log_in(page, base, owner.email)
     paths = [*OTHER_PAGES, *(f"/w/contoso/{path}" for path in WORKSPACE_PAGES)]
     found += [v for path in paths for v in _violations(axe, page, f"{base}{path}")]
