@@ -23,6 +23,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.tenancy import workspace_scope
+from campaigns.intake import TRACKING, Source
 from campaigns.models import Campaign, Lead, TouchpointKind
 from campaigns.services import lead_upsert_batch, run_in_transaction, touchpoint_upsert_batch
 from campaigns.validation import Invalid, text, url
@@ -201,7 +202,7 @@ def record(site_key: SiteKey, event: Event, *, address: str, user_agent: str) ->
             lead = _lead_for(workspace, event.email, state.campaign if state else None, now)
             if lead:
                 item["lead"] = lead
-        touchpoint_upsert_batch(workspace=workspace, items=[item])
+        touchpoint_upsert_batch(workspace=workspace, items=[item], source=Source(TRACKING, str(site_key.pk)))
         return state
 
     with workspace_scope(workspace):

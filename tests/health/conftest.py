@@ -1,0 +1,1 @@
+from tests.tracking.conftest import send, site_key  # noqa: F401 (fixtures)
