@@ -37,6 +37,7 @@ WORKSPACE_PAGES = (
     "data/deals/",
     "data/import/",
     "data/import/mappings/",
+    "health/",
     "members/",
     "api-keys/",
     "share-links/",
@@ -46,7 +47,7 @@ WORKSPACE_PAGES = (
     "delete/",
     "start/",
 )
-OTHER_PAGES = ("/", "/agency/northwind/members/", "/agency/northwind/brand/", "/workspaces/new/", "/account/delete/")
+OTHER_PAGES = ("/", "/agency/northwind/members/", "/agency/northwind/brand/", "/workspaces/new/", "/account/delete/", "/account/digest/")
 SIGNED_OUT_PAGES = ("/login/", "/signup/", "/password-reset/")
 
 
