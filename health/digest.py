@@ -91,7 +91,9 @@ def movers(workspaces: list[Workspace], now: datetime) -> list[Mover]:
         last = Period(last_day - timedelta(days=6), last_day)
         previous = Period(last_day - timedelta(days=13), last_day - timedelta(days=7))
         with workspace_scope(ws):
-            before, after = selectors.kpis_for_periods(workspace=ws, periods=[previous, last], metrics=HEADLINE_KPIS)
+            before, after = selectors.kpis_for_periods(
+                workspace=ws, periods=[(previous.first, previous.last), (last.first, last.last)], metrics=HEADLINE_KPIS
+            )
         url = reverse("workspace-home", args=[ws.slug])
         for kpi in HEADLINE_KPIS:
             old, new = before.get(kpi), after.get(kpi)
