@@ -47,7 +47,14 @@ WORKSPACE_PAGES = (
     "delete/",
     "start/",
 )
-OTHER_PAGES = ("/", "/agency/northwind/members/", "/agency/northwind/brand/", "/workspaces/new/", "/account/delete/", "/account/digest/")
+OTHER_PAGES = (
+    "/",
+    "/agency/northwind/members/",
+    "/agency/northwind/brand/",
+    "/workspaces/new/",
+    "/account/delete/",
+    "/account/digest/",
+)
 SIGNED_OUT_PAGES = ("/login/", "/signup/", "/password-reset/")
 
 
