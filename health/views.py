@@ -8,6 +8,7 @@ from django.shortcuts import redirect
 from django.views.generic import FormView, TemplateView
 
 from accounts.access import WorkspaceViewMixin
+from accounts.selectors import workspaces_for_user
 from health import status
 from health.forms import DigestSettingsForm
 from health.models import DigestSubscription
@@ -36,9 +37,13 @@ class DigestSettingsView(LoginRequiredMixin, FormView):
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        kwargs["instance"] = DigestSubscription.objects.filter(user=self.request.user).first() or DigestSubscription(
-            user=self.request.user
-        )
+        user = self.request.user
+        subscription = DigestSubscription.objects.filter(user=user).first()
+        if subscription is None:
+            # A first visit offers the time zone of the person's first client (their agency's usual one).
+            first = workspaces_for_user(user=user).first()
+            subscription = DigestSubscription(user=user, time_zone=first.time_zone if first else "UTC")
+        kwargs["instance"] = subscription
         return kwargs
 
     def form_valid(self, form):

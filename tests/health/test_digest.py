@@ -138,3 +138,12 @@ def test_sent_through_a_real_smtp_server_branded(busy, agency_owner, smtp):
     parts = {part.get_content_type(): part.get_content() for part in message.walk() if not part.is_multipart()}
     assert "Northwind Digital — your clients on 30 November 2026" in parts["text/plain"]
     assert "Northwind Digital" in parts["text/html"]
+
+
+@pytest.mark.django_db
+def test_the_settings_page_offers_the_first_clients_time_zone(workspace, agency_owner, member_client):
+    workspace.time_zone = "Europe/Berlin"
+    workspace.save()
+    form = member_client.get("/account/digest/").context["form"]
+    assert form.initial["time_zone"] == "Europe/Berlin"
+    assert form.initial["enabled"] is False  # off by default
