@@ -135,7 +135,7 @@ def _source_name(names: dict[tuple[str, str], str], kind: str, source_id: str) -
     return names.get((kind, source_id), f"{IntakeDay.SourceKind(kind).label} (deleted)")
 
 
-def _streams(workspaces: Sequence[Workspace], *, by_source: bool = True) -> list[StreamHealth]:
+def _streams(workspaces: Sequence[Workspace], *, by_source: bool = True, names: bool = True) -> list[StreamHealth]:
     """Every stream of these workspaces over the last HISTORY_DAYS (one aggregate query + names)."""
     todays = {ws.pk: local_today(ws) for ws in workspaces}
     if not todays:
@@ -166,16 +166,22 @@ def _streams(workspaces: Sequence[Workspace], *, by_source: bool = True) -> list
             stream.rejected_recent += row["rejected"]
         if row["last"] and (stream.last_received_at is None or row["last"] > stream.last_received_at):
             stream.last_received_at = row["last"]
-    if by_source:
-        names = _source_names(list(todays))
+    if by_source and names:
+        found = _source_names(list(todays))
         for stream in streams.values():
-            stream.source_name = _source_name(names, stream.source_kind, stream.source_id)
+            stream.source_name = _source_name(found, stream.source_kind, stream.source_id)
     return [s.finish(todays[s.workspace_id]) for s in streams.values()]
 
 
 def stale_streams(workspaces: Sequence[Workspace]) -> list[StreamHealth]:
     """The stale sources of these workspaces (per source and resource): three queries whatever their number."""
     return [s for s in _streams(workspaces) if s.stale]
+
+
+def summary(workspace: Workspace) -> tuple[int, int]:
+    """(sources × resources seen, how many of them are stale) for the dashboard's line: one query."""
+    streams = _streams([workspace], names=False)
+    return len(streams), sum(1 for s in streams if s.stale)
 
 
 def stream_health(*, workspace: Workspace, resource: str, source_kind: str = "", source_id: str = "") -> StreamHealth:

@@ -98,3 +98,23 @@ def test_collecting_the_attention_list_costs_the_same_queries_for_more_clients(w
     # Stale sources: the intake counts, the API keys' and site keys' names; targets: one lookup (none run).
     assert one == (1, 4)
     assert queries() == (4, 4)
+
+
+@pytest.mark.django_db
+def test_the_dashboard_says_in_one_query_when_a_source_stopped(workspace, member_client, frozen):
+    from campaigns.services import lead_upsert_batch
+    from health.status import summary
+    from kpis.services import workspace_kpis_rebuild
+
+    lead = {"external_id": "l1", "email": "a@lead.example", "created_at": "2026-11-29T12:00:00Z"}
+    lead_upsert_batch(workspace=workspace, items=[lead])  # no source: not counted, but the dashboard has data
+    workspace_kpis_rebuild(workspace.pk)
+    html = member_client.get("/w/acme/").content.decode()
+    assert "Leads" in html and "data-health-summary" not in html  # no intake counted yet: no line
+    _stale_crm(workspace)
+    sent(workspace, kind="import", source_id="", resource="spend", days=[date(2026, 11, 30)])
+    with CaptureQueriesContext(connection) as captured:
+        assert summary(workspace) == (2, 1)
+    assert len(captured) == 1
+    html = member_client.get("/w/acme/").content.decode()
+    assert "1 source stopped sending." in html and 'href="/w/acme/health/"' in html
