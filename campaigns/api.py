@@ -27,7 +27,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from accounts.authentication import WorkspaceAPIMixin
-from campaigns import filters, idempotency, query_params, selectors, services
+from campaigns import filters, idempotency, intake, query_params, selectors, services
 from campaigns.openapi import THROTTLED, UNAUTHORIZED
 from campaigns.parsers import JSONParser
 from campaigns.resources import RESOURCES, DataResource
@@ -156,18 +156,26 @@ class ResourceListView(IngestionAPIView):
                 [RowError(None, None, "The body must be a JSON object or an array of objects.", "invalid_type")]
             )
         upsert = self.resource.upsert
+        source = intake.Source(intake.API_KEY, str(request.auth.pk))
 
         def perform() -> idempotency.Answer:
-            return idempotency.Answer(status=200, body=upsert(workspace=self.workspace, items=items).as_dict())
+            return idempotency.Answer(
+                status=200, body=upsert(workspace=self.workspace, items=items, source=source).as_dict()
+            )
 
         key = request.headers.get(idempotency.HEADER)
-        if key is None:
-            answer = perform()
-        else:
-            fingerprint = idempotency.request_fingerprint(method=request.method, path=request.path, body=body)
-            answer = idempotency.idempotent_call(
-                workspace=self.workspace, key=key, fingerprint=fingerprint, perform=perform
-            )
+        try:
+            if key is None:
+                answer = perform()
+            else:
+                fingerprint = idempotency.request_fingerprint(method=request.method, path=request.path, body=body)
+                answer = idempotency.idempotent_call(
+                    workspace=self.workspace, key=key, fingerprint=fingerprint, perform=perform
+                )
+        except services.BatchInvalid as exc:  # data health counts the rows refused (after the rollback)
+            rejected = intake.rejected_rows(exc.errors, len(items))
+            intake.record(workspace=self.workspace, source=source, resource=self.resource.name, rejected=rejected)
+            raise
         response = Response(answer.body, status=answer.status)
         if answer.replayed:
             response[idempotency.REPLAY_HEADER] = "true"

@@ -36,7 +36,7 @@ from django.utils import timezone as django_timezone
 
 from accounts.models import Workspace
 from accounts.tenancy import workspace_scope
-from campaigns import export_files, import_presets, import_undo, mappings, resources, selectors, services
+from campaigns import export_files, import_presets, import_undo, intake, mappings, resources, selectors, services
 from campaigns.export_files import normalise_header
 from campaigns.models import ImportJob
 from campaigns.validation import MAX_BATCH, MAX_YEAR, MIN_YEAR, FieldSpec, Invalid, RowError
@@ -828,9 +828,12 @@ class CheckState:
     seen_keys: dict[tuple, int] = field(default_factory=dict)
     problems: list[dict[str, Any]] = field(default_factory=list)
     count: int = 0
+    # The rows (their numbers) with at least one problem: data health's rejected rows.
+    bad_rows: set[int] = field(default_factory=set)
 
     def add(self, problems: list[dict[str, Any]]) -> None:
         self.count += len(problems)
+        self.bad_rows.update(p["row"] for p in problems if p.get("row") is not None)
         room = MAX_ERRORS_KEPT - len(self.problems)
         if room > 0:
             self.problems.extend(problems[:room])
@@ -1182,6 +1185,12 @@ def _run(workspace: Workspace, job: ImportJob) -> None:
     state.add(campaign_problems(job))
     if state.count:
         _fail(job, state.problems, state.count)
+        intake.record(
+            workspace=workspace,
+            source=intake.Source(intake.IMPORT),
+            resource=job.resource,
+            rejected=len(state.bad_rows),
+        )
         return
     _update(job, status=ImportJob.Status.WRITING)
     _write(workspace, job)
@@ -1212,7 +1221,9 @@ def _write(workspace: Workspace, job: ImportJob) -> None:
                 if not pending.items:
                     continue
                 try:
-                    result = upsert(workspace=workspace, items=pending.items, extras=pending.extras)
+                    result = upsert(
+                        workspace=workspace, items=pending.items, extras=pending.extras, source=_IMPORT_SOURCE
+                    )
                 except services.BatchInvalid as exc:
                     numbers = [number for number, _ in batch]
                     raise _WriteRefused(
@@ -1282,6 +1293,9 @@ def _create_campaigns(workspace: Workspace, job: ImportJob, recorder: import_und
             ) from None
     if items:
         recorder.campaigns_created([item["external_id"] for item in items])
+
+
+_IMPORT_SOURCE = intake.Source(intake.IMPORT)
 
 
 class _WriteRefused(Exception):

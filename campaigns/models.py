@@ -475,3 +475,35 @@ class ImportJob(WorkspaceOwned):
     @property
     def is_running(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.CHECKING, self.Status.WRITING)
+
+
+class IntakeDay(WorkspaceOwned):
+    """What arrived from one source for one resource on one local day (data health, health/).
+
+    Upserted once per batch (campaigns.intake.record), never per row: one row per
+    workspace × source × resource × day. `source_id` is the API key's or the tracked
+    site key's id, "" for the CSV import (one source).
+    """
+
+    class SourceKind(models.TextChoices):
+        API_KEY = "api_key", "API key"
+        IMPORT = "import", "CSV import"
+        TRACKING = "tracking", "Tracking snippet"
+
+    source_kind = models.CharField(max_length=10, choices=SourceKind.choices)
+    source_id = models.CharField(max_length=40, blank=True)
+    resource = models.CharField(max_length=20)
+    day = models.DateField()  # the workspace's local date of arrival
+    received = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    last_received_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "source_kind", "source_id", "resource", "day"], name="campaigns_intake_day_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_kind}:{self.source_id} {self.resource} {self.day.isoformat()}: {self.received}"

@@ -23,7 +23,7 @@ from django_filters.rest_framework import FilterSet
 from rest_framework.serializers import Serializer
 
 from accounts.models import Workspace
-from campaigns import filters, selectors, serializers, services
+from campaigns import filters, intake, selectors, serializers, services
 from campaigns.validation import FieldSpec, RowSpec
 
 
@@ -70,9 +70,16 @@ class DataResource:
         return self.write.spec.fields
 
     def upsert(
-        self, *, workspace: Workspace, items: Sequence[Any], extras: Sequence[Mapping[str, Any]] | None = None
+        self,
+        *,
+        workspace: Workspace,
+        items: Sequence[Any],
+        extras: Sequence[Mapping[str, Any]] | None = None,
+        source: intake.Source | None = None,
     ) -> services.UpsertResult:
-        return services.resource_upsert_batch(resource=self.write, workspace=workspace, items=items, extras=extras)
+        return services.resource_upsert_batch(
+            resource=self.write, workspace=workspace, items=items, extras=extras, source=source
+        )
 
 
 _EXTERNAL_ID = ("id", "external id", "record id", "key")

@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from accounts.models import Workspace
 from accounts.tenancy import workspace_scope
-from campaigns import selectors, validation
+from campaigns import intake, selectors, validation
 from campaigns.changes import record_change
 from campaigns.models import (
     Account,
@@ -361,6 +361,7 @@ def _upsert(
     workspace: Workspace,
     items: Sequence[Any],
     extras: Sequence[Mapping[str, Any]] | None = None,
+    source: intake.Source | None = None,
 ) -> UpsertResult:
     if len(items) > validation.MAX_BATCH:
         raise BatchInvalid(
@@ -406,6 +407,8 @@ def _upsert(
             raise BatchInvalid(errors)
         existing = _write(resource, workspace, sorted(values, key=_write_order(resource)), set(keyed))
         record_change(workspace=workspace, days=_affected_days(resource, values, existing))
+        if source is not None:  # data health's daily count: one statement for the batch
+            intake.record(workspace=workspace, source=source, resource=resource.name, received=len(values))
         updated = len(existing)
         return UpsertResult(created=len(values) - updated, updated=updated)
 
@@ -601,12 +604,14 @@ def resource_upsert_batch(
     workspace: Workspace,
     items: Sequence[Any],
     extras: Sequence[Mapping[str, Any]] | None = None,
+    source: intake.Source | None = None,
 ) -> UpsertResult:
     """Create or update a batch of `resource`'s objects (an object or up to MAX_BATCH), all or nothing.
 
     `extras`, one mapping per item, gives the resource's `extra_columns` (the CSV import's fingerprints).
+    `source`, when given, is counted in the day's intake (data health).
     """
-    return _upsert(resource, workspace, items, extras)
+    return _upsert(resource, workspace, items, extras, source)
 
 
 def campaign_upsert_batch(*, workspace: Workspace, items: Sequence[Any]) -> UpsertResult:
@@ -621,16 +626,20 @@ def account_upsert_batch(*, workspace: Workspace, items: Sequence[Any]) -> Upser
     return _upsert(ACCOUNTS, workspace, items)
 
 
-def lead_upsert_batch(*, workspace: Workspace, items: Sequence[Any]) -> UpsertResult:
-    return _upsert(LEADS, workspace, items)
+def lead_upsert_batch(
+    *, workspace: Workspace, items: Sequence[Any], source: intake.Source | None = None
+) -> UpsertResult:
+    return _upsert(LEADS, workspace, items, source=source)
 
 
 def deal_upsert_batch(*, workspace: Workspace, items: Sequence[Any]) -> UpsertResult:
     return _upsert(DEALS, workspace, items)
 
 
-def touchpoint_upsert_batch(*, workspace: Workspace, items: Sequence[Any]) -> UpsertResult:
-    return _upsert(TOUCHPOINTS, workspace, items)
+def touchpoint_upsert_batch(
+    *, workspace: Workspace, items: Sequence[Any], source: intake.Source | None = None
+) -> UpsertResult:
+    return _upsert(TOUCHPOINTS, workspace, items, source=source)
 
 
 def object_as_input(*, resource: Resource, instance: models.Model) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.tenancy import workspace_scope
+from campaigns.intake import TRACKING, Source
 from campaigns.models import Campaign, Lead, TouchpointKind
 from campaigns.services import lead_upsert_batch, run_in_transaction, touchpoint_upsert_batch
 from campaigns.validation import Invalid, text, url
@@ -154,7 +155,7 @@ def _start_session(site_key: SiteKey, event: Event, now) -> privacy.SessionState
     return state
 
 
-def _lead_for(workspace, email: str, campaign: str | None, now) -> str | None:
+def _lead_for(workspace, email: str, campaign: str | None, now, source: Source | None = None) -> str | None:
     """The external_id of the lead with this email, created if none has it; None for no valid email."""
     try:
         validate_email(email)
@@ -167,7 +168,7 @@ def _lead_for(workspace, email: str, campaign: str | None, now) -> str | None:
     item: dict[str, Any] = {"external_id": external_id, "email": email, "created_at": now.isoformat()}
     if campaign:
         item["source_campaign"] = campaign
-    lead_upsert_batch(workspace=workspace, items=[item])
+    lead_upsert_batch(workspace=workspace, items=[item], source=source)
     return external_id
 
 
@@ -175,6 +176,7 @@ def record(site_key: SiteKey, event: Event, *, address: str, user_agent: str) ->
     """Write `event` for `site_key`'s workspace (see the module), in one transaction run again whole if
     the database undoes it for a concurrent one; the session state is kept once it has committed."""
     workspace = site_key.workspace
+    source = Source(TRACKING, str(site_key.pk))  # data health's count of what this site sent
     now = timezone.now()
     visitor = privacy.visitor_id(site_token=site_key.token, address=address, user_agent=user_agent)
 
@@ -198,10 +200,10 @@ def record(site_key: SiteKey, event: Event, *, address: str, user_agent: str) ->
         if state is not None and state.campaign:
             item["campaign"] = state.campaign
         if event.kind == "form" and site_key.capture_forms and event.email:
-            lead = _lead_for(workspace, event.email, state.campaign if state else None, now)
+            lead = _lead_for(workspace, event.email, state.campaign if state else None, now, source)
             if lead:
                 item["lead"] = lead
-        touchpoint_upsert_batch(workspace=workspace, items=[item])
+        touchpoint_upsert_batch(workspace=workspace, items=[item], source=source)
         return state
 
     with workspace_scope(workspace):

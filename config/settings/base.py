@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "sharing",
     "reports",
     "tracking",
+    "health",
     "onboarding",
 ]
 
@@ -321,5 +322,10 @@ CELERY_BEAT_SCHEDULE = {
     "accounts-purge-expired-exports": {
         "task": "accounts.purge_expired_exports",
         "schedule": crontab(minute=41),
+    },
+    # Daily digests: each opted-in person's, once their local hour has come (health/digest.py).
+    "health-send-digests": {
+        "task": "health.send_digests",
+        "schedule": crontab(minute="*/15"),
     },
 }

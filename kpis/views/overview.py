@@ -12,7 +12,7 @@ from accounts.formatting import number_locale
 from accounts.models import Workspace
 from accounts.tenancy import workspace_scope
 from accounts.views import HomeView
-from kpis import display, periods, selectors
+from kpis import attention, display, periods, selectors
 from kpis.targets import HEALTH_LABELS, Health, Target, TargetPeriodValue, targets_of_workspaces, worst_health
 from kpis.views import layouts
 from kpis.views.cards import Card, build_cards
@@ -89,6 +89,8 @@ class AgencyOverviewView(HomeView):
             rows.append(row)
         rows.sort(key=lambda row: row.sort_key(sort))
         context.update(
+            # Every registered provider's items (stale sources, targets off pace, firing alerts), most severe first.
+            attention_items=attention.collect(workspaces),
             rows=rows,
             period=period,
             preset=preset,

@@ -22,6 +22,14 @@ AGENCY_PEOPLE = {"agency_owner", "agency_admin", "agency_member"}
 MATRIX = {
     "view the workspace": ("get", "/w/{ws}/", None, EVERYONE_IN, EVERYONE_IN),
     "see the people of the workspace": ("get", "/w/{ws}/members/", None, EVERYONE_IN, EVERYONE_IN),
+    "see the workspace's data health": ("get", "/w/{ws}/health/", None, EVERYONE_IN, EVERYONE_IN),
+    "turn one's own daily digest on or off": (
+        "post",
+        "/account/digest/",
+        {"enabled": "on", "hour": "8", "time_zone": "UTC"},
+        set(ROLES),
+        set(ROLES),
+    ),
     "invite to the workspace": (
         "post",
         "/w/{ws}/members/",

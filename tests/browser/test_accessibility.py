@@ -38,6 +38,7 @@ WORKSPACE_PAGES = (
     "data/deals/",
     "data/import/",
     "data/import/mappings/",
+    "health/",
     "members/",
     "api-keys/",
     "share-links/",
@@ -47,7 +48,14 @@ WORKSPACE_PAGES = (
     "delete/",
     "start/",
 )
-OTHER_PAGES = ("/", "/agency/northwind/members/", "/agency/northwind/brand/", "/workspaces/new/", "/account/delete/")
+OTHER_PAGES = (
+    "/",
+    "/agency/northwind/members/",
+    "/agency/northwind/brand/",
+    "/workspaces/new/",
+    "/account/delete/",
+    "/account/digest/",
+)
 SIGNED_OUT_PAGES = ("/login/", "/signup/", "/password-reset/")
 
 
