@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("tracking.urls")),
     path("", include("onboarding.urls")),
     path("", include("reports.urls")),
+    path("", include("alerts.urls")),
 ]
 
 if settings.SERVE_MEDIA:

@@ -1,0 +1,17 @@
+"""Reads of alert rules for pages and the attention list."""
+
+from __future__ import annotations
+
+from accounts.models import Workspace
+from accounts.tenancy import workspace_scope
+from alerts.models import AlertRule
+
+
+def rule_list(*, workspace: Workspace) -> list[AlertRule]:
+    with workspace_scope(workspace):
+        return list(AlertRule.objects.select_related("campaign").order_by("-state", "name", "id"))
+
+
+def rule_get(*, workspace: Workspace, rule_id: int) -> AlertRule | None:
+    with workspace_scope(workspace):
+        return AlertRule.objects.select_related("campaign").filter(pk=rule_id).first()
