@@ -106,10 +106,8 @@ def check(rule: AlertRule, value, previous=None, progress=None) -> Outcome:
             return Outcome(None, value, "", "No target for the window.")
         attainment = Decimal(str(progress.attainment)) * 100
         least = threshold
-        if KPIS[rule.kpi].paced:  # a budget: off pace when too far from it either way
-            firing = abs(attainment - 100) > 100 - least
-        else:
-            firing = attainment < least
+        # A budget (paced) is off pace when too far from it either way; any other KPI when under it.
+        firing = abs(attainment - 100) > 100 - least if KPIS[rule.kpi].paced else attainment < least
         detail = f"{attainment:.0f} % of the target's pace (least {least.normalize():f} %)"
         return Outcome(firing, value, progress.target_for_range, detail)
     raise ValueError(f"unknown condition {rule.condition!r}")
