@@ -55,7 +55,7 @@ def rules(workspace) -> list[str]:
 @pytest.mark.parametrize("role", ROLES)
 def test_see_alert_rules_their_history_and_delivery_log(role, people, rule, workspace, client_for):
     client = client_for(people[role])
-    for url in (f"/w/acme/alerts/", f"/w/acme/alerts/{rule.pk}/"):
+    for url in ("/w/acme/alerts/", f"/w/acme/alerts/{rule.pk}/"):
         expected = 200 if role in EVERYONE_IN else 404
         assert client.get(url).status_code == expected
 
