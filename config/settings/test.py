@@ -20,7 +20,3 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", f"test-{os.getpid()}")
 # Alert webhooks to the tests' local receivers (http on 127.0.0.1).
 ALERT_WEBHOOK_ALLOW_PRIVATE = True
-# A worker process started by a broker test sends its mail to that test's local SMTP server (tests/alerts/).
-if os.environ.get("PULSE_TEST_SMTP_PORT"):
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST, EMAIL_PORT = "127.0.0.1", int(os.environ["PULSE_TEST_SMTP_PORT"])

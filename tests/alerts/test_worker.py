@@ -59,7 +59,9 @@ def test_a_push_fires_once_notifies_by_mail_and_webhook_then_resolves(
         body = json.dumps([{"campaign": "search-1", "date": day, "cost": cost}])
         assert api_client.post("/api/v1/spend/", data=body, content_type="application/json").status_code == 200
 
-    with celery_worker(extra_env={"PULSE_TEST_SMTP_PORT": str(settings.EMAIL_PORT)}):
+    with celery_worker(
+        extra_env={"DJANGO_SETTINGS_MODULE": "tests.alerts.smtp_settings", "SMTP_PORT": str(settings.EMAIL_PORT)}
+    ):
         push("150.00")
         assert wait_for(lambda: len(receiver.requests) == 1 and len(smtp_server.messages) == 1, SECONDS), (
             receiver.requests,
