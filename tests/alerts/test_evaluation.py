@@ -235,3 +235,73 @@ def test_firing_rules_need_attention(workspace, other_workspace):
     assert [(i.workspace_id, i.severity, i.url) for i in items] == [
         (workspace.pk, "critical", f"/w/acme/alerts/{rule.pk}/")
     ]
+
+
+def test_a_rule_narrowed_to_a_campaign_reads_only_that_campaign(
+    workspace, campaign, api_client, clock, django_capture_on_commit_callbacks
+):
+    from campaigns.models import Campaign
+
+    with workspace_scope(workspace):
+        Campaign.objects.create(external_id="social-1", name="Social", channel="paid_social")
+    narrowed = spend_rule(workspace, name="Search spend", campaign=campaign)
+    channel = spend_rule(workspace, name="Social channel spend", channel="paid_social")
+    everything = spend_rule(workspace, name="All spend")
+    with django_capture_on_commit_callbacks(execute=True):
+        push_spend(api_client, date(2026, 3, 9), "60.00", campaign="search-1")
+        push_spend(api_client, date(2026, 3, 9), "70.00", campaign="social-1")
+    # search 60, social 70, together 130: only the unnarrowed rule is over 100.
+    assert [state(r) for r in (narrowed, channel, everything)] == ["ok", "ok", "firing"]
+    assert AlertRule.objects.unscoped().get(pk=channel.pk).last_value == "70.00"
+
+
+def test_a_webhook_to_a_private_address_is_refused_at_send_time_and_logged(
+    workspace, campaign, api_client, receiver, clock, settings, django_capture_on_commit_callbacks
+):
+    rule = spend_rule(workspace, webhook_url=receiver.url)  # allowed when the rule was saved
+    settings.ALERT_WEBHOOK_ALLOW_PRIVATE = False  # then the guard is on
+    with django_capture_on_commit_callbacks(execute=True):
+        push_spend(api_client, date(2026, 3, 9), "150.00")
+    assert receiver.requests == []
+    with workspace_scope(workspace):
+        errors = list(NotificationAttempt.objects.filter(rule=rule).values_list("error", flat=True))
+    assert len(errors) == 5 and all("https://" in error for error in errors)
+
+
+def test_the_email_goes_under_the_agency_brand(workspace, recipient, clock):
+    from alerts.notifications import email_message
+
+    agency = workspace.agency
+    agency.brand_name, agency.email_sender_name, agency.email_reply_to = "Northwind", "Northwind Team", "am@nw.example"
+    agency.save()
+    rule = spend_rule(workspace, recipients=[recipient])
+    with workspace_scope(workspace):
+        event = AlertEvent.objects.create(
+            rule=rule,
+            kind="fired",
+            at=NOW,
+            value="150.00",
+            threshold="100",
+            first_day=date(2026, 3, 9),
+            last_day=date(2026, 3, 9),
+            detail="150 is above 100",
+        )
+    message = email_message(AlertEvent.objects.unscoped().select_related("rule__workspace").get(pk=event.pk), ["x@y"])
+    assert message.from_email.startswith("Northwind Team <")
+    assert message.reply_to == ["am@nw.example"]
+    assert f"/w/acme/alerts/{rule.pk}/" in message.body and "150 is above 100" in message.body
+
+
+def test_a_workspace_without_rules_queues_no_evaluation(workspace, monkeypatch, django_capture_on_commit_callbacks):
+    from alerts import tasks
+    from kpis.signals import rollups_recomputed
+
+    queued = []
+    monkeypatch.setattr(tasks.evaluate_workspace_task, "delay", lambda *args: queued.append(args))
+    with django_capture_on_commit_callbacks(execute=True):
+        rollups_recomputed.send(sender=None, workspace_id=workspace.pk, ranges=None)
+    assert queued == []
+    spend_rule(workspace)
+    with django_capture_on_commit_callbacks(execute=True):
+        rollups_recomputed.send(sender=None, workspace_id=workspace.pk, ranges=((date(2026, 3, 9), date(2026, 3, 9)),))
+    assert queued == [(workspace.pk, [["2026-03-09", "2026-03-09"]])]
