@@ -2,10 +2,10 @@
 
 Cheap by design (it runs after every recompute): only the rules whose window
 (and, for a change, the previous period) intersects the recomputed dates are
-read; rules sharing a window and a scope (campaign or channel) share one read
-of the KPI engine (`kpis_for_period` with just their KPIs); targets are read
-once per window. The rules are locked while evaluated, so two evaluations of
-one workspace never both fire a rule.
+read; the rules of one scope (campaign, channel or neither) share their reads
+(`alerts/reads.py`: one query for every window of the KPIs built from the daily
+components); targets are read once per window. The rules are locked while
+evaluated, so two evaluations of one workspace never both fire a rule.
 """
 
 from __future__ import annotations
@@ -22,10 +22,11 @@ from django.utils import timezone
 
 from accounts.models import Workspace
 from accounts.tenancy import workspace_scope
+from alerts import reads
 from alerts.models import AlertEvent, AlertRule, Condition, EventKind, RuleState, Window
 from kpis.catalog import KPIS, Kind
 from kpis.periods import Period, month_start
-from kpis.selectors import kpis_for_period
+from kpis.reads import Scope
 from kpis.targets import progress_against, targets_for_period
 
 logger = logging.getLogger(__name__)
@@ -164,21 +165,19 @@ def _renotify_due(rule: AlertRule, now: datetime) -> bool:
 # ---------------------------------------------------------------- a workspace's rules
 
 
-def _scope_key(rule: AlertRule) -> tuple:
-    return (rule.window, rule.campaign_id, rule.channel)
+def _scope(rule: AlertRule) -> Scope:
+    return Scope(campaign_id=rule.campaign_id, channel=rule.channel or None)
 
 
-def _values(workspace: Workspace, rules: list[AlertRule], period: Period, previous: bool) -> dict[str, object]:
-    rule = rules[0]
-    the_period = period.previous() if previous else period
-    return kpis_for_period(
-        workspace=workspace,
-        first_day=the_period.first,
-        last_day=the_period.last,
-        campaign=rule.campaign,
-        channel=rule.channel or None,
-        metrics={r.kpi for r in rules},
-    )
+def _wanted(rules: list[AlertRule], today: date) -> dict[Period, set[str]]:
+    """The periods the rules of one scope read, with the KPIs each is asked for."""
+    wanted: dict[Period, set[str]] = defaultdict(set)
+    for rule in rules:
+        period = window_period(rule.window, today)
+        wanted[period].add(rule.kpi)
+        if rule.condition == Condition.CHANGE:
+            wanted[period.previous()].add(rule.kpi)
+    return wanted
 
 
 def evaluate_workspace(workspace_id: int, ranges: Ranges = None) -> list[int]:
@@ -190,26 +189,25 @@ def evaluate_workspace(workspace_id: int, ranges: Ranges = None) -> list[int]:
     today = now.astimezone(workspace.tz).date()
     events: list[int] = []
     with workspace_scope(workspace), transaction.atomic():
-        rules = list(AlertRule.objects.filter(active=True).select_related("campaign").select_for_update(of=("self",)))
+        rules = list(AlertRule.objects.filter(active=True).select_for_update())
         due = [r for r in rules if touches(dates_read(r, window_period(r.window, today)), ranges)]
-        groups: dict[tuple, list[AlertRule]] = defaultdict(list)
+        by_scope: dict[Scope, list[AlertRule]] = defaultdict(list)
         for rule in due:
-            groups[_scope_key(rule)].append(rule)
-        targets_by_window: dict[str, dict] = {}
-        for (window, _campaign, _channel), group in groups.items():
-            period = window_period(window, today)
-            current = _values(workspace, group, period, previous=False)
-            changes = [r for r in group if r.condition == Condition.CHANGE]
-            before = _values(workspace, changes, period, previous=True) if changes else {}
+            by_scope[_scope(rule)].append(rule)
+        targets: dict[Period, dict] = {}
+        for scope, group in by_scope.items():
+            values = reads.values_for(workspace, scope, _wanted(group, today))
             for rule in group:
+                period = window_period(rule.window, today)
+                current = values[period].get(rule.kpi)
+                previous = values[period.previous()].get(rule.kpi) if rule.condition == Condition.CHANGE else None
                 progress = None
                 if rule.condition == Condition.OFF_PACE:
-                    if window not in targets_by_window:
-                        targets_by_window[window] = targets_for_period(workspace=workspace, period=period)
-                    targets = targets_by_window[window].get(rule.kpi, [])
-                    progress = progress_against(rule.kpi, current[rule.kpi], period, targets) if targets else None
-                outcome = check(rule, current[rule.kpi], before.get(rule.kpi), progress)
-                event = advance(rule, outcome, period, now)
+                    if period not in targets:
+                        targets[period] = targets_for_period(workspace=workspace, period=period)
+                    kpi_targets = targets[period].get(rule.kpi, [])
+                    progress = progress_against(rule.kpi, current, period, kpi_targets) if kpi_targets else None
+                event = advance(rule, check(rule, current, previous, progress), period, now)
                 if event is not None:
                     events.append(event.pk)
         if events:
