@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Q
 
-from accounts.models import User, Workspace
+from accounts.models import Workspace
 from alerts.models import Condition, Severity, Window
+from alerts.selectors import people_of
 from alerts.webhooks import UnsafeUrl, resolve
 from campaigns.models import Channel
 from kpis import records
 from kpis.catalog import KPIS
-
-
-def people_of(workspace: Workspace):
-    """Everyone who reaches the workspace: its agency's staff and its direct members."""
-    reach = Q(agency_memberships__agency_id=workspace.agency_id) | Q(workspace_memberships__workspace=workspace)
-    return User.objects.filter(reach, is_active=True).distinct().order_by("email")
 
 
 class RuleForm(forms.Form):

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.branding import brand_for_workspace
 from alerts import webhooks
 from alerts.models import AlertEvent, DeliveryChannel, EventKind, NotificationAttempt
+from alerts.selectors import people_of
 
 MAX_ATTEMPTS = 5
 
@@ -112,7 +113,9 @@ def email_message(event: AlertEvent, to: list[str]) -> EmailMultiAlternatives:
 
 def email_attempt(event: AlertEvent, attempt: int) -> bool:
     """Send the event's email to the rule's recipients once (logged); True when sent or nobody to send to."""
-    recipients = sorted(event.rule.recipients.values_list("email", flat=True))
+    # Only those who still reach the workspace: a person removed since the rule was saved gets nothing.
+    chosen = event.rule.recipients.values("pk")
+    recipients = sorted(people_of(event.rule.workspace).filter(pk__in=chosen).values_list("email", flat=True))
     if not recipients:
         return True
     error = ""

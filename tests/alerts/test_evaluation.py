@@ -305,3 +305,20 @@ def test_a_workspace_without_rules_queues_no_evaluation(workspace, monkeypatch, 
     with django_capture_on_commit_callbacks(execute=True):
         rollups_recomputed.send(sender=None, workspace_id=workspace.pk, ranges=((date(2026, 3, 9), date(2026, 3, 9)),))
     assert queued == [(workspace.pk, [["2026-03-09", "2026-03-09"]])]
+
+
+def test_a_recipient_who_left_the_workspace_gets_no_email(workspace, recipient, campaign, api_client, clock):
+    from django.core import mail
+
+    from accounts.models import AgencyMembership
+    from alerts.notifications import email_attempt
+
+    rule = spend_rule(workspace, recipients=[recipient])
+    with workspace_scope(workspace):
+        event = AlertEvent.objects.create(
+            rule=rule, kind="fired", at=NOW, value="1", threshold="100",
+            first_day=date(2026, 3, 9), last_day=date(2026, 3, 9), detail="d",
+        )  # fmt: skip
+        AgencyMembership.objects.filter(user=recipient).delete()
+        assert email_attempt(AlertEvent.objects.unscoped().get(pk=event.pk), 1) is True
+    assert mail.outbox == []
