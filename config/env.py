@@ -46,6 +46,7 @@ VARIABLES: dict[str, Variable] = {
         ),
         Variable("DEFAULT_FROM_EMAIL", "no-reply@localhost", "sender address of invitations and password resets"),
         Variable("SITE_URL", "http://127.0.0.1:8000", "absolute base URL used in links sent by email"),
+        Variable("ALERT_WEBHOOK_ALLOW_PRIVATE", "", "1: alert webhooks may go to http and private hosts"),
         Variable("SECURE_SSL_REDIRECT", "true (production)", "redirect plain HTTP to HTTPS in production"),
         Variable("SECURE_HSTS_SECONDS", "31536000 (production)", "HSTS max-age in production"),
         Variable("LOG_LEVEL", "INFO", "root log level"),

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("onboarding.urls")),
     path("", include("reports.urls")),
     path("", include("health.urls")),
+    path("", include("alerts.urls")),
 ]
 
 if settings.SERVE_MEDIA:

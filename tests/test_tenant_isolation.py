@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from accounts.models import Invitation, WorkspaceExport, WorkspaceMembership
 from accounts.services import api_key_create
 from accounts.tenancy import workspace_scope
+from alerts.services import rule_create
 from campaigns.models import Campaign, ImportJob
 from kpis.annotations import Annotation
 from kpis.targets import target_set
@@ -130,9 +131,18 @@ def tenant_a(workspace):
         schedule = Schedule.objects.create(name="Weekly", send_time="09:00", template=report_template)
         Recipient.objects.create(schedule=schedule, email="client@a.example")
         annotation = Annotation.objects.create(workspace=workspace, starts_on=date(2026, 1, 5), text="Launch")
+    alert_rule = rule_create(
+        workspace=workspace,
+        name="Spend high",
+        kpi="spend",
+        condition="above",
+        threshold=100,
+        webhook_url="https://a.example/h",
+    )
     return {
         "share_link": share_link,
         "annotation": annotation,
+        "alert_rule": alert_rule,
         "campaign": dashboard_campaign,
         "spend": SpendEntryFactory(workspace=workspace, campaign=dashboard_campaign, date=date(2026, 1, 5)),
         "account": account,
@@ -173,6 +183,7 @@ def _fill(route: Route, param: str, a: dict) -> str:
         "template_id": lambda: a["report_template"].pk,
         "export_id": lambda: a["export"].pk,
         "annotation_id": lambda: a["annotation"].pk,
+        "rule_id": lambda: a["alert_rule"].pk,
         # API detail routes: the resource's external_id (api-campaign, api-lead, …).
         "external_id": lambda: a[API_RESOURCES[route.name]].external_id,
         "campaign": lambda: a["spend"].campaign.external_id,

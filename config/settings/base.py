@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "tracking",
     "health",
     "onboarding",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -223,6 +224,8 @@ def _email_settings(url: str) -> dict:
 
 globals().update(_email_settings(env("EMAIL_URL", "console://")))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "no-reply@localhost")
+# Alert webhooks may go to http:// and private or loopback addresses (local testing only; README, Alerts).
+ALERT_WEBHOOK_ALLOW_PRIVATE = env("ALERT_WEBHOOK_ALLOW_PRIVATE", "") == "1"
 
 # Celery: with no broker configured, tasks run in-process (the embedded default).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")

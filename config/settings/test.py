@@ -18,3 +18,5 @@ AXES_ENABLED = True
 CELERY_TASK_ALWAYS_EAGER = True
 # A queue of this test run's own (its workers are told it), so two runs on one Redis never swap tasks.
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", f"test-{os.getpid()}")
+# Alert webhooks to the tests' local receivers (http on 127.0.0.1).
+ALERT_WEBHOOK_ALLOW_PRIVATE = True

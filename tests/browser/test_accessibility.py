@@ -26,6 +26,8 @@ WORKSPACE_PAGES = (
     "web/sites/",
     "targets/",
     "annotations/",
+    "alerts/",
+    "alerts/new/",
     "report/",
     "reports/",
     "reports/preview/",
