@@ -91,7 +91,7 @@ def forecast(history: Sequence[float], horizon: int, *, level: bool = False, see
     rng = np.random.default_rng(seed)
     if horizon <= 0:
         return Forecast(_model_name(len(values), level), [], np.zeros((0, PATHS)))
-    if len(values) >= SEASONAL_MIN_DAYS and np.ptp(values) > 0:
+    if len(values) >= SEASONAL_MIN_DAYS:
         try:
             return _smoothing(values, horizon, level=level, rng=rng)
         except (ValueError, np.linalg.LinAlgError):  # a degenerate fit: the simple model below still answers
