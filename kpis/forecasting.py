@@ -122,7 +122,7 @@ def _smoothing(values: np.ndarray, horizon: int, *, level: bool, rng: np.random.
         fit = model.fit()
         mean = np.asarray(fit.forecast(horizon), dtype=float)
         paths = np.asarray(
-            fit.simulate(horizon, repetitions=PATHS, error="add", random_errors=None, random_state=rng),
+            fit.simulate(horizon, repetitions=PATHS, error="add", random_errors=None, rng=rng),
             dtype=float,
         ).reshape(horizon, PATHS)
     if not np.all(np.isfinite(mean)) or not np.all(np.isfinite(paths)):
