@@ -22,7 +22,7 @@ from accounts.authentication import WorkspaceAPIMixin
 from campaigns.models import Campaign, Channel
 from campaigns.openapi import AutoSchema
 from campaigns.query_params import reject_unknown
-from kpis import periods, records, selectors
+from kpis import forecasts, periods, records, selectors
 from kpis.catalog import KPIS, Kind
 from kpis.formulas import ATTRIBUTION_MODELS
 
@@ -112,6 +112,16 @@ class TimeseriesQuerySerializer(ScopedPeriodQuerySerializer):
 
 class AttributionQuerySerializer(PeriodQuerySerializer):
     model = serializers.ChoiceField(choices=list(ATTRIBUTION_MODELS), help_text="The attribution model.")
+
+
+class ForecastQuerySerializer(serializers.Serializer):
+    kpi = serializers.ChoiceField(
+        choices=list(forecasts.FORECAST_KPIS),
+        help_text="The KPI to forecast: leads, mqls, deals_created (pipeline created), won_revenue or mrr.",
+    )
+    horizon = serializers.ChoiceField(
+        choices=list(forecasts.HORIZONS), help_text="To the end of the current month or quarter."
+    )
 
 
 class WholeNumberField(serializers.Field):
@@ -250,6 +260,30 @@ class AccountsResponseSerializer(serializers.Serializer):
     rows = AccountScoreSerializer(many=True)
 
 
+class ForecastDaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    value = serializers.JSONField(help_text="The day's forecast (MRR: its balance at the end of the day).")
+    low = serializers.JSONField()
+    high = serializers.JSONField()
+
+
+class ForecastResponseSerializer(RangeResponseSerializer):
+    kpi = serializers.CharField()
+    horizon = serializers.CharField()
+    today = serializers.DateField(help_text="The first forecast day, in the workspace's time zone.")
+    as_of = serializers.DateTimeField(allow_null=True)
+    model = serializers.CharField(help_text='The model used, e.g. "Holt-Winters, weekly".')
+    history_days = serializers.IntegerField(help_text="Days of history the model was fitted on.")
+    interval = serializers.FloatField(help_text="The interval's coverage: 0.8.")
+    actual_to_date = serializers.JSONField(help_text="From `from` to yesterday (MRR: its balance yesterday).")
+    value = serializers.JSONField(
+        allow_null=True, help_text="The forecast at `to`: total of the period (MRR: its level); null without history."
+    )
+    low = serializers.JSONField(allow_null=True, help_text="The 80 % interval's lower bound.")
+    high = serializers.JSONField(allow_null=True, help_text="The 80 % interval's upper bound.")
+    daily = ForecastDaySerializer(many=True)
+
+
 def _parameters(serializer_class) -> list[OpenApiParameter]:
     parameters = []
     for name, field in serializer_class().get_fields().items():
@@ -357,6 +391,56 @@ class TimeseriesView(KpiView):
                     for point in points
                 ],
                 "approximate": [metric] if any(point["approximate"] for point in points) else [],
+            }
+        )
+
+
+def render_forecast(name: str, value: float | None) -> object:
+    """As `render_metric`, a count rounded to a whole number (a forecast is a real number)."""
+    if value is None:
+        return None
+    return render_metric(name, forecasts.as_money(value) if KPIS[name].kind.is_money else round(value))
+
+
+class ForecastView(KpiView):
+    """The KPI's forecast to the end of the current month or quarter, with its 80 % interval (README, Forecasts)."""
+
+    query_serializer = ForecastQuerySerializer
+
+    @extend_schema(
+        operation_id="kpis_forecast",
+        tags=["kpis"],
+        responses={200: ForecastResponseSerializer, 400: BAD_PARAMETERS},
+    )
+    def get(self, request):
+        p = self.params(request)
+        kpi = p["kpi"]
+        answer = forecasts.forecast_kpi(
+            workspace=self.workspace, kpi=kpi, horizon=p["horizon"], today=forecasts.local_today(self.workspace)
+        )
+
+        def out(value):
+            return render_forecast(kpi, value)
+
+        return Response(
+            {
+                "kpi": kpi,
+                "horizon": answer.horizon,
+                "from": answer.period.first,
+                "to": answer.period.last,
+                "today": answer.today,
+                "as_of": self.as_of(),
+                "model": answer.model,
+                "history_days": answer.history_days,
+                "interval": answer.level,
+                "actual_to_date": out(answer.actual_to_date),
+                "value": out(answer.value),
+                "low": out(answer.low),
+                "high": out(answer.high),
+                "daily": [
+                    {"date": day, "value": out(value), "low": out(low), "high": out(high)}
+                    for day, value, low, high in answer.daily
+                ],
             }
         )
 

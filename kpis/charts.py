@@ -25,7 +25,7 @@ from chartjs.views.lines import BaseLineChartView
 from accounts.access import WorkspaceViewMixin
 from accounts.branding import Brand, brand_for_workspace
 from accounts.tenancy import workspace_scope
-from kpis import annotations, display, periods, records, selectors
+from kpis import annotations, display, forecasts, periods, records, selectors
 from kpis.catalog import KPIS, Kind
 from kpis.formulas import ATTRIBUTION_MODELS
 from kpis.selectors import kpis_for_periods
@@ -81,6 +81,8 @@ class ChartView(WorkspaceViewMixin, BaseLineChartView):
     scoped = True
     # A time series' periods as ISO dates (set by `timeseries`); other charts' labels are names.
     periods: list[str] | None = None
+    # The series (by KPI) continued by a forecast when the range reaches today (README, Forecasts).
+    forecast_metrics: tuple[str, ...] = ()
 
     def get(self, request, *args, **kwargs):
         self.state = self.read_state(request)
@@ -147,6 +149,60 @@ class ChartView(WorkspaceViewMixin, BaseLineChartView):
             ),  # in the workspace's locale, for the data table's caption
             "errors": self.state.errors,  # what was wrong with the query, as a page would say it
             "annotations": self.annotations(),
+            **({"forecast": forecast} if (forecast := self.forecast()) else {}),
+        }
+
+    def forecast(self) -> dict | None:
+        """The forecast continuation of `forecast_metrics`' series to the end of the current month.
+
+        Only on a time series whose range holds today, for the whole workspace (the forecasts read the
+        workspace's daily rollups). The periods are the chart's, the last one (and those after it up to the
+        month's end) taken whole: `labels` are the periods added after the range. Each dataset has a value,
+        low and high per period of the extended chart, null before today's period except the last actual
+        value, where the dashed line starts.
+        """
+        period, today = self.state.period, forecasts.local_today(self.workspace)
+        metrics = [m for m in self.forecast_metrics if m in forecasts.FORECAST_KPIS]
+        if not metrics or not self.periods or self.state.narrowed or not period.first <= today <= period.last:
+            return None
+        extended = selectors.period_starts(period.first, max(period.last, periods.month_end(today)), self.grain)
+        actuals = {s.label: s.values for s in self.series}
+        palette = brand_palette(brand_for_workspace(self.workspace))
+        datasets = []
+        for metric in metrics:
+            model, values = forecasts.period_forecasts(
+                workspace=self.workspace, kpi=metric, today=today, periods=[(f, last) for _, f, last in extended]
+            )
+            if not any(values):
+                continue
+            data, low, high = ([v[i] if v else None for v in values] for i in range(3))
+            start = next(i for i, v in enumerate(values) if v)
+            actual = actuals.get(KPIS[metric].label, [])
+            if start > 0 and start - 1 < len(actual) and actual[start - 1] is not None:
+                data[start - 1] = low[start - 1] = high[start - 1] = actual[start - 1]
+            index = next((i for i, s in enumerate(self.series) if s.label == KPIS[metric].label), 0)
+            series = self.series[index] if self.series else None
+            datasets.append(
+                {
+                    "label": f"{KPIS[metric].label} forecast",
+                    "kpi": metric,
+                    "model": model,
+                    "unit": UNITS[KPIS[metric].kind],
+                    "yAxisID": series.axis if series else "y",
+                    "colour": palette[index % len(palette)],
+                    "data": data,
+                    "low": low,
+                    "high": high,
+                }
+            )
+        if not datasets:
+            return None
+        extra = extended[len(self.periods) :]
+        return {
+            "labels": [display.format_period_start(start, self.grain) for start, _, _ in extra],
+            "periods": [start.isoformat() for start, _, _ in extra],
+            "interval": forecasts.forecasting.LEVEL,
+            "datasets": datasets,
         }
 
     def annotations(self) -> list[dict]:
@@ -213,6 +269,7 @@ class ChartView(WorkspaceViewMixin, BaseLineChartView):
 class SpendLeadsChart(ChartView):
     title = "Spend and leads"
     description = "Spend (bars, left axis) and leads (line, right axis) per period."
+    forecast_metrics = ("leads",)
 
     def build(self):
         labels, v = self.timeseries(["spend", "leads"])
@@ -276,6 +333,7 @@ class ChannelChart(ChartView):
 class RecurringChart(ChartView):
     title = "MRR and churn"
     description = "MRR at the end of each period, new and churned MRR in it, and the customer churn rate."
+    forecast_metrics = ("mrr",)
 
     def build(self):
         labels, v = self.timeseries(["mrr", "new_mrr", "churned_mrr", "customer_churn_rate"])

@@ -248,3 +248,25 @@ def worst_health(healths) -> Health:
         return Health.NONE
     order = [Health.RED, Health.AMBER, Health.GREEN]
     return min(present, key=order.index)
+
+
+# ---------------------------------------------------------------- will we reach it? (pure)
+
+LIKELY = "likely to reach it"
+WITHIN_REACH = "within reach"
+AT_RISK = "at risk"
+UNLIKELY = "likely to miss"
+
+
+def forecast_verdict(value: float, low: float, high: float, target: Decimal) -> str:
+    """Whether a forecast at the target period's end reaches the target (a KPI where higher is better).
+
+    Certain either way when the whole 80 % interval is on one side of the target; else "within reach"
+    when the forecast itself reaches it, "at risk" when only the interval's upper part does.
+    """
+    goal = float(target)
+    if low >= goal:
+        return LIKELY
+    if high < goal:
+        return UNLIKELY
+    return WITHIN_REACH if value >= goal else AT_RISK

@@ -241,3 +241,21 @@ def test_client_viewer_of_one_workspace_gets_404_on_a_sibling_workspace(workspac
     assert client.get(f"/w/{workspace.slug}/").status_code == 200
     assert client.get(f"/w/{sibling.slug}/").status_code == 404
     assert WorkspaceMembership.objects.filter(user=viewer).count() == 1
+
+
+def test_a_forecast_reads_the_keys_workspace_only(workspace, other_workspace, api_client, other_api_client):
+    from datetime import timedelta
+
+    import time_machine
+
+    from kpis.models import WorkspaceDay
+
+    with workspace_scope(workspace):
+        WorkspaceDay.objects.bulk_create(
+            WorkspaceDay(workspace=workspace, day=date(2026, 5, 1) + timedelta(days=i), leads=6) for i in range(40)
+        )
+    with time_machine.travel("2026-06-10 12:00Z", tick=False):
+        mine = api_client.get("/api/v1/kpis/forecast/?kpi=leads&horizon=month").json()
+        theirs = other_api_client.get("/api/v1/kpis/forecast/?kpi=leads&horizon=month").json()
+    assert mine["actual_to_date"] == 54
+    assert (theirs["actual_to_date"], theirs["value"], theirs["history_days"]) == (0, None, 0)

@@ -12,9 +12,17 @@ from django.views.generic import TemplateView, View
 
 from accounts.access import WorkspaceViewMixin
 from accounts.roles import Can
-from kpis import display, periods, selectors
+from kpis import display, forecasts, periods, selectors
 from kpis.catalog import KPIS, Kind
-from kpis.targets import TargetPeriodKind, TargetPeriodValue, progress_against, target_delete, target_list, target_set
+from kpis.targets import (
+    TargetPeriodKind,
+    TargetPeriodValue,
+    forecast_verdict,
+    progress_against,
+    target_delete,
+    target_list,
+    target_set,
+)
 from kpis.views.exports import csv_response, export_name
 from kpis.views.state import DashboardStateMixin, local_today
 
@@ -96,6 +104,7 @@ class TargetsView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
                         display.format_kpi(kpi, values[kpi], ws.currency),
                         progress_against(kpi, values[kpi], to_date, [TargetPeriodValue(t.period, t.value)]),
                     )
+        outlook = target_forecasts(ws, [t for t in current if t.ends_on >= today], today)
         rows = []
         for t in targets:
             actual, target_progress = progress.get(t.pk, (None, None))
@@ -108,6 +117,7 @@ class TargetsView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
                     "progress": target_progress,
                     "progress_text": display.format_percent(target_progress.progress) if target_progress else "",
                     "is_future": t.starts_on > today,
+                    "forecast": outlook.get(t.pk),
                 }
             )
         context.update(rows=rows, today=today)
@@ -122,6 +132,36 @@ class TargetsView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
         target = target_set(workspace=self.workspace, **form.cleaned_data)
         messages.success(request, f"Target saved: {target.get_kpi_display()} for {target_period_label(target)}.")
         return redirect("kpis-targets", workspace_slug=self.workspace.slug)
+
+
+def target_forecasts(workspace, targets, today: date) -> dict[int, dict[str, str]]:
+    """ "Will we reach it?" for the running targets of the forecast KPIs: one history read and fit per KPI."""
+    by_kpi: dict[str, list] = {}
+    for target in targets:
+        if target.kpi in forecasts.FORECAST_KPIS:
+            by_kpi.setdefault(target.kpi, []).append(target)
+    answers = {}
+    for kpi, ts in by_kpi.items():
+        model, values = forecasts.period_forecasts(
+            workspace=workspace, kpi=kpi, today=today, periods=[(t.starts_on, t.ends_on) for t in ts]
+        )
+        for target, forecast in zip(ts, values, strict=True):
+            if forecast is None:
+                continue
+            value, low, high = forecast
+
+            def text(number: float, kpi=kpi) -> str:
+                return display.format_kpi(
+                    kpi, forecasts.as_money(number) if KPIS[kpi].kind.is_money else round(number), workspace.currency
+                )
+
+            verdict = forecast_verdict(value, low, high, target.value)
+            answers[target.pk] = {
+                "text": f"forecast {text(value)} (80 %: {text(low)}–{text(high)})",
+                "verdict": verdict,
+                "model": model,
+            }
+    return answers
 
 
 def target_period_label(target) -> str:

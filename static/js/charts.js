@@ -55,7 +55,8 @@
     json.datasets.forEach(function (d) {
       var th = document.createElement("th");
       th.scope = "col";
-      th.textContent = d.label;
+      th.textContent = d.label;  // a forecast's columns say so: "Leads forecast (model)", "…, 80 % low"
+      if (d.band || d.forecast) { th.dataset.forecast = ""; }
       head.appendChild(th);
     });
     var body = table.createTBody();
@@ -137,6 +138,26 @@
     box.hidden = false;
   }
 
+  // A forecast (json.forecast, README "Forecasts"): the periods after the range are added to the labels, the
+  // other series padded with nulls, and each forecast drawn as its 80 % band (a fill between a low and a high
+  // dataset) under a dashed line. The data table shows them as columns marked "forecast".
+  function addForecast(json) {
+    var forecast = json.forecast;
+    if (!forecast) { return; }
+    var extra = forecast.labels.length;
+    json.labels = json.labels.concat(forecast.labels);
+    json.datasets.forEach(function (d) { for (var i = 0; i < extra; i += 1) { d.data.push(null); } });
+    forecast.datasets.forEach(function (f) {
+      var band = { type: "line", yAxisID: f.yAxisID, unit: f.unit, band: true, borderWidth: 0, pointRadius: 0,
+        borderColor: "transparent", backgroundColor: f.colour + "33", spanGaps: true };
+      json.datasets.push(Object.assign({}, band, { label: f.label + ", 80 % low", data: f.low, fill: false }));
+      json.datasets.push(Object.assign({}, band, { label: f.label + ", 80 % high", data: f.high, fill: "-1" }));
+      json.datasets.push({ type: "line", label: f.label + " (" + f.model + ")", data: f.data, yAxisID: f.yAxisID,
+        unit: f.unit, forecast: true, borderColor: f.colour, backgroundColor: f.colour, pointBackgroundColor: "#fff",
+        borderDash: [6, 4], borderWidth: 2, pointRadius: 2, fill: false, tension: 0.25, spanGaps: true });
+    });
+  }
+
   function draw(figure) {
     var canvas = figure.querySelector("canvas");
     var status = figure.querySelector(".chart-status");
@@ -147,6 +168,7 @@
         return response.json();
       })
       .then(function (json) {
+        addForecast(json);
         var formats = json.datasets.map(function (d) { return formatter(d.unit, json.currency, false, json.locale); });
         var points = 0, nonZero = 0;
         json.datasets.forEach(function (d) {
@@ -188,7 +210,7 @@
             interaction: { mode: "index", intersect: false },
             scales: scales,
             plugins: {
-              legend: { position: "bottom", labels: { boxWidth: 12 } },
+              legend: { position: "bottom", labels: { boxWidth: 12, filter: function (item, data) { return !data.datasets[item.datasetIndex].band; } } },
               tooltip: { callbacks: {
                 label: function (ctx) {
                   var v = ctx.raw;

@@ -85,6 +85,7 @@ def test_the_route_lists_cover_every_page_chart_and_api_route():
     assert {url for url, _view in API} == {
         "/api/v1/kpis/",
         "/api/v1/kpis/timeseries/",
+        "/api/v1/kpis/forecast/",
         "/api/v1/kpis/attribution/",
         "/api/v1/kpis/accounts/",
         "/api/v1/kpis/pages/",
