@@ -9,6 +9,7 @@ level on the period's last day. Workspace-wide only (a campaign or channel filte
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -126,7 +127,15 @@ class KpiForecast:
 
 
 def _fit(history: History, horizon: int, level: bool) -> forecasting.Forecast | None:
-    return forecasting.forecast(history.values, horizon, level=level)
+    return _cached_fit(tuple(history.values[-forecasting.MAX_HISTORY :]), horizon, level)
+
+
+# A Holt-Winters fit takes a few hundred milliseconds; the dashboard's charts, the Targets page and the API
+# ask for the same one again until new data change the history (the key), so each process keeps the last
+# few (a quarter's paths are about 0.7 MB).
+@functools.lru_cache(maxsize=32)
+def _cached_fit(values: tuple[float, ...], horizon: int, level: bool) -> forecasting.Forecast | None:
+    return forecasting.forecast(values, horizon, level=level)
 
 
 def forecast_kpi(*, workspace: Workspace, kpi: str, horizon: str, today: date) -> KpiForecast:

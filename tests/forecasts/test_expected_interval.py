@@ -46,3 +46,19 @@ def test_mrr_is_a_balance_and_no_history_is_none(workspace, daily_rows):
 def test_another_kpi_is_refused(workspace):
     with pytest.raises(ValueError):
         expected_interval(workspace=workspace, kpi="cpl", day=MAY_1)
+
+
+def test_a_fit_is_made_once_until_new_data_change_the_history(workspace, daily_rows, monkeypatch):
+    from kpis import forecasting, forecasts
+
+    fits = []
+    real = forecasting.forecast
+    monkeypatch.setattr(forecasting, "forecast", lambda *args, **kwargs: fits.append(args) or real(*args, **kwargs))
+    forecasts._cached_fit.cache_clear()
+    daily_rows(workspace, MAY_1, leads=[3, 5, 4])
+    first = expected_interval(workspace=workspace, kpi="leads", day=date(2026, 5, 4))
+    assert expected_interval(workspace=workspace, kpi="leads", day=date(2026, 5, 4)) == first
+    assert len(fits) == 1  # the second answer came from the cache
+    daily_rows(workspace, date(2026, 5, 4), leads=[40])
+    expected_interval(workspace=workspace, kpi="leads", day=date(2026, 5, 5))
+    assert len(fits) == 2  # a longer history: a new fit
