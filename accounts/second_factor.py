@@ -40,11 +40,7 @@ class SecondFactorRequiredMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if (
-            user is not None
-            and user.is_authenticated
-            and not request.path_info.startswith(EXEMPT_PREFIXES)
-            and second_factor_missing(user)
-        ):
+        request.second_factor_missing = user is not None and user.is_authenticated and second_factor_missing(user)
+        if request.second_factor_missing and not request.path_info.startswith(EXEMPT_PREFIXES):
             return redirect(reverse("second-factor-required"))
         return self.get_response(request)

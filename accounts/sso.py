@@ -9,7 +9,12 @@ Who may come in through SSO follows the password flows:
 
 from __future__ import annotations
 
+import time
+
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.flows.login import get_authentication_records
+from allauth.core import context
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.forms import SignupForm
@@ -61,10 +66,24 @@ def _identity_email(sociallogin: SocialLogin) -> str:
     return ""
 
 
+def _signed_in_recently(request: HttpRequest | None) -> bool:
+    if request is None or not request.user.is_authenticated:
+        return False
+    records = get_authentication_records(request, request.user)
+    return any(time.time() - record.get("at", 0) < account_settings.REAUTHENTICATION_TIMEOUT for record in records)
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         # allauth's own e-mail sign-up form is never used: /signup/ and invitations create accounts.
         return False
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        """Adding or removing a factor asks for a recent sign-in: one within the last few minutes
+        counts (allauth would ask again even then, and an SSO-only account has no password to give)."""
+        if not super().is_reauthentication_required(app=app, **kwargs):
+            return False
+        return not _signed_in_recently(context.request)
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         return self._accept_pending_invitation(request) or super().get_login_redirect_url(request)

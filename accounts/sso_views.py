@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from allauth.account.internal.flows.login import record_authentication
 from allauth.account.utils import perform_login
 from allauth.socialaccount.providers.openid_connect.views import login as oidc_login
 from django import forms
@@ -32,7 +33,10 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         # allauth's login flow: django's login() at once, or after the code or passkey if the user has one.
-        return perform_login(self.request, form.get_user(), redirect_url=self.get_success_url())
+        # The record lets allauth's pages that ask for a recent sign-in (adding a factor) accept this one.
+        user = form.get_user()
+        record_authentication(self.request, user, method="password", email=user.email)
+        return perform_login(self.request, user, redirect_url=self.get_success_url())
 
 
 class InvitationSsoView(View):
