@@ -58,7 +58,7 @@ def enrolled(agency_owner):
 
 
 def test_enrolment_stores_a_totp_and_ten_recovery_codes(enrolled):
-    user, secret, codes = enrolled
+    user, _secret, codes = enrolled
     assert Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
     assert len(codes) == 10 and len(set(codes)) == 10 and all(len(code) == 8 for code in codes)
 
