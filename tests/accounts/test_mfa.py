@@ -133,3 +133,12 @@ def test_login_without_a_second_factor_is_unchanged(agency_owner):
     response = password_login(client, agency_owner)
     assert response.status_code == 302 and response["Location"] == "/"
     assert signed_in_user_id(client) == str(agency_owner.pk)
+
+
+def test_adding_a_factor_long_after_signing_in_asks_for_the_password_again(agency_owner):
+    client = Client()
+    with at(0):
+        password_login(client, agency_owner)
+    with at(20):  # ten minutes later
+        response = client.get("/accounts/2fa/totp/activate/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/reauthenticate/")

@@ -200,3 +200,16 @@ def test_invitation_sso_refuses_an_unknown_provider_and_a_dead_invitation(
     Invitation.objects.update(revoked_at="2026-01-01T00:00:00Z")
     assert client.post(f"{link}sso/google/")["Location"] == link
     assert "sso_invitation" not in client.session
+
+
+def test_microsoft_single_tenant_identity_reaches_the_account_of_its_email(settings, db):
+    user = UserFactory(email="walter@acme.example")
+    with FakeOidcProvider(CLIENT_ID, CLIENT_SECRET) as microsoft:
+        configure(settings, microsoft, provider_id="microsoft", name="Microsoft")
+        # Entra ID puts no email_verified claim in its tokens.
+        microsoft.identity = {"sub": "ms-oid-1", "email": "walter@acme.example", "name": "Walter"}
+        client = Client()
+        assert "Sign in with Microsoft" in client.get("/login/").content.decode()
+        sso_round_trip(client, microsoft, start="/accounts/oidc/microsoft/login/")
+    assert signed_in_user_id(client) == str(user.pk)
+    assert SocialAccount.objects.get(user=user).provider == "microsoft"
