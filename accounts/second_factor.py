@@ -15,7 +15,9 @@ from accounts.models import AgencyMembership, User
 
 SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 # Reachable without a second factor: its setup, signing out, and what carries no client data.
-EXEMPT_PREFIXES = ("/accounts/", "/logout/", "/static/", "/media/", "/api/", "/second-factor/", "/admin/logout/")
+EXEMPT_PREFIXES = ("/accounts/", "/logout/", "/second-factor/", "/admin/logout/")
+# Key-authenticated API and files: no session, no client pages.
+SESSIONLESS_PREFIXES = ("/api/", "/static/", "/media/")
 
 
 def has_second_factor(user: User) -> bool:
@@ -39,6 +41,10 @@ class SecondFactorRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.path_info.startswith(SESSIONLESS_PREFIXES):
+            # Not even a look at the user: that reads the session, and the answer would vary by cookie.
+            request.second_factor_missing = False
+            return self.get_response(request)
         user = getattr(request, "user", None)
         request.second_factor_missing = user is not None and user.is_authenticated and second_factor_missing(user)
         if request.second_factor_missing and not request.path_info.startswith(EXEMPT_PREFIXES):
