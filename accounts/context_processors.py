@@ -8,8 +8,8 @@ def navigation(request) -> dict:
     On an agency's own host name, only that agency's workspaces.
     """
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {}
+    if user is None or not user.is_authenticated or getattr(request, "second_factor_missing", False):
+        return {}  # staff owing their agency a second factor see no client's name until they set one up
     workspaces = workspaces_for_user(user=user)
     host_agency = getattr(request, "host_agency", None)
     if host_agency is not None:

@@ -161,6 +161,8 @@ class Agency(models.Model):
     email_sender_name = models.CharField(max_length=80, blank=True)
     email_reply_to = models.EmailField(blank=True)
     custom_host = models.CharField(max_length=253, unique=True, null=True, blank=True, validators=[validate_host_name])
+    # The owner's rule: every staff member signs in with a second factor (accounts/second_factor.py).
+    require_second_factor = models.BooleanField(default=False)
 
     class Meta:
         verbose_name_plural = "agencies"

@@ -1,17 +1,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import offboarding_views, views
+from accounts import offboarding_views, sso_views, views
 from accounts.brand_forms import BrandedPasswordResetForm
-from accounts.forms import EmailAuthenticationForm
 
 urlpatterns = [
     path("signup/", views.SignupView.as_view(), name="signup"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("login/", sso_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password-reset/",
@@ -24,6 +19,13 @@ urlpatterns = [
     path("password-change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password-change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("invitations/<str:token>/", views.InvitationAcceptView.as_view(), name="invitation-accept"),
+    path(
+        "invitations/<str:token>/sso/<slug:provider_id>/",
+        sso_views.InvitationSsoView.as_view(),
+        name="invitation-sso",
+    ),
+    path("second-factor/", sso_views.SecondFactorRequiredView.as_view(), name="second-factor-required"),
+    path("agency/<slug:agency_slug>/security/", sso_views.AgencySecurityView.as_view(), name="agency-security"),
     path("workspaces/new/", views.WorkspaceCreateView.as_view(), name="workspace-create"),
     path("agency/<slug:agency_slug>/members/", views.AgencyMembersView.as_view(), name="agency-members"),
     path(

@@ -33,6 +33,7 @@ from accounts.models import AgencyMembership, ApiKey, Invitation, WorkspaceMembe
 from accounts.roles import AGENCY_MANAGERS, Can
 from accounts.selectors import agencies_for_user, api_key_list, workspaces_for_user
 from accounts.settings_changes import workspace_settings_changed
+from accounts.sso import sso_buttons
 
 AUTH_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -69,6 +70,9 @@ class SignupView(FormView):
         if request.user.is_authenticated:
             return redirect("home")
         return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(sso_buttons=sso_buttons(), **kwargs)
 
     def form_valid(self, form):
         user, agency = services.agency_signup(
@@ -358,6 +362,8 @@ class InvitationAcceptView(TemplateView):
             existing_user=self._existing_user(),
             signed_in_as_invitee=user.is_authenticated and user.email.lower() == self.invitation.email,
             login_url=f"{reverse('login')}?next={self.request.path}",
+            sso_buttons=sso_buttons(),
+            invitation_token=self.kwargs["token"],
         )
         if not context["existing_user"]:
             context.setdefault("form", AcceptInvitationForm(email=self.invitation.email))

@@ -90,6 +90,21 @@ VARIABLES: dict[str, Variable] = {
             "comma-separated addresses or networks (10.0.0.5, 10.0.0.0/8) of the reverse proxies in front of the"
             " app, whose X-Forwarded-For gives the client address; empty = no proxy, the header is ignored",
         ),
+        Variable("GOOGLE_CLIENT_ID", "", 'OAuth client id for "Sign in with Google"; empty = no Google button'),
+        Variable("GOOGLE_CLIENT_SECRET", "", "that client's secret"),
+        Variable(
+            "GOOGLE_OIDC_URL", "https://accounts.google.com", "Google's OpenID Connect issuer (tests: a fake one)"
+        ),
+        Variable("MICROSOFT_CLIENT_ID", "", 'Entra ID application id for "Sign in with Microsoft"; empty = no button'),
+        Variable("MICROSOFT_CLIENT_SECRET", "", "that application's client secret"),
+        Variable("MICROSOFT_TENANT_ID", "", "the Entra ID tenant (directory) id whose accounts may sign in; required"),
+        Variable("MICROSOFT_OIDC_URL", "", "overrides the issuer built from the tenant (tests: a fake one)"),
+        Variable("MFA_TOTP_ISSUER", "Pulse KPI", "name authenticator apps show next to the code"),
+        Variable(
+            "MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN",
+            "false",
+            "allow passkeys over plain http (development on localhost only)",
+        ),
     ]
 }
 

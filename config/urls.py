@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 urlpatterns = [
@@ -10,6 +11,12 @@ urlpatterns = [
     path("api/v1/", include("accounts.api_urls")),
     path("api/v1/", include("campaigns.api_urls")),
     path("api/v1/", include("kpis.api_urls")),
+    # allauth (SSO, second factor) lives under /accounts/; its own password pages give way to the project's.
+    path("accounts/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
+    path("accounts/signup/", RedirectView.as_view(pattern_name="signup", query_string=True)),
+    path("accounts/password/reset/", RedirectView.as_view(pattern_name="password_reset")),
+    path("accounts/password/change/", RedirectView.as_view(pattern_name="password_change")),
+    path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("campaigns.urls")),
     path("", include("kpis.urls")),

@@ -50,6 +50,8 @@ NOT_TENANT_ROUTES = {
     "admin:": "Django admin: staff only, no tenant pages",
     "password_reset_confirm": "the token in the URL is the credential",
     "invitation-accept": "the token in the URL is the credential",
+    "invitation-sso": "the token in the URL is the credential (tests/accounts/test_sso.py)",
+    "account_": "allauth's own account pages (a user's own sign-in, no tenant's data; tests/accounts/test_mfa.py)",
     "shared-": "the token is the credential (share links: tests/sharing/)",
     "reports-unsubscribe": "the signed token in the URL is the credential (tests/reports/test_unsubscribe.py)",
     "brand-logo": "a logo under a random file name; logos are public (an agency's login page shows its own)",

@@ -35,6 +35,11 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "axes",
     "csp",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
     "accounts",
     "campaigns",
     "kpis",
@@ -60,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -67,6 +73,8 @@ MIDDLEWARE = [
     # After CommonMiddleware refused hosts outside ALLOWED_HOSTS: an agency's own host name → its brand.
     "accounts.middleware.BrandHostMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Staff of an agency that requires a second factor set one up before anything else (accounts/second_factor.py).
+    "accounts.second_factor.SecondFactorRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -120,6 +128,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Signs in SSO identities and finishes logins paused for a second factor (django-allauth).
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -175,10 +185,68 @@ CONTENT_SECURITY_POLICY = {
         "font-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
+        # A sign-in button posts here and is redirected on to the identity provider (SSO_FORM_ACTIONS below).
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
     }
 }
+
+# Single sign-on and second factor (django-allauth; docs/security.md). The project's own pages sign in
+# with a password (/login/); allauth adds SSO, TOTP, passkeys and recovery codes under /accounts/.
+ACCOUNT_ADAPTER = "accounts.sso.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.sso.SocialAccountAdapter"
+SOCIALACCOUNT_FORMS = {"signup": "accounts.sso.SsoSignupForm"}
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_UNIQUE_EMAIL = True
+# An SSO identity whose provider vouches for its email signs in to the account of that email.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", "Pulse KPI")
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env_bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", False)
+SSO_PROVIDERS = {
+    "google": {
+        "name": "Google",
+        "client_id": env("GOOGLE_CLIENT_ID"),
+        "secret": env("GOOGLE_CLIENT_SECRET"),
+        "server_url": env("GOOGLE_OIDC_URL", "https://accounts.google.com"),
+    },
+    "microsoft": {
+        "name": "Microsoft",
+        "client_id": env("MICROSOFT_CLIENT_ID"),
+        "secret": env("MICROSOFT_CLIENT_SECRET"),
+        # One tenant's issuer: "common" has no single issuer to check the id_token against.
+        "server_url": env("MICROSOFT_OIDC_URL")
+        or (env("MICROSOFT_TENANT_ID") and f"https://login.microsoftonline.com/{env('MICROSOFT_TENANT_ID')}/v2.0"),
+    },
+}
+# A provider is on only with its client id and secret: no button is shown for the others.
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": provider_id,
+                "name": conf["name"],
+                "client_id": conf["client_id"],
+                "secret": conf["secret"],
+                "settings": {"server_url": conf["server_url"]},
+            }
+            for provider_id, conf in SSO_PROVIDERS.items()
+            if conf["client_id"] and conf["secret"] and conf["server_url"]
+        ],
+    }
+}
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += [
+    f"{urlparse(app['settings']['server_url']).scheme}://{urlparse(app['settings']['server_url']).netloc}"
+    for app in SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"]
+]
 
 # Share links (sharing/guards.py): requests per link per window of seconds (a page and its charts are
 # about ten), and wrong passwords per link and client address before the form refuses for the window.

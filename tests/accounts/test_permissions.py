@@ -74,6 +74,14 @@ MATRIX = {
         AGENCY_PEOPLE,
     ),
     "edit the agency's brand": ("get", "/agency/{agency}/brand/", None, AGENCY_MANAGERS, AGENCY_PEOPLE),
+    # Turning the rule off needs no factor of one's own (turning it on does: test_second_factor_rule.py).
+    "require a second factor of staff": (
+        "post",
+        "/agency/{agency}/security/",
+        {},
+        {"agency_owner"},
+        AGENCY_PEOPLE,
+    ),
 }
 
 

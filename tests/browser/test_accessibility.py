@@ -101,3 +101,60 @@ def test_every_page_passes_axe(live_server, new_page, client_workspace, width, s
     paths = [*OTHER_PAGES, *(f"/w/contoso/{path}" for path in WORKSPACE_PAGES)]
     found += [v for path in paths for v in _violations(axe, page, f"{base}{path}")]
     assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_sign_in_and_second_factor_pages_pass_axe(live_server, new_page, client_workspace, width, settings):
+    """Login and sign-up with SSO buttons, the second-factor pages, the agency's rule and the page it sends to."""
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from accounts.models import Agency
+    from tests.factories import PASSWORD, AgencyMembershipFactory
+
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {
+            "APPS": [
+                {"provider_id": pid, "name": name, "client_id": "id", "secret": "s", "settings": {"server_url": url}}
+                for pid, name, url in (
+                    ("google", "Google", "https://accounts.google.com"),
+                    ("microsoft", "Microsoft", "https://login.microsoftonline.com/tenant/v2.0"),
+                )
+            ]
+        }
+    }
+    owner, _token = client_workspace
+    base, axe, viewport = live_server.url, Axe(), {"width": width, "height": 900}
+    stranger = new_page(viewport=viewport)
+    found = [v for path in ("/login/", "/signup/") for v in _violations(axe, stranger, f"{base}{path}")]
+    page = new_page(viewport=viewport)
+    log_in(page, base, owner.email)
+    paths = [
+        "/accounts/2fa/",
+        "/accounts/2fa/totp/activate/",
+        "/accounts/2fa/webauthn/add/",
+        "/agency/northwind/security/",
+    ]
+    found += [v for path in paths for v in _violations(axe, page, f"{base}{path}")]
+    TOTP.activate(owner, generate_totp_secret())
+    RecoveryCodes.activate(owner)
+    found += _violations(axe, page, f"{base}/accounts/2fa/recovery-codes/")
+    # Signing in again now stops at the code.
+    again = new_page(viewport=viewport)
+    again.goto(f"{base}/login/")
+    again.fill("input[name=username]", owner.email)
+    again.fill("input[name=password]", PASSWORD)
+    again.click("button[type=submit]")
+    again.wait_for_url(f"{base}/accounts/2fa/authenticate/")
+    found += _violations(axe, again, f"{base}/accounts/2fa/authenticate/")
+    # Staff of an agency that requires a second factor, without one.
+    Agency.objects.filter(slug="northwind").update(require_second_factor=True)
+    staff = AgencyMembershipFactory(agency=Agency.objects.get(slug="northwind"), role="member").user
+    newcomer = new_page(viewport=viewport)
+    newcomer.goto(f"{base}/login/")
+    newcomer.fill("input[name=username]", staff.email)
+    newcomer.fill("input[name=password]", PASSWORD)
+    newcomer.click("button[type=submit]")
+    newcomer.wait_for_url(f"{base}/second-factor/")
+    found += _violations(axe, newcomer, f"{base}/second-factor/")
+    assert not found, "\n".join(found)
