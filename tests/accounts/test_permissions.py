@@ -66,6 +66,8 @@ MATRIX = {
         AGENCY_PEOPLE,
     ),
     "edit the agency's brand": ("get", "/agency/{agency}/brand/", None, AGENCY_MANAGERS, AGENCY_PEOPLE),
+    "see and export the workspace's audit log": ("get", "/w/{ws}/audit/", None, WS_MANAGERS, EVERYONE_IN),
+    "see and export the agency's audit log": ("get", "/agency/{agency}/audit/", None, AGENCY_MANAGERS, AGENCY_PEOPLE),
 }
 
 
