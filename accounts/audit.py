@@ -129,7 +129,7 @@ def entries_of_workspace(workspace: Workspace) -> models.QuerySet[AuditEntry]:
 # --- Retention ----------------------------------------------------------------------------------
 
 
-def _call(function: str, *args: int) -> int:
+def _call(function: str, *args: Any) -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {function}({', '.join(['%s'] * len(args))})", list(args))
         return cursor.fetchone()[0]
@@ -138,13 +138,13 @@ def _call(function: str, *args: int) -> int:
 def purge_expired(*, keep_days: int | None = None, batch: int = PURGE_BATCH) -> int:
     """Delete entries older than AUDIT_RETENTION_DAYS, a batch per short transaction; returns how many."""
     keep_days = settings.AUDIT_RETENTION_DAYS if keep_days is None else keep_days
+    cutoff = timezone.now() - timedelta(days=keep_days)
     deleted = 0
     while True:
         with transaction.atomic():
             if connection.vendor == "postgresql":
-                removed = _call("audit_purge", keep_days, batch)
+                removed = _call("audit_purge", cutoff, batch)
             else:
-                cutoff = timezone.now() - timedelta(days=keep_days)
                 ids = list(
                     AuditEntry.objects.filter(created_at__lt=cutoff).order_by("pk").values_list("pk", flat=True)[:batch]
                 )

@@ -7,9 +7,9 @@ change or remove one. Entries leave by two doors only, two SECURITY DEFINER func
 run as the table's owner (who created them in the migration) and that the app role may
 call:
 
-- `audit_purge(keep_days, batch)` deletes up to `batch` entries older than `keep_days`
-  days, never fewer than `MIN_KEEP_DAYS`: even a compromised app role cannot erase the
-  recent log through it;
+- `audit_purge(cutoff, batch)` deletes up to `batch` entries older than `cutoff`, and
+  never any of the last `MIN_KEEP_DAYS` days by the database's clock: even a
+  compromised app role cannot erase the recent log through it;
 - `audit_forget_workspace(workspace_id, batch)` deletes a workspace's entries only while
   that workspace is being deleted or is gone (offboarding removes everything of it).
 
@@ -23,7 +23,7 @@ TABLE = "accounts_auditentry"
 # The floor of what the purge function keeps, whatever it is asked (AUDIT_RETENTION_DAYS may not go lower).
 MIN_KEEP_DAYS = 30
 
-FUNCTIONS = ("audit_purge(integer, integer)", "audit_forget_workspace(bigint, integer)")
+FUNCTIONS = ("audit_purge(timestamp with time zone, integer)", "audit_forget_workspace(bigint, integer)")
 
 
 def create_functions_sql(schema: str, quote) -> list[str]:
@@ -32,12 +32,12 @@ def create_functions_sql(schema: str, quote) -> list[str]:
     # Only constants and the quoted schema name go into these statements.
     return [
         f"""
-        CREATE OR REPLACE FUNCTION audit_purge(keep_days integer, batch integer) RETURNS integer
+        CREATE OR REPLACE FUNCTION audit_purge(cutoff timestamptz, batch integer) RETURNS integer
         LANGUAGE sql SECURITY DEFINER {path} AS $$
             WITH gone AS (
                 DELETE FROM {TABLE} WHERE id IN (
                     SELECT id FROM {TABLE}
-                    WHERE created_at < now() - make_interval(days => GREATEST(keep_days, {MIN_KEEP_DAYS}))
+                    WHERE created_at < LEAST(cutoff, now() - make_interval(days => {MIN_KEEP_DAYS}))
                     ORDER BY id LIMIT GREATEST(batch, 0)
                 ) RETURNING 1
             )

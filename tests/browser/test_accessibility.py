@@ -42,11 +42,19 @@ WORKSPACE_PAGES = (
     "share-links/",
     "integrations/",
     "settings/",
+    "audit/",
     "export/",
     "delete/",
     "start/",
 )
-OTHER_PAGES = ("/", "/agency/northwind/members/", "/agency/northwind/brand/", "/workspaces/new/", "/account/delete/")
+OTHER_PAGES = (
+    "/",
+    "/agency/northwind/members/",
+    "/agency/northwind/brand/",
+    "/agency/northwind/audit/",
+    "/workspaces/new/",
+    "/account/delete/",
+)
 SIGNED_OUT_PAGES = ("/login/", "/signup/", "/password-reset/")
 
 
