@@ -423,3 +423,18 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_email or 'system'} {self.action}"
+
+    @property
+    def details_text(self) -> str:
+        """The details as the page shows them: `field: old → new` for changes, `key: value` otherwise."""
+
+        def plain(value) -> str:
+            return "—" if value in (None, "") else str(value)
+
+        parts = []
+        for key, value in (self.details or {}).items():
+            if key == "changes" and isinstance(value, dict):
+                parts += [f"{name}: {plain(old)} → {plain(new)}" for name, (old, new) in value.items()]
+            else:
+                parts.append(f"{key}: {plain(value)}")
+        return "; ".join(parts)

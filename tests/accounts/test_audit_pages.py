@@ -125,3 +125,10 @@ def test_the_retention_purge_deletes_old_entries_only(workspace, settings):
     with rls_bypass():
         assert list(AuditEntry.objects.values_list("pk", flat=True)) == [kept.pk]
     assert {old.pk, older.pk}.isdisjoint(AuditEntry.objects.values_list("pk", flat=True))
+
+
+def test_the_page_writes_changes_as_old_to_new(workspace, member_client):
+    add(AuditAction.KPI_SETTINGS_CHANGED, workspace=workspace, changes={"mqa_threshold": ["20.00", "35"]})
+    add(AuditAction.SETTINGS_CHANGED, workspace=workspace, changes={"touchpoint_retention_days": [None, 400]})
+    body = member_client.get(f"/w/{workspace.slug}/audit/").content.decode()
+    assert "mqa_threshold: 20.00 → 35" in body and "touchpoint_retention_days: — → 400" in body
