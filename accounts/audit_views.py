@@ -83,14 +83,14 @@ def _csv_rows(entries: QuerySet[AuditEntry], reading: Callable[[], AbstractConte
     while True:
         with reading():
             chunk = entries if last_id is None else entries.filter(pk__lt=last_id)
-            rows = list(chunk.order_by("-pk")[:CSV_CHUNK])
+            rows = list(chunk.select_related("workspace").order_by("-pk")[:CSV_CHUNK])
         for entry in rows:
             writer.writerow(
                 [
                     entry.created_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
                     entry.actor_email,
                     entry.action,
-                    entry.workspace.slug if entry.workspace_id and entry.workspace else "",
+                    entry.workspace.slug if entry.workspace else "",
                     entry.target_type,
                     entry.target_id,
                     entry.target_label,
