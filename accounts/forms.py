@@ -102,8 +102,10 @@ class WorkspaceSettingsForm(forms.ModelForm):
             "engagement_window_days",
             "half_life_days",
             "mqa_threshold",
+            "touchpoint_retention_days",
         ]
         labels = {
+            "touchpoint_retention_days": "Keep touchpoints for (days)",
             "engagement_window_days": "Engagement window (days)",
             "half_life_days": "Half-life (days)",
             "mqa_threshold": "MQA threshold",

@@ -228,6 +228,13 @@ class Workspace(models.Model):
     )
     # Shown instead of the agency's logo on this client's pages, reports and emails.
     brand_logo = models.FileField(upload_to=logo_upload_to, blank=True, max_length=200)
+    # Touchpoints older than this are purged by beat (campaigns/retention.py); None keeps them forever.
+    touchpoint_retention_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(30), MaxValueValidator(MAX_SETTING_DAYS)],
+        help_text="Touchpoints older than this are deleted every night. Leave blank to keep them forever.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # Set when an agency owner deletes the workspace: from then on it is gone from every page
     # and key while its rows are removed in the background (accounts/offboarding.py).
@@ -347,3 +354,89 @@ class WorkspaceExport(WorkspaceOwned):
     @property
     def is_downloadable(self) -> bool:
         return self.status == self.Status.DONE and bool(self.file_name) and self.expires_at > timezone.now()
+
+
+class AuditAction(models.TextChoices):
+    """Every action the audit log records (accounts/audit.py); a closed list, so filters can offer it."""
+
+    SIGN_IN = "auth.sign_in", "Signed in"
+    SIGN_IN_FAILED = "auth.sign_in_failed", "Sign-in failed"
+    SIGN_OUT = "auth.sign_out", "Signed out"
+    INVITATION_SENT = "invitation.sent", "Invitation sent"
+    INVITATION_ACCEPTED = "invitation.accepted", "Invitation accepted"
+    INVITATION_REVOKED = "invitation.revoked", "Invitation revoked"
+    ROLE_CHANGED = "member.role_changed", "Role changed"
+    MEMBER_REMOVED = "member.removed", "Member removed"
+    API_KEY_CREATED = "api_key.created", "API key created"
+    API_KEY_REVOKED = "api_key.revoked", "API key revoked"
+    SETTINGS_CHANGED = "workspace.settings_changed", "Workspace settings changed"
+    KPI_SETTINGS_CHANGED = "workspace.kpi_settings_changed", "KPI settings changed"
+    BRAND_CHANGED = "brand.changed", "Brand changed"
+    TARGET_CREATED = "target.created", "Target created"
+    TARGET_UPDATED = "target.updated", "Target updated"
+    TARGET_DELETED = "target.deleted", "Target deleted"
+    IMPORT_CONFIRMED = "import.confirmed", "Import confirmed"
+    IMPORT_UNDONE = "import.undone", "Import undone"
+    SHARE_LINK_CREATED = "share_link.created", "Share link created"
+    SHARE_LINK_REVOKED = "share_link.revoked", "Share link revoked"
+    SCHEDULE_SAVED = "report_schedule.saved", "Report schedule saved"
+    SCHEDULE_DELETED = "report_schedule.deleted", "Report schedule deleted"
+    WORKSPACE_EXPORTED = "workspace.export", "Workspace export requested"
+    WORKSPACE_DELETE = "workspace.delete", "Workspace deletion requested"
+    WORKSPACE_DELETED = "workspace.deleted", "Workspace deleted"
+    ACCOUNT_DELETED = "account.delete", "Account deleted"
+    TOUCHPOINTS_PURGED = "retention.touchpoints_purged", "Touchpoints purged (retention)"
+
+
+class AuditEntry(models.Model):
+    """Who did what, when and from where: append-only for the app's role (docs/security.md).
+
+    Not `WorkspaceOwned`: an agency-level entry (a sign-in, an agency invitation) has no
+    workspace. The foreign keys hold no database constraint and do nothing on delete, so
+    deleting a person or an agency never UPDATEs or DELETEs an entry (the app's role may
+    not); the actor's email is kept as text for when the person is gone. A deleted
+    workspace's entries are removed with it, through `audit_forget_workspace`.
+    """
+
+    agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    workspace = models.ForeignKey(
+        Workspace, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    actor_email = models.CharField(max_length=254, blank=True)
+    action = models.CharField(max_length=40, choices=AuditAction.choices)
+    target_type = models.CharField(max_length=40, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_label = models.CharField(max_length=200, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["agency", "-created_at"], name="audit_agency_created"),
+            models.Index(fields=["workspace", "-created_at"], name="audit_workspace_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_email or 'system'} {self.action}"
+
+    @property
+    def details_text(self) -> str:
+        """The details as the page shows them: `field: old → new` for changes, `key: value` otherwise."""
+
+        def plain(value) -> str:
+            return "—" if value in (None, "") else str(value)
+
+        parts = []
+        for key, value in (self.details or {}).items():
+            if key == "changes" and isinstance(value, dict):
+                parts += [f"{name}: {plain(old)} → {plain(new)}" for name, (old, new) in value.items()]
+            else:
+                parts.append(f"{key}: {plain(value)}")
+        return "; ".join(parts)

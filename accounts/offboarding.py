@@ -21,7 +21,8 @@ from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.utils import timezone
 
-from accounts.models import AgencyMembership, AgencyRole, ApiKey, User, Workspace, WorkspaceExport
+from accounts import audit
+from accounts.models import AgencyMembership, AgencyRole, ApiKey, AuditEntry, User, Workspace, WorkspaceExport
 from accounts.rls import rls_bypass
 from accounts.services import api_key_revoke
 from accounts.tenancy import workspace_scope
@@ -144,6 +145,8 @@ def workspace_delete_start(*, workspace: Workspace, user: User) -> None:
 
 
 def _delete_table(model: type[models.Model], workspace: Workspace) -> int:
+    if model is AuditEntry:  # append-only for the app's role: through the owner's function (accounts/audit_db.py)
+        return audit.forget_workspace(workspace.pk)
     rows = model._base_manager.filter(workspace_id=workspace.pk)
     deleted = 0
     while ids := list(rows.order_by("pk").values_list("pk", flat=True)[:DELETE_BATCH]):
@@ -170,7 +173,14 @@ def workspace_delete_data(*, workspace_id: int) -> dict[str, int]:
             workspace.delete()  # memberships, invitations and anything written meanwhile go with it
     for listener in _deleted_listeners:
         listener(workspace_id)
-    _record("workspace.deleted", None, workspace=workspace.slug, rows=sum(counts.values()))
+    _record(
+        "workspace.deleted",
+        None,
+        workspace=workspace.slug,
+        name=workspace.name,
+        agency=workspace.agency.slug,
+        rows=sum(counts.values()),
+    )
     return counts
 
 

@@ -24,6 +24,8 @@ from contextvars import ContextVar
 from django.conf import settings
 from django.db import connections
 
+from accounts import audit_db
+
 POLICY_NAME = "workspace_isolation"
 
 # Each setting is read in a scalar subquery: PostgreSQL evaluates it once per statement
@@ -166,6 +168,7 @@ def rls_enforce(*, using: str = "default") -> list[str]:
             cursor.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
             cursor.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {role}")
             cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {role}")
+            audit_db.restrict_app_role(cursor, app_role, quote)  # the audit log is append-only for it
     return changed
 
 

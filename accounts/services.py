@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts import audit
 from accounts.branding import brand_for_agency, brand_for_workspace
 from accounts.formatting import DEFAULT_LOCALE
 from accounts.logos import delete_logo
@@ -25,6 +26,7 @@ from accounts.models import (
     AgencyMembership,
     AgencyRole,
     ApiKey,
+    AuditAction,
     Invitation,
     User,
     Workspace,
@@ -104,6 +106,15 @@ def invitation_create(
             invited_by=invited_by,
             expires_at=timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS),
         )
+        audit.record(
+            AuditAction.INVITATION_SENT,
+            actor=invited_by,
+            agency=agency,
+            workspace=workspace,
+            target=("invitation", invitation.pk, invitation.email),
+            email=invitation.email,
+            role=role,
+        )
         transaction.on_commit(lambda: send_invitation_task.delay(invitation.pk))
     return invitation
 
@@ -160,6 +171,14 @@ def invitation_accept(*, invitation: Invitation, user: User) -> None:
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
+    audit.record(
+        AuditAction.INVITATION_ACCEPTED,
+        actor=user,
+        agency=invitation.agency,
+        workspace=invitation.workspace,
+        target=("invitation", invitation.pk, invitation.email),
+        role=invitation.role,
+    )
 
 
 def _workspace_rank(role: str) -> int:
@@ -173,28 +192,70 @@ def invitation_accept_as_new_user(*, invitation: Invitation, password: str, full
     return user
 
 
+@transaction.atomic
 def invitation_revoke(*, invitation: Invitation) -> None:
-    Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(revoked_at=timezone.now())
+    if Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(revoked_at=timezone.now()):
+        audit.record(
+            AuditAction.INVITATION_REVOKED,
+            agency=invitation.agency,
+            workspace=invitation.workspace,
+            target=("invitation", invitation.pk, invitation.email),
+        )
 
 
 def workspace_membership_set_role(*, membership: WorkspaceMembership, role: str) -> None:
     if role not in WorkspaceRole.values:
         raise ValueError(f"Unknown role {role!r}.")
-    membership.role = role
-    membership.save(update_fields=["role"])
+    old = membership.role
+    with transaction.atomic():
+        membership.role = role
+        membership.save(update_fields=["role"])
+        _record_role_change(membership, old, workspace=membership.workspace)
+
+
+def _record_role_change(membership, old: str, **place) -> None:
+    if old != membership.role:
+        audit.record(
+            AuditAction.ROLE_CHANGED,
+            target=("user", membership.user_id, membership.user.email),
+            old=old,
+            new=membership.role,
+            **place,
+        )
+
+
+@transaction.atomic
+def workspace_membership_remove(*, membership: WorkspaceMembership) -> None:
+    membership.delete()
+    audit.record(
+        AuditAction.MEMBER_REMOVED,
+        workspace=membership.workspace,
+        target=("user", membership.user_id, membership.user.email),
+        role=membership.role,
+    )
 
 
 def agency_membership_set_role(*, membership: AgencyMembership, role: str) -> None:
     if membership.role == AgencyRole.OWNER or role not in (AgencyRole.ADMIN, AgencyRole.MEMBER):
         raise ValueError("The owner's role cannot be changed, and nobody can be made owner here.")
-    membership.role = role
-    membership.save(update_fields=["role"])
+    old = membership.role
+    with transaction.atomic():
+        membership.role = role
+        membership.save(update_fields=["role"])
+        _record_role_change(membership, old, agency=membership.agency)
 
 
 def agency_membership_remove(*, membership: AgencyMembership) -> None:
     if membership.role == AgencyRole.OWNER:
         raise ValueError("The agency owner cannot be removed.")
-    membership.delete()
+    with transaction.atomic():
+        membership.delete()
+        audit.record(
+            AuditAction.MEMBER_REMOVED,
+            agency=membership.agency,
+            target=("user", membership.user_id, membership.user.email),
+            role=membership.role,
+        )
 
 
 # API keys: "mk_<prefix>_<secret>". The prefix is shown in lists and finds the
@@ -215,6 +276,12 @@ def api_key_create(*, workspace: Workspace, name: str, created_by: User | None =
             with transaction.atomic(), workspace_scope(workspace):
                 key = ApiKey.objects.create(
                     name=name, prefix=prefix, secret_hash=_api_key_hash(raw_key), created_by=created_by
+                )
+                audit.record(
+                    AuditAction.API_KEY_CREATED,
+                    actor=created_by,
+                    workspace=workspace,
+                    target=("apikey", key.pk, str(key)),
                 )
             # A prefix is unique among existing keys only: whatever the cache recalls of a deleted key that
             # had it (its row, or its revocation mark) must not shadow the new one.
@@ -347,7 +414,10 @@ def api_key_touch(*, key: ApiKey) -> None:
 
 
 def api_key_revoke(*, key: ApiKey) -> None:
-    ApiKey.objects.unscoped().filter(pk=key.pk, revoked_at=None).update(revoked_at=timezone.now())
+    with transaction.atomic():
+        if ApiKey.objects.unscoped().filter(pk=key.pk, revoked_at=None).update(revoked_at=timezone.now()):
+            workspace = Workspace.objects.select_related("agency").get(pk=key.workspace_id)
+            audit.record(AuditAction.API_KEY_REVOKED, workspace=workspace, target=("apikey", key.pk, str(key)))
     # Replaces any cached row; no request that read the row before can put it back (see _remember_key).
     cache.set(_key_cache_name(key.prefix), _REVOKED, timeout=API_KEY_REVOKED_MARK_SECONDS)
 
@@ -389,6 +459,8 @@ def brand_logo_set(*, owner: Agency | Workspace, logo: ContentFile | None, remov
     else:
         return
     owner.save(update_fields=["brand_logo"])
+    place = {"workspace": owner} if isinstance(owner, Workspace) else {"agency": owner}
+    audit.record(AuditAction.BRAND_CHANGED, fields=["brand_logo"], logo="removed" if logo is None else "new", **place)
     if old and old != owner.brand_logo.name:
         transaction.on_commit(lambda: delete_logo(old))
 
@@ -397,5 +469,13 @@ def agency_brand_update(*, form, agency: Agency) -> Agency:
     """Save an agency's brand settings and logo together."""
     with transaction.atomic():
         form.save()
+        fields = [name for name in form.changed_data if name not in ("logo", "remove_logo")]
+        if fields:
+            audit.record(
+                AuditAction.BRAND_CHANGED,
+                agency=agency,
+                fields=fields,
+                values={f: form.cleaned_data.get(f) for f in fields},
+            )
         brand_logo_set(owner=agency, logo=form.cleaned_data.get("logo"), remove=form.cleaned_data.get("remove_logo"))
     return agency

@@ -25,3 +25,11 @@ def delete_workspace_task(workspace_id: int) -> None:
 @shared_task(name="accounts.purge_expired_exports")
 def purge_expired_exports_task() -> int:
     return offboarding.exports_purge_expired()
+
+
+@shared_task(name="accounts.purge_audit_log")
+def purge_audit_log_task() -> int:
+    """Nightly (beat): audit entries older than AUDIT_RETENTION_DAYS."""
+    from accounts import audit
+
+    return audit.purge_expired()

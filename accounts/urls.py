@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import offboarding_views, sso_views, views
+from accounts import audit_views, offboarding_views, sso_views, views
 from accounts.brand_forms import BrandedPasswordResetForm
 
 urlpatterns = [
@@ -39,6 +39,8 @@ urlpatterns = [
         name="agency-invitation-revoke",
     ),
     path("agency/<slug:agency_slug>/brand/", views.AgencyBrandView.as_view(), name="agency-brand"),
+    path("agency/<slug:agency_slug>/audit/", audit_views.AgencyAuditView.as_view(), name="agency-audit"),
+    path("w/<slug:workspace_slug>/audit/", audit_views.WorkspaceAuditView.as_view(), name="workspace-audit"),
     path("w/<slug:workspace_slug>/settings/", views.WorkspaceSettingsView.as_view(), name="workspace-settings"),
     path("w/<slug:workspace_slug>/settings/logo/", views.WorkspaceLogoView.as_view(), name="workspace-logo"),
     path("w/<slug:workspace_slug>/members/", views.WorkspaceMembersView.as_view(), name="workspace-members"),

@@ -29,10 +29,10 @@ from accounts.forms import (
     WorkspaceSettingsForm,
 )
 from accounts.logos import LOGO_DIR
-from accounts.models import AgencyMembership, ApiKey, Invitation, WorkspaceMembership
+from accounts.models import AgencyMembership, ApiKey, Invitation, Workspace, WorkspaceMembership
 from accounts.roles import AGENCY_MANAGERS, Can
 from accounts.selectors import agencies_for_user, api_key_list, workspaces_for_user
-from accounts.settings_changes import workspace_settings_changed
+from accounts.settings_changes import record_settings_change, settings_snapshot, workspace_settings_changed
 from accounts.sso import sso_buttons
 
 AUTH_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -132,8 +132,10 @@ class WorkspaceSettingsView(WorkspaceViewMixin, FormView):
 
     def form_valid(self, form):
         with transaction.atomic():
+            before = settings_snapshot(Workspace.objects.get(pk=self.workspace.pk))  # the form changed the instance
             form.save()
             workspace_settings_changed(workspace=self.workspace, fields=form.changed_data)
+            record_settings_change(workspace=self.workspace, before=before)
         messages.success(self.request, "Settings saved.")
         return redirect("workspace-settings", workspace_slug=self.workspace.slug)
 
@@ -197,7 +199,7 @@ class WorkspaceMemberUpdateView(WorkspaceViewMixin, View):
     def post(self, request, workspace_slug: str, membership_id: int):
         membership = get_object_or_404(WorkspaceMembership, pk=membership_id, workspace=self.workspace)
         if request.POST.get("action") == "remove":
-            membership.delete()
+            services.workspace_membership_remove(membership=membership)
             messages.success(request, f"{membership.user} no longer has access.")
         else:
             form = RoleForm(request.POST, roles=WORKSPACE_INVITE_ROLES)

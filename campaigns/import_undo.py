@@ -36,7 +36,8 @@ from django.db import models
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
-from accounts.models import Workspace
+from accounts import audit
+from accounts.models import AuditAction, Workspace
 from accounts.tenancy import workspace_scope
 from campaigns import resources, services, validation
 from campaigns.changes import record_change
@@ -257,6 +258,14 @@ def undo(*, workspace: Workspace, job_id: int, user: Any) -> str:
         job.undone_at = timezone.now()
         job.undone_by = user if getattr(user, "is_authenticated", False) else None
         job.save(update_fields=["undone_at", "undone_by", "updated_at"])
+        audit.record(
+            AuditAction.IMPORT_UNDONE,
+            workspace=workspace,
+            target=("importjob", job.pk, job.filename),
+            resource=job.resource,
+            removed=len(created) + len(campaigns),
+            restored=len(restored),
+        )
         return (
             f"Import undone: {len(created) + len(campaigns):,} record(s) removed, {len(restored):,} restored. "
             "The KPIs of the dates they touch are being recomputed."

@@ -34,7 +34,8 @@ from typing import Any
 from django.db import DatabaseError, models, transaction
 from django.utils import timezone as django_timezone
 
-from accounts.models import Workspace
+from accounts import audit
+from accounts.models import AuditAction, Workspace
 from accounts.tenancy import workspace_scope
 from campaigns import export_files, import_presets, import_undo, intake, mappings, resources, selectors, services
 from campaigns.export_files import normalise_header
@@ -1094,6 +1095,13 @@ def job_start(
         job.undo_log = {}
         job.finished_at = None
         job.save()
+        audit.record(
+            AuditAction.IMPORT_CONFIRMED,
+            workspace=workspace,
+            target=("importjob", job.pk, job.filename),
+            resource=job.resource,
+            rows=job.total_rows,
+        )
         if job.total_rows > ASYNC_THRESHOLD_ROWS:
             workspace_id, job_id = workspace.pk, job.pk
             transaction.on_commit(lambda: import_csv_task.delay(workspace_id, job_id))

@@ -30,3 +30,11 @@ def import_csv_task(self, workspace_id: int, job_id: int) -> None:
             imports.job_abandon(workspace_id=workspace_id, job_id=job_id)
             raise
         raise self.retry(exc=exc, countdown=5 * 2**self.request.retries) from exc
+
+
+@shared_task(name="campaigns.purge_retention", ignore_result=True)
+def purge_retention_task() -> dict[str, int]:
+    """Nightly (beat): touchpoints past each workspace's retention, idempotency keys, import drafts."""
+    from campaigns import retention
+
+    return retention.purge_all()

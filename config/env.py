@@ -70,6 +70,11 @@ VARIABLES: dict[str, Variable] = {
             "",
             "PostgreSQL role the app connects as; migrate (run as the tables' owner) grants it row access",
         ),
+        Variable(
+            "AUDIT_RETENTION_DAYS",
+            "400",
+            "days the audit log keeps an entry (at least 30); a nightly task deletes older ones",
+        ),
         Variable("LOGIN_FAILURE_LIMIT", "10", "failed logins for one account or address before it is locked out"),
         Variable("LOGIN_COOLOFF_MINUTES", "15", "how long a login lockout lasts"),
         Variable(

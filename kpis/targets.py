@@ -16,7 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 
-from accounts.models import Workspace
+from accounts import audit
+from accounts.models import AuditAction, Workspace
 from accounts.tenancy import WorkspaceOwned, workspace_scope
 from kpis.catalog import KPIS
 from kpis.periods import Period, month_end, quarter_start
@@ -111,20 +112,39 @@ def target_set(*, workspace: Workspace, kpi: str, period_kind: str, starts_on: d
     starts_on = period_start_for(period_kind, starts_on)
     period = target_period(period_kind, starts_on)
     with workspace_scope(workspace), transaction.atomic():
-        target, _created = Target.objects.update_or_create(
+        target, created = Target.objects.update_or_create(
             workspace=workspace,
             kpi=kpi,
             period_kind=period_kind,
             starts_on=period.first,
             defaults={"ends_on": period.last, "value": value},
         )
+        audit.record(
+            AuditAction.TARGET_CREATED if created else AuditAction.TARGET_UPDATED,
+            workspace=workspace,
+            target=("target", target.pk, f"{kpi} {period_kind} from {period.first}"),
+            kpi=kpi,
+            period_kind=period_kind,
+            starts_on=period.first,
+            value=value,
+        )
         return target
 
 
 def target_delete(*, workspace: Workspace, target_id: int) -> bool:
-    with workspace_scope(workspace):
-        deleted, _ = Target.objects.filter(pk=target_id).delete()
-        return bool(deleted)
+    with workspace_scope(workspace), transaction.atomic():
+        target = Target.objects.filter(pk=target_id).first()
+        if target is None:
+            return False
+        target.delete()
+        audit.record(
+            AuditAction.TARGET_DELETED,
+            workspace=workspace,
+            target=("target", target_id, f"{target.kpi} {target.period_kind} from {target.starts_on}"),
+            kpi=target.kpi,
+            value=target.value,
+        )
+        return True
 
 
 # ---------------------------------------------------------------- progress, pacing and health (pure)

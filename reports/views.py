@@ -12,8 +12,10 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import TemplateView
 
+from accounts import audit
 from accounts.access import WorkspaceViewMixin
 from accounts.branding import brand_for_workspace
+from accounts.models import AuditAction
 from accounts.roles import Can
 from accounts.tenancy import workspace_scope
 from kpis.periods import Period
@@ -133,6 +135,13 @@ class ScheduleFormView(ReportsMixin, TemplateView):
             for email in recipients:
                 if email not in known:
                     Recipient.objects.create(schedule=saved, email=email)
+            audit.record(
+                AuditAction.SCHEDULE_SAVED,
+                workspace=self.workspace,
+                target=("schedule", saved.pk, saved.name),
+                fields=form.changed_data,
+                recipients=len(recipients),
+            )
         messages.success(request, f"Schedule “{saved.name}” saved.")
         return redirect("reports-schedule", self.workspace.slug, saved.pk)
 
@@ -165,9 +174,16 @@ class SchedulePreviewSendView(ReportsMixin, View):
 
 class ScheduleDeleteView(ReportsMixin, View):
     def post(self, request, *args, **kwargs):
-        deleted, _ = Schedule.objects.filter(pk=kwargs["schedule_id"]).delete()
-        if not deleted:
-            raise Http404("No such schedule.")
+        with transaction.atomic():
+            schedule = Schedule.objects.filter(pk=kwargs["schedule_id"]).first()
+            if schedule is None:
+                raise Http404("No such schedule.")
+            schedule.delete()
+            audit.record(
+                AuditAction.SCHEDULE_DELETED,
+                workspace=self.workspace,
+                target=("schedule", kwargs["schedule_id"], schedule.name),
+            )
         messages.success(request, "Schedule deleted.")
         return redirect("reports-home", self.workspace.slug)
 

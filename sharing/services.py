@@ -10,7 +10,8 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.models import Workspace
+from accounts import audit
+from accounts.models import AuditAction, Workspace
 from accounts.tenancy import workspace_scope
 from sharing.models import ShareLink
 
@@ -51,6 +52,17 @@ def share_link_create(
             allow_personal_data=allow_personal_data,
             created_by=created_by,
         )
+        audit.record(
+            AuditAction.SHARE_LINK_CREATED,
+            actor=created_by,
+            workspace=workspace,
+            target=("sharelink", link.pk, name),
+            page=target,
+            range_kind=range_kind,
+            expires_at=expires_at,
+            password=bool(password),
+            allow_personal_data=allow_personal_data,
+        )
     return link, token
 
 
@@ -84,4 +96,7 @@ def record_view(link: ShareLink) -> None:
 def share_link_revoke(link: ShareLink) -> None:
     if link.revoked_at is None:
         with workspace_scope(link.workspace):
-            ShareLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+            if ShareLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(revoked_at=timezone.now()):
+                audit.record(
+                    AuditAction.SHARE_LINK_REVOKED, workspace=link.workspace, target=("sharelink", link.pk, link.name)
+                )

@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "accounts.middleware.TenantScopeResetMiddleware",
+    "accounts.audit.AuditRequestMiddleware",
     # After CommonMiddleware refused hosts outside ALLOWED_HOSTS: an agency's own host name → its brand.
     "accounts.middleware.BrandHostMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -146,6 +147,10 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 INVITATION_TTL_DAYS = 7
+# The audit log keeps an entry this long (accounts/audit.py); the purge function never goes below 30.
+AUDIT_RETENTION_DAYS = max(30, int(env("AUDIT_RETENTION_DAYS", "400")))
+# Import jobs never confirmed are deleted (with their file's text) after this many days (campaigns/retention.py).
+DRAFT_IMPORT_RETENTION_DAYS = 7
 
 # The reverse proxies (TLS terminator, load balancer) whose X-Forwarded-For is believed (accounts/network.py).
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
@@ -398,5 +403,15 @@ CELERY_BEAT_SCHEDULE = {
     "health-send-digests": {
         "task": "health.send_digests",
         "schedule": crontab(minute="*/15"),
+    },
+    # Retention (docs/security.md): the audit log past AUDIT_RETENTION_DAYS, each workspace's touchpoints past its
+    # own setting, idempotency keys past their 24 hours, import drafts never confirmed.
+    "accounts-purge-audit-log": {
+        "task": "accounts.purge_audit_log",
+        "schedule": crontab(hour=2, minute=23),
+    },
+    "campaigns-purge-retention": {
+        "task": "campaigns.purge_retention",
+        "schedule": crontab(hour=2, minute=47),
     },
 }

@@ -82,6 +82,8 @@ MATRIX = {
         {"agency_owner"},
         AGENCY_PEOPLE,
     ),
+    "see and export the workspace's audit log": ("get", "/w/{ws}/audit/", None, WS_MANAGERS, EVERYONE_IN),
+    "see and export the agency's audit log": ("get", "/agency/{agency}/audit/", None, AGENCY_MANAGERS, AGENCY_PEOPLE),
 }
 
 
