@@ -386,6 +386,10 @@ class AuditAction(models.TextChoices):
     WORKSPACE_DELETED = "workspace.deleted", "Workspace deleted"
     ACCOUNT_DELETED = "account.delete", "Account deleted"
     TOUCHPOINTS_PURGED = "retention.touchpoints_purged", "Touchpoints purged (retention)"
+    ALERT_RULE_CREATED = "alert_rule.created", "Alert rule created"
+    ALERT_RULE_UPDATED = "alert_rule.updated", "Alert rule updated"
+    ALERT_RULE_DELETED = "alert_rule.deleted", "Alert rule deleted"
+    ALERT_SECRET_REGENERATED = "alert_rule.secret_regenerated", "Alert webhook secret regenerated"
 
 
 class AuditEntry(models.Model):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from accounts.models import Workspace
+from accounts import audit
+from accounts.models import AuditAction, Workspace
 from accounts.tenancy import workspace_scope
 from alerts.models import AlertRule, RuleState
 from alerts.webhooks import new_secret
@@ -35,6 +36,7 @@ def rule_create(*, workspace: Workspace, recipients=(), **fields) -> AlertRule:
             values["webhook_secret"] = new_secret()
         rule = AlertRule.objects.create(**values)
         rule.recipients.set(recipients)
+        audit.record(AuditAction.ALERT_RULE_CREATED, workspace=workspace, target=rule, **_described(rule))
         return rule
 
 
@@ -50,6 +52,8 @@ def rule_update(*, workspace: Workspace, rule: AlertRule, recipients=None, **fie
         rule.save()
         if recipients is not None:
             rule.recipients.set(recipients)
+        if changed or recipients is not None:
+            audit.record(AuditAction.ALERT_RULE_UPDATED, workspace=workspace, target=rule, changed=changed)
         return rule
 
 
@@ -58,10 +62,20 @@ def rule_secret_regenerate(*, workspace: Workspace, rule: AlertRule) -> str:
     with workspace_scope(workspace):
         rule.webhook_secret = new_secret()
         rule.save(update_fields=["webhook_secret", "updated_at"])
+        audit.record(AuditAction.ALERT_SECRET_REGENERATED, workspace=workspace, target=rule)
         return rule.webhook_secret
 
 
 def rule_delete(*, workspace: Workspace, rule_id: int) -> bool:
-    with workspace_scope(workspace):
-        deleted, _ = AlertRule.objects.filter(pk=rule_id).delete()
-        return bool(deleted)
+    with workspace_scope(workspace), transaction.atomic():
+        rule = AlertRule.objects.filter(pk=rule_id).first()
+        if rule is None:
+            return False
+        rule.delete()
+        audit.record(AuditAction.ALERT_RULE_DELETED, workspace=workspace, target=("alertrule", rule_id, rule.name))
+        return True
+
+
+def _described(rule: AlertRule) -> dict:
+    """What the audit entry says of a rule (never its webhook secret)."""
+    return {"kpi": rule.kpi, "condition": rule.condition, "threshold": str(rule.threshold), "window": rule.window}

@@ -12,6 +12,7 @@ from accounts import offboarding, services
 from accounts.forms import WorkspaceSettingsForm
 from accounts.models import AgencyRole, AuditAction, AuditEntry, Invitation, WorkspaceMembership
 from accounts.rls import rls_bypass
+from alerts.models import AlertRule
 from campaigns.retention import touchpoints_purge
 from kpis.targets import target_delete, target_set
 from reports.models import Schedule
@@ -200,6 +201,45 @@ def _touchpoints_purged(ctx):
     assert touchpoints_purge(workspace=ws, today=ctx["day"]) == 1
 
 
+def _alert_rule_created(ctx):
+    response = ctx["client"].post(f"/w/{ctx['ws'].slug}/alerts/new/", ALERT_RULE)
+    assert response.status_code == 302
+
+
+def _alert_rule(ctx) -> AlertRule:
+    _alert_rule_created(ctx)
+    return AlertRule.objects.unscoped().get(workspace=ctx["ws"])
+
+
+def _alert_rule_updated(ctx):
+    rule = _alert_rule(ctx)
+    ctx["client"].post(f"/w/{ctx['ws'].slug}/alerts/{rule.pk}/edit/", {**ALERT_RULE, "threshold": "50"})
+
+
+def _alert_rule_deleted(ctx):
+    rule = _alert_rule(ctx)
+    ctx["client"].post(f"/w/{ctx['ws'].slug}/alerts/{rule.pk}/delete/")
+
+
+def _alert_secret_regenerated(ctx):
+    hook = {**ALERT_RULE, "webhook_url": "http://127.0.0.1:9/hook"}  # private addresses allowed in tests
+    assert ctx["client"].post(f"/w/{ctx['ws'].slug}/alerts/new/", hook).status_code == 302
+    rule = AlertRule.objects.unscoped().get(workspace=ctx["ws"])
+    ctx["client"].post(f"/w/{ctx['ws'].slug}/alerts/{rule.pk}/secret/")
+
+
+ALERT_RULE = {
+    "name": "Leads drop",
+    "kpi": "leads",
+    "condition": "change",
+    "threshold": "30",
+    "window": "last_7",
+    "severity": "warning",
+    "renotify_minutes": "0",
+    "active": "on",
+}
+
+
 # action: (perform, where the entry goes: "workspace" | "agency" | None, the actor: "owner" | "viewer" | None)
 ACTIONS = {
     AuditAction.SIGN_IN: (_sign_in, "workspace", "viewer"),
@@ -229,6 +269,10 @@ ACTIONS = {
     AuditAction.WORKSPACE_DELETED: (_deleted, "agency", None),
     AuditAction.ACCOUNT_DELETED: (_account_deleted, None, None),
     AuditAction.TOUCHPOINTS_PURGED: (_touchpoints_purged, "workspace", None),
+    AuditAction.ALERT_RULE_CREATED: (_alert_rule_created, "workspace", "owner"),
+    AuditAction.ALERT_RULE_UPDATED: (_alert_rule_updated, "workspace", "owner"),
+    AuditAction.ALERT_RULE_DELETED: (_alert_rule_deleted, "workspace", "owner"),
+    AuditAction.ALERT_SECRET_REGENERATED: (_alert_secret_regenerated, "workspace", "owner"),
 }
 
 

@@ -95,9 +95,10 @@ def test_collecting_the_attention_list_costs_the_same_queries_for_more_clients(w
     one = queries()
     for n in range(3):
         _stale_crm(WorkspaceFactory(agency=workspace.agency, slug=f"more-{n}"), name=f"CRM {n}")
-    # Stale sources: the intake counts, the API keys' and site keys' names; targets: one lookup (none run).
-    assert one == (1, 4)
-    assert queries() == (4, 4)
+    # Stale sources: the intake counts, the API keys' and site keys' names; targets: one lookup (none run);
+    # alert rules: one lookup of the firing ones.
+    assert one == (1, 5)
+    assert queries() == (4, 5)
 
 
 @pytest.mark.django_db
