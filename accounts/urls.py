@@ -3,6 +3,7 @@ from django.urls import path
 
 from accounts import offboarding_views, views
 from accounts.brand_forms import BrandedPasswordResetForm
+from accounts.confirmations import ConfirmView
 from accounts.forms import EmailAuthenticationForm
 
 urlpatterns = [
@@ -24,6 +25,7 @@ urlpatterns = [
     path("password-change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password-change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("invitations/<str:token>/", views.InvitationAcceptView.as_view(), name="invitation-accept"),
+    path("confirm/", ConfirmView.as_view(), name="confirm"),
     path("workspaces/new/", views.WorkspaceCreateView.as_view(), name="workspace-create"),
     path("agency/<slug:agency_slug>/members/", views.AgencyMembersView.as_view(), name="agency-members"),
     path(
