@@ -230,3 +230,11 @@ def test_client_viewer_of_one_workspace_gets_404_on_a_sibling_workspace(workspac
     assert client.get(f"/w/{workspace.slug}/").status_code == 200
     assert client.get(f"/w/{sibling.slug}/").status_code == 404
     assert WorkspaceMembership.objects.filter(user=viewer).count() == 1
+
+
+def test_the_confirmation_page_of_another_tenants_action_is_a_404(tenant_a, workspace, other_client, member_client):
+    """/confirm/ names its action in the query string: the action's workspace or agency must be the person's."""
+    key, _secret = api_key_create(workspace=workspace, name="confirm")
+    for action in (f"/w/{workspace.slug}/api-keys/{key.pk}/revoke/", f"/agency/{workspace.agency.slug}/members/1/"):
+        assert other_client.get("/confirm/", {"action": action}).status_code == 404, action
+        assert member_client.get("/confirm/", {"action": action}).status_code == 200, action

@@ -46,7 +46,14 @@ WORKSPACE_PAGES = (
     "delete/",
     "start/",
 )
-OTHER_PAGES = ("/", "/agency/northwind/members/", "/agency/northwind/brand/", "/workspaces/new/", "/account/delete/")
+OTHER_PAGES = (
+    "/",
+    "/agency/northwind/members/",
+    "/agency/northwind/brand/",
+    "/workspaces/new/",
+    "/account/delete/",
+    "/confirm/?action=/w/contoso/api-keys/1/revoke/&back=/w/contoso/api-keys/",
+)
 SIGNED_OUT_PAGES = ("/login/", "/signup/", "/password-reset/")
 
 

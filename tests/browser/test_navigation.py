@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 
 from accounts.models import ApiKey
 from accounts.services import api_key_create
@@ -131,6 +132,7 @@ def test_navigation_marks_the_page_and_folds_into_a_menu_on_a_phone(live_server,
     assert toggle.get_attribute("aria-expanded") == "true"
     assert nav_link(phone, "Attribution").is_visible() and nav_link(phone, "Settings").is_visible()
     assert nav_link(phone, "Web").get_attribute("aria-current") == "page"
+    assert not Axe().run(phone).response["violations"]  # the open menu too
     wait_for_charts(phone)
     screenshot(phone, "navigation-mobile-menu")
     phone.keyboard.press("Escape")
@@ -151,6 +153,7 @@ def test_destructive_actions_ask_first(live_server, new_page, agency, screenshot
     page.get_by_role("link", name="Revoke Zapier").click()
     dialog = page.get_by_role("dialog", name="Revoke the API key “Zapier”?")
     assert dialog.is_visible()
+    assert not Axe().run(page).response["violations"]
     screenshot(page, "navigation-confirm-dialog")
     dialog.get_by_role("button", name="Cancel").click()
     assert dialog.is_hidden()
@@ -237,6 +240,7 @@ def test_error_pages_are_styled_with_a_way_back(live_server, new_page, agency, s
     response = page.goto(f"{base}/w/nowhere/")
     assert response.status == 404
     assert page.get_by_role("heading", name="This page doesn’t exist").is_visible()
+    assert not Axe().run(page).response["violations"]
     screenshot(page, "navigation-404")
     page.get_by_role("link", name="Back to your workspaces").click()
     page.wait_for_url(f"{base}/")
@@ -248,6 +252,7 @@ def test_error_pages_are_styled_with_a_way_back(live_server, new_page, agency, s
     response = page.goto(f"{base}/w/contoso/web/")
     assert response.status == 500
     assert page.get_by_role("heading", name="Something went wrong on our side").is_visible()
+    assert not Axe().run(page).response["violations"]
     screenshot(page, "navigation-500")
 
 
