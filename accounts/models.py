@@ -134,6 +134,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # The person's last choice of range, grain and comparison on the analysis pages, and their
+    # campaign or channel narrowing per workspace (accounts/view_state.py).
+    view_state = models.JSONField(default=dict, blank=True)
 
     objects = UserManager()
 

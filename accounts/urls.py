@@ -3,6 +3,7 @@ from django.urls import path
 
 from accounts import audit_views, offboarding_views, sso_views, views
 from accounts.brand_forms import BrandedPasswordResetForm
+from accounts.confirmations import ConfirmView
 
 urlpatterns = [
     path("signup/", views.SignupView.as_view(), name="signup"),
@@ -26,6 +27,7 @@ urlpatterns = [
     ),
     path("second-factor/", sso_views.SecondFactorRequiredView.as_view(), name="second-factor-required"),
     path("agency/<slug:agency_slug>/security/", sso_views.AgencySecurityView.as_view(), name="agency-security"),
+    path("confirm/", ConfirmView.as_view(), name="confirm"),
     path("workspaces/new/", views.WorkspaceCreateView.as_view(), name="workspace-create"),
     path("agency/<slug:agency_slug>/members/", views.AgencyMembersView.as_view(), name="agency-members"),
     path(

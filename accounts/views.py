@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.generic import FormView, TemplateView, View
 
-from accounts import services
+from accounts import services, view_state
 from accounts.access import AgencyViewMixin, WorkspaceViewMixin, refuse_other_agency_on_its_host
 from accounts.brand_forms import AgencyBrandForm, WorkspaceLogoForm
 from accounts.forms import (
@@ -42,6 +42,25 @@ class HomeView(LoginRequiredMixin, TemplateView):
     """Every workspace the user reaches, grouped by agency."""
 
     template_name = "accounts/home.html"
+
+    def get(self, request, *args, **kwargs):
+        only = self.only_workspace()
+        if only is not None:  # a client's marketer with one workspace lands on it, keeping the URL's range
+            query = view_state.carry_query(request.GET, across_workspaces=True)
+            return redirect(reverse("workspace-home", args=[only.slug]) + (f"?{query}" if query else ""))
+        return super().get(request, *args, **kwargs)
+
+    def only_workspace(self):
+        """The one workspace of a person outside any agency's staff who reaches exactly one, else None."""
+        user = self.request.user
+        if AgencyMembership.objects.filter(user=user).exists():
+            return None
+        workspaces = workspaces_for_user(user=user)
+        host_agency = getattr(self.request, "host_agency", None)
+        if host_agency is not None:
+            workspaces = workspaces.filter(agency_id=host_agency.agency_id)
+        first_two = list(workspaces[:2])
+        return first_two[0] if len(first_two) == 1 else None
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

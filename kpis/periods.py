@@ -67,7 +67,9 @@ PRESETS = {
     "this_month": "This month",
     "last_month": "Last month",
     "this_quarter": "This quarter",
+    "last_quarter": "Last quarter",
     "ytd": "Year to date",
+    "last_year": "Last year",
     "custom": "Custom",
 }
 DEFAULT_PRESET = "last_30"
@@ -76,7 +78,7 @@ MAX_RANGE_DAYS = 3 * 366
 
 
 def preset_period(preset: str, today: date) -> Period:
-    """The dates of a preset; every preset ends today except last month."""
+    """The dates of a preset; every preset ends today except last month, last quarter and last year."""
     if preset == "last_7":
         return Period(today - timedelta(days=6), today)
     if preset == "last_90":
@@ -88,8 +90,13 @@ def preset_period(preset: str, today: date) -> Period:
         return Period(month_start(last), last)
     if preset == "this_quarter":
         return Period(quarter_start(today), today)
+    if preset == "last_quarter":
+        last = quarter_start(today) - timedelta(days=1)
+        return Period(quarter_start(last), last)
     if preset == "ytd":
         return Period(date(today.year, 1, 1), today)
+    if preset == "last_year":
+        return Period(date(today.year - 1, 1, 1), date(today.year - 1, 12, 31))
     return Period(today - timedelta(days=29), today)
 
 

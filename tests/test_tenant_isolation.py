@@ -261,3 +261,11 @@ def test_a_forecast_reads_the_keys_workspace_only(workspace, other_workspace, ap
         theirs = other_api_client.get("/api/v1/kpis/forecast/?kpi=leads&horizon=month").json()
     assert mine["actual_to_date"] == 54
     assert (theirs["actual_to_date"], theirs["value"], theirs["history_days"]) == (0, None, 0)
+
+
+def test_the_confirmation_page_of_another_tenants_action_is_a_404(tenant_a, workspace, other_client, member_client):
+    """/confirm/ names its action in the query string: the action's workspace or agency must be the person's."""
+    key, _secret = api_key_create(workspace=workspace, name="confirm")
+    for action in (f"/w/{workspace.slug}/api-keys/{key.pk}/revoke/", f"/agency/{workspace.agency.slug}/members/1/"):
+        assert other_client.get("/confirm/", {"action": action}).status_code == 404, action
+        assert member_client.get("/confirm/", {"action": action}).status_code == 200, action

@@ -126,7 +126,7 @@ DRILL_DOWNS = {
 
 
 def drill_url(name: str, workspace: Workspace, range_query: str) -> str | None:
-    """The records behind a KPI over the range (`DashboardState.range_query`), if a list shows them."""
+    """The records behind a KPI over the range (`DashboardState.query`), if a list shows them."""
     if name not in DRILL_DOWNS:
         return None
     route, extra = DRILL_DOWNS[name]
@@ -166,7 +166,7 @@ class CardBuilder:
     ) -> None:
         self.values, self.previous, self.targets = values, previous, targets
         self.workspace, self.state, self.currency = workspace, state, workspace.currency
-        self.range_query = state.range_query() if drill else None
+        self.range_query = state.query() if drill else None  # the page's state travels with it
         self._texts: dict[str, str] = {}
         self._changes: dict[str, display.Change] = {}
 

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from accounts import view_state
 from accounts.formatting import number_locale
 from accounts.models import Workspace
 from accounts.tenancy import workspace_scope
@@ -62,12 +63,18 @@ class AgencyOverviewView(HomeView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         workspaces = list(context["workspaces"])
-        preset, period, _grain, errors = periods.parse_range(self.request.GET, timezone.now().date())
+        params = view_state.page_params(self.request)  # the URL's range, else the person's last choice
+        preset, period, _grain, errors = periods.parse_range(params, timezone.now().date())
         # Each client's range ends on its own local date ("last 7 days" in its time zone).
-        ranges = {ws.pk: periods.parse_range(self.request.GET, local_today(ws))[1] for ws in workspaces}
-        query = urlencode(
-            {"range": preset, **({"from": period.first, "to": period.last} if preset == "custom" else {})}
-        )
+        ranges = {ws.pk: periods.parse_range(params, local_today(ws))[1] for ws in workspaces}
+        range_params = {"range": preset, **({"from": period.first, "to": period.last} if preset == "custom" else {})}
+        query = urlencode(range_params)
+        # The grain and comparison are not the overview's, but travel on to the clients' pages with the range.
+        kept = {**view_state.recalled(self.request.user, None), **params.dict()}
+        shown = {**view_state.state_of(kept, ("grain", "compare")), **range_params}
+        view_state.remember(self.request, shown)
+        self.request.view_state = shown
+        card_query = view_state.carry_query(shown, across_workspaces=True)
         sort = self.request.GET.get("sort") or "name"
         if sort not in OVERVIEW_SORTS:
             sort = "name"
@@ -83,7 +90,7 @@ class AgencyOverviewView(HomeView):
                 row = self.overview_row(ws, ranges[ws.pk], preset, all_targets.get(ws.pk, []))
                 row.html = render_to_string(
                     "kpis/_ws_card.html",
-                    {"row": row, "query": query, "period": period, "health_labels": HEALTH_LABELS},
+                    {"row": row, "query": card_query, "period": period, "health_labels": HEALTH_LABELS},
                     request=self.request,
                 )
             rows.append(row)

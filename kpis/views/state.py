@@ -8,12 +8,15 @@ from urllib.parse import urlencode
 
 from django.utils import timezone
 
+from accounts import view_state
 from accounts.models import Workspace
 from accounts.tenancy import workspace_scope
 from campaigns.models import Campaign, Channel
 from kpis import display, periods, records, selectors
 
 PAGE_SIZE = 50
+# The query parameters DashboardState reads and writes back (its `params`).
+READ_PARAMS = ("range", "from", "to", "grain", "campaign", "channel")
 
 
 def local_today(workspace: Workspace) -> date:
@@ -32,11 +35,13 @@ class DashboardState:
     errors: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_request(cls, request, workspace: Workspace) -> DashboardState:
-        preset, period, grain, errors = periods.parse_range(request.GET, local_today(workspace))
+    def from_request(cls, request, workspace: Workspace, params=None) -> DashboardState:
+        """The state in `params` (default: the request's query string)."""
+        params = request.GET if params is None else params
+        preset, period, grain, errors = periods.parse_range(params, local_today(workspace))
         state = cls(preset, period, grain, errors=errors)
-        campaign_id = request.GET.get("campaign") or ""
-        channel = request.GET.get("channel") or ""
+        campaign_id = params.get("campaign") or ""
+        channel = params.get("channel") or ""
         if campaign_id:
             with workspace_scope(workspace):
                 state.campaign = records.campaign_by_external_id(external_id=campaign_id)
@@ -99,7 +104,14 @@ class DashboardStateMixin:
     """Reads the state once; puts it, the pickers' choices and the currency in the context."""
 
     def dispatch_state(self):
-        self.state = DashboardState.from_request(self.request, self.workspace)
+        """The URL's state, or the person's last choice when the URL has none; remembered, and carried by links."""
+        params = view_state.page_params(self.request, self.workspace.pk)
+        self.state = DashboardState.from_request(self.request, self.workspace, params)
+        # A state parameter the state does not read itself (`compare`) still travels with the rest.
+        unread = tuple(name for name in view_state.STATE_PARAMS if name not in READ_PARAMS)
+        shown = {**view_state.state_of(params, unread), **self.state.params()}
+        view_state.remember(self.request, shown, self.workspace.pk)
+        self.request.view_state = shown
         return self.state
 
     def state_context(self, *, campaigns=True) -> dict:

@@ -161,7 +161,8 @@
   function draw(figure) {
     var canvas = figure.querySelector("canvas");
     var status = figure.querySelector(".chart-status");
-    figure.dataset.state = "loading";
+    figure.dataset.state = "loading";  // a skeleton in the chart's box (dashboard.css) until it is drawn
+    status.textContent = "";
     fetch(figure.dataset.chartUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (response) {
         if (!response.ok) { throw new Error("HTTP " + response.status); }
@@ -243,8 +244,26 @@
       })
       .catch(function (error) {
         figure.dataset.state = "error";
-        status.textContent = "The chart could not be loaded (" + error.message + "). Reload the page to try again.";
+        status.textContent = "The chart could not be loaded (" + error.message + ").";
+        retryButton(figure, status);
       });
+  }
+
+  // A failed chart says so and offers to fetch it again, without reloading the page.
+  function retryButton(figure, status) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "secondary small chart-retry";
+    button.textContent = "Retry";
+    button.setAttribute("aria-label", "Retry loading the chart " + (figure.querySelector(".chart-title") || {}).textContent);
+    button.addEventListener("click", function () {
+      var focus = document.activeElement === button;
+      button.remove();
+      draw(figure);
+      if (focus) { status.tabIndex = -1; status.focus(); }  // keep the keyboard where it was
+    });
+    status.appendChild(document.createTextNode(" "));
+    status.appendChild(button);
   }
 
   function start() {

@@ -265,6 +265,8 @@ def test_the_agency_pages_show_its_brand(agency_owner, client_for, workspace):
 def test_a_client_of_one_agency_sees_its_brand_on_the_workspace_list(workspace, make_user, client_for):
     brand_agency(workspace.agency)
     viewer = make_user(workspace, role="viewer")
+    # Two workspaces of the agency: with one, the person lands on it instead of the list.
+    WorkspaceMembershipFactory(workspace=WorkspaceFactory(agency=workspace.agency, slug="second"), user=viewer)
     html = client_for(viewer).get("/").content.decode()
     assert "· Acme Growth</title>" in html and "Pulse KPI" not in html
 

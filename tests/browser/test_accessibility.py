@@ -59,6 +59,7 @@ OTHER_PAGES = (
     "/workspaces/new/",
     "/account/delete/",
     "/account/digest/",
+    "/confirm/?action=/w/contoso/api-keys/1/revoke/&back=/w/contoso/api-keys/",
 )
 SIGNED_OUT_PAGES = ("/login/", "/signup/", "/password-reset/")
 

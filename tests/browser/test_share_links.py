@@ -90,7 +90,11 @@ def test_a_password_link_an_expired_one_and_a_revoked_one(
         ShareLink.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
     assert stranger.goto(f"{base}/s/{expired_token}/").status == 404
 
-    admin.locator("tbody tr").first.get_by_role("button", name="Revoke Contoso board").click()
+    admin.locator("tbody tr").first.get_by_role("link", name="Revoke Contoso board").click()
+    with admin.expect_navigation():  # the confirmation dialog (issue 21)
+        admin.get_by_role("dialog", name="Revoke the share link “Contoso board”?").get_by_role(
+            "button", name="Revoke"
+        ).click()
     assert admin.get_by_text("revoked: it opens nothing from now on").is_visible()
     screenshot(admin, "43-share-links-revoked")
     assert stranger.goto(url).status == 404

@@ -84,10 +84,10 @@ def test_a_client_viewer_sees_their_workspace_only(seeded, make_user, client_for
     assert client.get("/w/acme/").status_code == 200
     assert client.get("/w/sibling/").status_code == 404
     assert client.get("/w/sibling/charts/spend-leads/").status_code == 404
-    overview = client.get("/").content.decode()
-    assert 'data-workspace="acme"' in overview
-    assert "sibling" not in overview
-    assert sibling.name not in overview
+    # Their one workspace is where they land (issue 21): the agency's list is not theirs to see.
+    landing = client.get("/")
+    assert landing.status_code == 302 and landing["Location"] == "/w/acme/"
+    assert sibling.name not in client.get("/w/acme/").content.decode()
 
 
 def test_agency_overview_lists_every_reachable_workspace_with_headline_kpis(seeded, member_client):
@@ -150,10 +150,13 @@ def test_kpi_cards_explain_their_formula(seeded, member_client):
 
 
 def test_count_cards_link_to_their_records(seeded, member_client, last_30):
-    first, last = last_30
+    # The drill-down carries the dashboard's state (its preset and grain), not frozen dates.
     html = member_client.get("/w/acme/").content.decode()
-    assert f"/w/acme/records/leads/?from={first}&amp;to={last}&amp;stage=created" in html
-    assert f"/w/acme/records/deals/?from={first}&amp;to={last}&amp;status=open" in html
+    assert "/w/acme/records/leads/?range=last_30&amp;grain=day&amp;stage=created" in html
+    assert "/w/acme/records/deals/?range=last_30&amp;grain=day&amp;status=open" in html
+    first, last = last_30
+    records = member_client.get("/w/acme/records/leads/?range=last_30&grain=day&stage=created").content.decode()
+    assert f'value="{first}"' in records and f'value="{last}"' in records
 
 
 def test_print_report_has_every_kpi(seeded, member_client):
