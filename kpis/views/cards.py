@@ -32,6 +32,8 @@ class Card:
     currency: str = "USD"
     # An upper bound, not an exact count (daily web stats contribute): the page says "at most".
     approximate: bool = False
+    # The card's figure: `text` (exact, as tables show it) with large amounts compacted ($186.2k).
+    card_text: str = ""
 
     @property
     def target_text(self) -> str:
@@ -64,6 +66,8 @@ class Card:
                 text = f"{display.format_percent(abs(gap))} {'over' if gap > 0 else 'under'} target"
         return " · ".join([text, *progress.notes]) if text else "; ".join(progress.notes)
 
+    comparison_label: str = ""
+
     def partial_context(self, *, compact: bool = False, id_suffix: object = "") -> dict:
         """What `kpis/_card.html` shows, as plain values: a page renders dozens of cards, and the template
         engine reads a dict key far faster than an attribute, a property or a nested object."""
@@ -73,9 +77,10 @@ class Card:
             "dom_id": f"kpi-{self.name}{id_suffix}",
             "compact": compact,
             "label": self.info.label,
-            "text": self.text,
+            "text": self.card_text or self.text,
+            "exact": self.text,
             "link": self.drill_url if self.value else None,
-            "vs_previous": _change_context(self.vs_previous),
+            "vs_previous": _change_context(self.vs_previous, self.comparison_label),
             "vs_last_year": _change_context(self.vs_last_year) if self.vs_last_year else None,
             "progress": _progress_context(self) if self.progress else None,
             "formula": self.info.formula,
@@ -85,8 +90,16 @@ class Card:
         }
 
 
-def _change_context(change: display.Change) -> dict:
-    return {"tone": change.tone, "arrow": change.arrow, "text": change.text, "previous_text": change.previous_text}
+def _change_context(change: display.Change, against: str = "last year") -> dict:
+    return {
+        "tone": change.tone,
+        "arrow": change.arrow,
+        "text": change.text,
+        "words": change.words,
+        "nodata": change.direction == "nodata",
+        "previous_text": change.previous_text,
+        "against": against,
+    }
 
 
 def _progress_context(card: Card) -> dict:
@@ -169,15 +182,25 @@ class CardBuilder:
         self.range_query = state.range_query() if drill else None
         self._texts: dict[str, str] = {}
         self._changes: dict[str, display.Change] = {}
+        # A comparison period without any activity says so, rather than "up from 0" on every card.
+        self.comparable = display.has_data(previous) is not False
+        self.comparison_label = state.comparison_label
 
     def text(self, name: str) -> str:
+        """The exact figure, as in tables and the "How is this calculated?" components."""
         if name not in self._texts:
             self._texts[name] = display.format_kpi(name, self.values.get(name), self.currency)
         return self._texts[name]
 
+    def compact_text(self, name: str) -> str:
+        """A card's figure: large amounts compacted ($186.2k)."""
+        return display.format_kpi(name, self.values.get(name), self.currency, compact=True)
+
     def vs_previous(self, name: str) -> display.Change:
         if name not in self._changes:
-            self._changes[name] = display.change(name, self.values.get(name), self.previous.get(name), self.currency)
+            self._changes[name] = display.change(
+                name, self.values.get(name), self.previous.get(name), self.currency, comparable=self.comparable
+            )
         return self._changes[name]
 
     def cards(self, names: Iterable[str], last_year: dict | None = None) -> list[Card]:
@@ -191,6 +214,8 @@ class CardBuilder:
             info=info,
             value=value,
             text=self.text(name),
+            card_text=self.compact_text(name),
+            comparison_label=self.comparison_label,
             vs_previous=self.vs_previous(name),
             vs_last_year=display.change(name, value, last_year.get(name), self.currency)
             if last_year is not None

@@ -120,20 +120,13 @@ class WorkspaceDashboardView(DashboardStateMixin, WorkspaceViewMixin, TemplateVi
         return super().get(request, *args, **kwargs)
 
     def figures(self):
-        """The figures of the range and the previous period (`metrics`), and the headline's last year."""
+        """The figures of the range and of the comparison period (`metrics`; {} when comparing with nothing)."""
         ws, state = self.workspace, self.state
         metrics = self.metrics()
-        previous, last_year = state.period.previous(), state.period.last_year()
         values = selectors.kpis_for_period(
             workspace=ws, first_day=state.period.first, last_day=state.period.last, metrics=metrics, **state.scope
         )
-        prev = selectors.kpis_for_period(
-            workspace=ws, first_day=previous.first, last_day=previous.last, metrics=metrics, **state.scope
-        )
-        year = selectors.kpis_for_period(
-            workspace=ws, first_day=last_year.first, last_day=last_year.last, metrics=layouts.HEADLINE, **state.scope
-        )
-        return values, prev, year
+        return values, self.comparison_values(metrics, **state.scope), None
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -14,6 +14,9 @@ from campaigns.models import Campaign, Channel
 from kpis import display, periods, records, selectors
 
 PAGE_SIZE = 50
+# What the figures are compared with (`compare` in the query string).
+COMPARISONS = {"previous": "Previous period", "last_year": "Same period last year", "none": "No comparison"}
+DEFAULT_COMPARISON = "previous"
 
 
 def local_today(workspace: Workspace) -> date:
@@ -30,11 +33,12 @@ class DashboardState:
     campaign: Campaign | None = None
     channel: str | None = None
     errors: list[str] = field(default_factory=list)
+    compare: str = DEFAULT_COMPARISON
 
     @classmethod
     def from_request(cls, request, workspace: Workspace) -> DashboardState:
         preset, period, grain, errors = periods.parse_range(request.GET, local_today(workspace))
-        state = cls(preset, period, grain, errors=errors)
+        state = cls(preset, period, grain, errors=errors, compare=parse_compare(request.GET, errors))
         campaign_id = request.GET.get("campaign") or ""
         channel = request.GET.get("channel") or ""
         if campaign_id:
@@ -62,6 +66,8 @@ class DashboardState:
         if self.preset == "custom":
             params.update({"from": self.period.first.isoformat(), "to": self.period.last.isoformat()})
         params["grain"] = self.grain
+        if self.compare != DEFAULT_COMPARISON:
+            params["compare"] = self.compare
         if self.campaign is not None:
             params["campaign"] = self.campaign.external_id
         elif self.channel:
@@ -87,12 +93,40 @@ class DashboardState:
         return urlencode(params)
 
     @property
+    def comparison_period(self) -> periods.Period | None:
+        """The period the figures are compared with: the one just before, the same days last year, or none."""
+        if self.compare == "last_year":
+            return self.period.last_year()
+        if self.compare == "none":
+            return None
+        return self.period.previous()
+
+    @property
+    def comparison_label(self) -> str:
+        """What a change is measured against, in words: "previous 30 days", "same period last year"."""
+        if self.compare == "last_year":
+            return "same period last year"
+        if self.compare == "none":
+            return ""
+        days = self.period.days
+        return f"previous {days} days" if days > 1 else "previous day"
+
+    @property
     def scope_label(self) -> str:
         if self.campaign is not None:
             return f"Campaign: {self.campaign.name}"
         if self.channel:
             return f"Channel: {display.channel_label(self.channel)}"
         return "All campaigns"
+
+
+def parse_compare(params, errors: list[str]) -> str:
+    """The `compare` choice; an unknown one falls back to the previous period with a message."""
+    compare = params.get("compare") or DEFAULT_COMPARISON
+    if compare not in COMPARISONS:
+        errors.append(f"Unknown comparison “{compare}”: comparing with the previous period.")
+        return DEFAULT_COMPARISON
+    return compare
 
 
 class DashboardStateMixin:
@@ -109,6 +143,8 @@ class DashboardStateMixin:
             "period": state.period,
             "previous_period": state.period.previous(),
             "last_year_period": state.period.last_year(),
+            "comparison_period": state.comparison_period,
+            "comparisons": COMPARISONS,
             "presets": periods.PRESETS,
             "grains": periods.GRAINS,
             "channels": Channel.choices,
@@ -119,6 +155,20 @@ class DashboardStateMixin:
             with workspace_scope(self.workspace):
                 context["campaign_choices"] = records.campaign_choices()
         return context
+
+    def comparison_values(self, metrics, *, campaign=None, channel=None) -> dict:
+        """The figures of the comparison period (`metrics`, the same narrowing); {} when comparing with nothing."""
+        period = self.state.comparison_period
+        if period is None:
+            return {}
+        return selectors.kpis_for_period(
+            workspace=self.workspace,
+            first_day=period.first,
+            last_day=period.last,
+            campaign=campaign,
+            channel=channel,
+            metrics=metrics,
+        )
 
 
 def query_without(request, *names: str) -> str:
