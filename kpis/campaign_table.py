@@ -122,7 +122,7 @@ def campaign_table(*, workspace: Workspace, period: Period, channel: str | None,
             for name in ("impressions", "clicks", "leads", "mqls", "open_deals"):
                 setattr(figures, name, int(sum_row[name] or 0))
     attributed = selectors.attribution_for_period(
-        workspace=workspace, first_day=period.first, last_day=period.last, model=model
+        workspace=workspace, first_day=period.first, last_day=period.last, model=model, reconciled=True
     )
     by_external_id = {row.campaign.external_id: row for row in rows.values()}
     for credit in attributed:
