@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -14,7 +15,7 @@ from campaigns.models import TouchpointKind
 from kpis import display
 from kpis.catalog import KPIS, Kpi
 from kpis.targets import Progress, progress_against
-from kpis.views.state import DashboardState
+from kpis.views.state import DashboardState, local_today
 
 
 @dataclass
@@ -40,6 +41,8 @@ class Card:
         progress = self.progress
         if progress is None:
             return ""
+        if progress.projected is not None:
+            return target_sentence(self.name, self.value, progress, self.currency, self.today).rsplit(" · ", 1)[0]
         target = display.format_kpi(self.name, progress.target_for_range, self.currency)
         if progress.target_total is not None:
             total = display.format_kpi(self.name, progress.target_total, self.currency)
@@ -53,6 +56,9 @@ class Card:
         progress = self.progress
         if progress is None or progress.attainment is None:
             return ""
+        if progress.projected is not None:
+            pace = f"on pace for {display.format_kpi(self.name, progress.projected, self.currency)}"
+            return " · ".join([pace, *progress.notes])
         if progress.target_total is not None:
             text = f"{display.format_percent(progress.attainment)} of the pace"
         elif self.value is None or progress.target_for_range in (None, 0):
@@ -67,6 +73,7 @@ class Card:
         return " · ".join([text, *progress.notes]) if text else "; ".join(progress.notes)
 
     comparison_label: str = ""
+    today: date | None = None  # the workspace's local date: "this month"
 
     def partial_context(self, *, compact: bool = False, id_suffix: object = "") -> dict:
         """What `kpis/_card.html` shows, as plain values: a page renders dozens of cards, and the template
@@ -88,6 +95,31 @@ class Card:
             "null_reason": self.null_reason,
             "approximate": self.approximate,
         }
+
+
+def target_periods_text(periods: tuple, today=None) -> str:
+    """ "this month", "in Q4 2026", "in Nov – Dec 2026": the target periods a sentence speaks of."""
+    if not periods:
+        return ""
+    first, last = periods[0].first, periods[-1].last
+    days = periods[0].days
+    kind = "month" if days <= 31 else "quarter" if days <= 92 else "year"
+    if len(periods) == 1:
+        if today is not None and first <= today <= last:
+            return f"this {kind}"
+        return "in " + display.format_day(first, kind if kind != "month" else "month")
+    return "in " + display.format_period(first, last)
+
+
+def target_sentence(name: str, actual, progress: Progress, currency: str, today=None) -> str:
+    """ "600 leads this month · 44 so far · on pace for 510": the target, the actual, where the pace leads."""
+    label = KPIS[name].label
+    label = label if label.isupper() or label[1:2].isupper() else label.lower()
+    total = display.format_kpi(name, progress.target_total, currency)
+    so_far = display.format_kpi(name, actual, currency)
+    pace = display.format_kpi(name, progress.projected, currency)
+    when = target_periods_text(progress.target_periods, today)
+    return f"{total} {label} {when} · {so_far} so far · on pace for {pace}"
 
 
 def _change_context(change: display.Change, against: str = "last year") -> dict:
@@ -185,6 +217,7 @@ class CardBuilder:
         # A comparison period without any activity says so, rather than "up from 0" on every card.
         self.comparable = display.has_data(previous) is not False
         self.comparison_label = state.comparison_label
+        self.today = local_today(workspace)
 
     def text(self, name: str) -> str:
         """The exact figure, as in tables and the "How is this calculated?" components."""
@@ -216,6 +249,7 @@ class CardBuilder:
             text=self.text(name),
             card_text=self.compact_text(name),
             comparison_label=self.comparison_label,
+            today=self.today,
             vs_previous=self.vs_previous(name),
             vs_last_year=display.change(name, value, last_year.get(name), self.currency)
             if last_year is not None

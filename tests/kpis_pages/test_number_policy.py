@@ -154,3 +154,36 @@ def test_the_attribution_page_reconciles_thirds_and_shows_deal_credit_plainly(wo
     ).content.decode()
     linear = [line.split(",")[6] for line in export.splitlines()[1:]]  # linear_revenue column
     assert sorted(linear) == ["33.33", "33.33", "33.34"]
+
+
+# ---------------------------------------------------------------- targets: one wording
+
+
+def test_the_target_sentence_states_target_actual_and_pace():
+    from kpis.targets import TargetPeriodValue, progress_against
+    from kpis.views.cards import target_sentence
+
+    december = Period(date(2026, 12, 1), date(2026, 12, 31))
+    progress = progress_against("leads", 44, Period(date(2026, 12, 1), date(2026, 12, 10)),
+                                [TargetPeriodValue(december, Decimal(600))])  # fmt: skip
+    # 44 in 10 of 31 days: 44 × 31 / 10 = 136.4 by the end of the month.
+    assert progress.projected == Decimal("136.4")
+    assert target_sentence("leads", 44, progress, "USD", date(2026, 12, 10)) == (
+        "600 leads this month · 44 so far · on pace for 136"
+    )
+    assert target_sentence("leads", 44, progress, "USD", date(2027, 1, 5)).startswith("600 leads in Dec 2026 · ")
+
+
+def test_the_dashboard_card_and_the_targets_page_say_the_same(workspace, member_client, fixed_clock):
+    from kpis.services import recompute_rollups
+    from kpis.targets import target_set
+    from tests.data_factories import LeadFactory
+
+    for _ in range(3):
+        LeadFactory(workspace=workspace, created_at=datetime(2026, 12, 1, 10, tzinfo=UTC))
+    recompute_rollups(workspace_id=workspace.pk)
+    target_set(workspace=workspace, kpi="leads", period_kind="month", starts_on=date(2026, 12, 1), value=Decimal(600))
+    # 2 December (the clock): 3 leads in 2 of 31 days → 3 × 31 / 2 = 46.5 → 47 by the end of the month.
+    sentence = "600 leads this month · 3 so far · on pace for 47"
+    assert sentence in member_client.get("/w/acme/?range=this_month").content.decode()
+    assert sentence in member_client.get("/w/acme/targets/").content.decode()
