@@ -25,11 +25,19 @@ class Chart(NamedTuple):
     route: str
     name: str
     title: str
+    note: str = ""  # what the reader must know to read it (shown under its title)
 
 
 # The chart at the head of each panel of cards.
 PANEL_CHARTS = {
-    "Funnel": Chart("kpis-chart-funnel", "funnel", "Funnel: leads → MQL → SQL → SQO → won"),
+    "Funnel": Chart(
+        "kpis-chart-funnel",
+        "funnel",
+        "Funnel: leads → MQL → SQL → SQO → won",
+        "A cohort: the leads created in the period and how many of them reached each stage since. “Won” counts"
+        " those leads' won deals, not the deals won in the period (the Deals won and New customers cards),"
+        " which often come from earlier leads.",
+    ),
     "Cost": Chart("kpis-chart-cost-trend", "cost-trend", "CPL and CAC trends"),
     "Recurring revenue": Chart("kpis-chart-recurring", "recurring", "MRR and churn"),
     "Email": Chart("kpis-chart-email", "email", "Email sends and rates"),

@@ -187,3 +187,20 @@ def test_the_dashboard_card_and_the_targets_page_say_the_same(workspace, member_
     sentence = "600 leads this month · 3 so far · on pace for 47"
     assert sentence in member_client.get("/w/acme/?range=this_month").content.decode()
     assert sentence in member_client.get("/w/acme/targets/").content.decode()
+
+
+# ---------------------------------------------------------------- charts
+
+
+def test_lines_are_straight_and_leave_gaps_and_the_funnel_says_it_is_a_cohort(workspace, member_client):
+    chart = member_client.get("/w/acme/charts/cost-trend/?range=last_30").json()
+    lines = [d for d in chart["datasets"] if d.get("type") == "line"]
+    assert lines and all(d["tension"] == 0 and d["spanGaps"] is False for d in lines)
+    from kpis.services import recompute_rollups
+    from tests.data_factories import LeadFactory, SpendEntryFactory
+
+    SpendEntryFactory(workspace=workspace, date=date(2026, 11, 20))
+    LeadFactory(workspace=workspace, created_at=datetime(2026, 11, 20, 10, tzinfo=UTC))
+    recompute_rollups(workspace_id=workspace.pk)
+    html = member_client.get("/w/acme/?range=last_30").content.decode()
+    assert "A cohort: the leads created in the period" in html
