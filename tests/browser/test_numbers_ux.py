@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.conftest import wait_for_charts
 from tests.browser.test_dashboards import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -67,10 +68,12 @@ def test_the_comparison_choice_switches_what_cards_compare_with(
     page = new_page()
     log_in(page, live_server.url, user.email)
     page.goto(f"{live_server.url}/w/harbour/?{RANGE}")
+    wait_for_charts(page)
     leads = page.locator("article[data-kpi=leads]").first
     assert "vs previous 29 days" in leads.inner_text()
     page.select_option("#range-compare", "last_year")
     page.wait_for_url("**compare=last_year**")
+    wait_for_charts(page)
     leads = page.locator("article[data-kpi=leads]").first
     # The generated data start well inside the last 12 months: nothing to compare with a year ago.
     assert "No data to compare with the same period last year" in leads.inner_text()
@@ -78,9 +81,11 @@ def test_the_comparison_choice_switches_what_cards_compare_with(
     screenshot(page, "32-compare-last-year")
     page.select_option("#range-compare", "none")
     page.wait_for_url("**compare=none**")
+    wait_for_charts(page)
     assert page.locator("article[data-kpi=leads] .kpi-change").count() == 0
     assert "no comparison" in page.locator(".range-summary").inner_text()
     # The choice travels with the range to the campaign table and back.
     page.goto(f"{live_server.url}/w/harbour/?{RANGE}&compare=previous")
+    wait_for_charts(page)
     assert page.locator("#range-compare").input_value() == "previous"
     assert not console_errors
