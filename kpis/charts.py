@@ -127,7 +127,9 @@ class ChartView(WorkspaceViewMixin, BaseLineChartView):
             "pointBackgroundColor": colour,
         }
         if series.type == "line":
-            options.update(tension=0.25, fill=False, spanGaps=True, borderWidth=2, pointRadius=2)
+            # Straight segments (a curve overshoots between points and invents values) and gaps left as
+            # gaps: a null (an undefined ratio) is no data, not a value to draw a line through.
+            options.update(tension=0, fill=False, spanGaps=False, borderWidth=2, pointRadius=2)
         return options
 
     def get_context_data(self, **kwargs):

@@ -64,13 +64,14 @@ def _grouped(value: Decimal, places: int) -> str:
     return _pattern(locale, "decimal", places).apply(_rounded(value, places), _locale(locale)).replace("-", "−")
 
 
-def format_money(value, currency: str, *, compact: bool = False) -> str:
+def format_money(value, currency: str, *, compact: bool = False, whole: bool = False) -> str:
+    """Money in the locale; `compact` abbreviates from 10,000 ($186.2k); `whole` drops the cents."""
     if value is None:
         return NULL
     amount = Decimal(str(value))
     sign = "−" if amount < 0 else ""
     amount = abs(amount)
-    places, suffix = (0 if currency in ZERO_DECIMAL_CURRENCIES else 2), ""
+    places, suffix = (0 if currency in ZERO_DECIMAL_CURRENCIES or whole else 2), ""
     if compact and amount >= 10_000:
         threshold, suffix = next((t, s) for t, s in COMPACT_STEPS if amount >= t)
         amount, places = amount / threshold, 1
@@ -105,6 +106,33 @@ def format_value(value, kind: Kind | str, currency: str = "USD", *, compact: boo
     if kind == Kind.DAYS:
         return f"{_grouped(Decimal(str(value)), 1)} days"
     return _grouped(Decimal(str(value)), 2)
+
+
+# The formatting policy: cards compact large amounts ($186.2k, the exact figure in their title); tables
+# write exact figures with thousands separators and no cents on large whole amounts ($186,200);
+# exports write raw numbers (`kpis.views.exports.raw`).
+LARGE_AMOUNT = Decimal(1000)
+
+
+def format_table_value(value, kind: Kind | str, currency: str = "USD") -> str:
+    """A figure in a table: exact and grouped (126,608); a large whole amount without its cents."""
+    if value is None:
+        return NULL
+    if Kind(kind) == Kind.MONEY:
+        amount = Decimal(str(value))
+        return format_money(
+            amount, currency, whole=abs(amount) >= LARGE_AMOUNT and amount == amount.to_integral_value()
+        )
+    return format_value(value, kind, currency)
+
+
+def format_fraction(value: float | Decimal | None, places: int = 2) -> str:
+    """A fractional count (attribution's deal credit) to at most `places` decimals: 1.5, 3, 0.33."""
+    if value is None:
+        return NULL
+    rounded = _rounded(Decimal(repr(value)) if isinstance(value, float) else Decimal(value), places)
+    needed = next((p for p in range(places + 1) if rounded == rounded.quantize(Decimal(1).scaleb(-p))), places)
+    return _grouped(rounded, needed)
 
 
 def format_number(value: float | Decimal | None, places: int) -> str:
@@ -216,18 +244,23 @@ class Change:
 
     Relative (+12.5 %) for amounts and counts; in percentage points (+1.2 pts)
     for rates, whose relative change reads wrongly (an ROI from −90 % to −80 %).
+    The tone (good / bad) follows whether higher is better for the KPI; the arrow
+    and `words` say the same without colour.
     """
 
     fraction: float | None  # (current − previous) / |previous|, or current − previous for rates
-    direction: str  # "up", "down", "flat", "none" (nothing to compare), "new" (from 0)
+    direction: str  # "up", "down", "flat", "none" (a null value), "nodata" (the comparison period has no data)
     tone: str  # "good", "bad", "neutral"
     previous_text: str
     points: bool = False
+    from_zero: bool = False  # up or down from 0: no relative change
 
     @property
     def text(self) -> str:
-        if self.direction == "new":
-            return "new"
+        if self.direction == "nodata":
+            return "no data to compare"
+        if self.from_zero:
+            return "from 0"
         if self.direction == "none" or self.fraction is None:
             return NULL
         if self.points:
@@ -236,26 +269,52 @@ class Change:
 
     @property
     def arrow(self) -> str:
-        return {"up": "▲", "down": "▼", "new": "▲", "flat": "■"}.get(self.direction, "")
+        return {"up": "▲", "down": "▼", "flat": "■"}.get(self.direction, "")
+
+    @property
+    def words(self) -> str:
+        """The direction and tone in words, for those who do not see the arrow or the colour."""
+        moved = {"up": "up", "down": "down", "flat": "unchanged"}
+        if self.direction not in moved:
+            return self.text
+        judged = {"good": ", better", "bad": ", worse"}.get(self.tone, "")
+        amount = "" if self.direction == "flat" else f" {self.text.lstrip('+')}"
+        return f"{moved[self.direction]}{amount}{judged}"
 
 
-def change(name: str, current, previous, currency: str) -> Change:
+def has_data(values: dict) -> bool | None:
+    """Whether a period's figures show any activity: an additive KPI (spend, leads…) other than 0.
+
+    None when no additive KPI was read (nothing to tell by).
+    """
+    additive = [value for name, value in values.items() if name in KPIS and KPIS[name].additive]
+    if not additive:
+        return None
+    return any(value not in (None, 0) for value in additive)
+
+
+def change(name: str, current, previous, currency: str, *, comparable: bool = True) -> Change:
+    """`current` against `previous`; `comparable` False when the comparison period has no data at all."""
     info = KPIS[name]
     previous_text = format_value(previous, info.kind, currency)
+    if not comparable:
+        return Change(None, "nodata", "neutral", previous_text)
     if current is None or previous is None:
         return Change(None, "none", "neutral", previous_text)
     current_d, previous_d = Decimal(str(current)), Decimal(str(previous))
     if current_d == previous_d:
-        if current_d == 0:
-            return Change(None, "none", "neutral", previous_text)
-        return Change(0.0, "flat", "neutral", previous_text)
+        return (
+            Change(None, "none", "neutral", previous_text)
+            if current_d == 0
+            else Change(0.0, "flat", "neutral", previous_text)
+        )
     direction = "up" if current_d > previous_d else "down"
     # Spend is a budget: more or less of it is neither good nor bad by itself.
     tone = "neutral" if info.paced else "good" if (direction == "up") == info.higher_is_better else "bad"
     if info.kind == Kind.RATE:
         return Change(float(current_d - previous_d), direction, tone, previous_text, points=True)
     if previous_d == 0:
-        return Change(None, "new", tone, previous_text)
+        return Change(None, direction, tone, previous_text, from_zero=True)
     return Change(float((current_d - previous_d) / abs(previous_d)), direction, tone, previous_text)
 
 

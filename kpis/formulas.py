@@ -7,7 +7,7 @@ denominator is 0 or None is None.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 from typing import TypeVar
 
 CENT = Decimal("0.01")
@@ -123,6 +123,24 @@ def attribution_credits(model: str, journey: Sequence[tuple[K, float]], fallback
             continue  # campaigns with no credit are left out of the answer
         credits[campaign] = credits.get(campaign, 0.0) + weight
     return credits
+
+
+def largest_remainder(parts: dict[K, Decimal], total: Decimal, unit: Decimal = CENT) -> dict[K, Decimal]:
+    """`parts` in whole `unit`s (cents) that add up to `total` exactly: the largest remainder method.
+
+    Each part is rounded down; the units still missing go one each to the parts that lost the most in
+    the rounding (ties: in the order of `parts`). Should the parts exceed the total (credits a float's
+    hair over 1), the parts that lost the least give a unit back first.
+    """
+    floors = {key: value.quantize(unit, rounding=ROUND_FLOOR) for key, value in parts.items()}
+    units = int(((total - sum(floors.values(), Decimal(0))) / unit).to_integral_value())
+    by_remainder = sorted(parts, key=lambda key: parts[key] - floors[key], reverse=True)  # stable: ties in order
+    if units < 0:
+        by_remainder.reverse()
+    step = unit if units > 0 else -unit
+    for i in range(abs(units)):
+        floors[by_remainder[i % len(by_remainder)]] += step
+    return floors
 
 
 def difference(value, earlier):

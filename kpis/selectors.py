@@ -141,11 +141,13 @@ def account_scores(*, workspace: Workspace, at: date) -> list[dict[str, object]]
 
 
 def attribution_for_period(
-    *, workspace: Workspace, first_day: date, last_day: date, model: str
+    *, workspace: Workspace, first_day: date, last_day: date, model: str, reconciled: bool = False
 ) -> list[dict[str, object]]:
     """Won revenue of the period credited to campaigns by `model` (always workspace-wide).
 
-    Streams the journeys account by account, in time order.
+    Streams the journeys account by account, in time order. Each campaign's revenue is rounded to the
+    cent (halves to even), or, `reconciled`, apportioned by largest remainder so that the campaigns'
+    cents add up exactly to the won revenue (the pages' tables and totals).
     """
     if model not in formulas.ATTRIBUTION_MODELS:
         raise ValueError(f"unknown attribution model {model!r}")
@@ -191,9 +193,12 @@ def attribution_for_period(
                 for deal in deals:
                     add(deal, {deal["source_campaign__external_id"] or UNATTRIBUTED: 1.0})
     campaigns = sorted(revenue, key=lambda name: (name == UNATTRIBUTED, name))
-    return [
-        {"campaign": name, "revenue": formulas.to_cents(revenue[name]), "deals": credit[name]} for name in campaigns
-    ]
+    if reconciled:
+        total = sum((deal["amount"] for deals in deals_by_account.values() for deal in deals), Decimal(0))
+        cents = formulas.largest_remainder({name: revenue[name] for name in campaigns}, total)
+    else:
+        cents = {name: formulas.to_cents(revenue[name]) for name in campaigns}
+    return [{"campaign": name, "revenue": cents[name], "deals": credit[name]} for name in campaigns]
 
 
 def period_starts(first_day: date, last_day: date, grain: str) -> list[tuple[date, date, date]]:

@@ -179,6 +179,10 @@ class Progress:
     progress: float | None  # actual ÷ target_total (additive only)
     health: Health
     notes: list[str] = field(default_factory=list)
+    # Additive KPIs: where the target periods end at the range's pace (target_total × actual ÷ target_for_range),
+    # and those periods. One definition for the dashboard card and the targets page.
+    projected: Decimal | None = None
+    target_periods: tuple[Period, ...] = ()
 
     @property
     def health_label(self) -> str:
@@ -248,7 +252,9 @@ def progress_against(name: str, actual, period: Period, targets: list[TargetPeri
             attainment = 1 / attainment
         progress = float(actual_d / target_total) if actual_d is not None and target_total else None
         health = _health(attainment, paced=info.paced)
-        return Progress(name, target_for_range, target_total, attainment, progress, health, notes)
+        projected = actual_d * target_total / target_for_range if actual_d is not None and target_for_range else None
+        periods = tuple(sorted((t.period for t in family), key=lambda p: p.first))
+        return Progress(name, target_for_range, target_total, attainment, progress, health, notes, projected, periods)
     best = max(overlapping, key=lambda t: (t.period.overlap_days(period), -t.period.days, t.period.first))
     level = best.value
     attainment: float | None = None

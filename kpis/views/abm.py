@@ -93,10 +93,7 @@ class AbmView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
         values = selectors.kpis_for_period(
             workspace=ws, first_day=state.period.first, last_day=state.period.last, metrics=layouts.ABM_KPIS
         )
-        previous = state.period.previous()
-        prev = selectors.kpis_for_period(
-            workspace=ws, first_day=previous.first, last_day=previous.last, metrics=layouts.ABM_KPIS
-        )
+        prev = self.comparison_values(layouts.ABM_KPIS)
         targets = targets_for_period(workspace=ws, period=state.period)
         context["cards"] = build_cards(layouts.ABM_KPIS, values, prev, None, ws, state, targets)
         trend_days = score_trend_days(state.period)

@@ -74,7 +74,9 @@ class AttributionView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
     def tables(self) -> dict:
         ws, period = self.workspace, self.state.period
         by_model = {
-            m: selectors.attribution_for_period(workspace=ws, first_day=period.first, last_day=period.last, model=m)
+            m: selectors.attribution_for_period(
+                workspace=ws, first_day=period.first, last_day=period.last, model=m, reconciled=True
+            )
             for m in ATTRIBUTION_MODELS
         }
         with workspace_scope(ws):
@@ -131,7 +133,10 @@ class AttributionView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
         currency = ws.currency
 
         def cells(revenue: dict, deals: dict) -> list[tuple[str, str]]:
-            return [(display.format_money(revenue[m], currency), f"{deals[m]:.2f}") for m in ATTRIBUTION_MODELS]
+            return [
+                (display.format_table_value(revenue[m], "money", currency), display.format_fraction(deals[m]))
+                for m in ATTRIBUTION_MODELS
+            ]
 
         for row in (*tables["campaign_rows"], *tables["channel_rows"]):
             row["cells"] = cells(row["revenue"], row["deals"])
@@ -155,7 +160,7 @@ class AttributionView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
                     "label": MODEL_LABELS[m],
                     "total": display.format_money(tables["totals"][m], currency),
                     "difference": display.format_money(differences[m], currency),
-                    "deals": f"{tables['deal_totals'][m]:.2f} of {won['deals_won']}",
+                    "deals": f"{display.format_fraction(tables['deal_totals'][m])} of {won['deals_won']}",
                 }
                 for m in ATTRIBUTION_MODELS
             ],

@@ -7,9 +7,10 @@ from django.http import Http404
 from django.views.generic import TemplateView
 
 from accounts.access import WorkspaceViewMixin
-from accounts.tenancy import workspace_scope
 from campaigns.models import Channel
-from kpis import display, records, selectors
+from kpis import campaign_table, display, records, selectors
+from kpis.formulas import ATTRIBUTION_MODELS
+from kpis.views.attribution import MODEL_LABELS
 from kpis.views.cards import CardBuilder
 from kpis.views.exports import csv_response, export_name, raw
 from kpis.views.records import DEAL_HEADER, LEAD_HEADER, deal_row, lead_row
@@ -17,39 +18,111 @@ from kpis.views.state import PAGE_SIZE, DashboardStateMixin, query_without
 
 
 class CampaignListView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
+    """Every campaign with its KPIs over the chosen range: sortable, totalled, paginated, exported raw."""
+
     template_name = "kpis/campaign_list.html"
 
     def get(self, request, *args, **kwargs):
         self.dispatch_state()
+        self.state.campaign = None  # the table lists campaigns: only a channel narrows it
+        self.model = request.GET.get("model") or "linear"
+        if self.model not in ATTRIBUTION_MODELS:
+            self.model = "linear"
+        self.sort_key, self.descending = campaign_table.parse_sort(request.GET.get("sort"))
         if request.GET.get("export") == "campaigns":
-            with workspace_scope(self.workspace):
-                rows = [
-                    [c.external_id, c.name, c.channel, c.is_abm, c.starts_on, c.ends_on, raw(c.budget)]
-                    for c in self.campaigns()
-                ]
-            return csv_response(
-                export_name(self.workspace, "campaigns"),
-                ["external_id", "name", "channel", "is_abm", "starts_on", "ends_on", "budget"],
-                rows,
-            )
+            return self.export()
         return super().get(request, *args, **kwargs)
 
-    def campaigns(self):
-        channel = self.request.GET.get("channel")
-        return records.campaigns_by_name(channel=channel if channel in Channel.values else None)
+    def table(self) -> campaign_table.CampaignTable:
+        table = campaign_table.campaign_table(
+            workspace=self.workspace, period=self.state.period, channel=self.state.channel, model=self.model
+        )
+        table.rows = campaign_table.sorted_rows(table.rows, self.sort_key, self.descending)
+        return table
+
+    def export(self):
+        table = self.table()
+        header = ["external_id", "name", "channel", "is_abm", "starts_on", "ends_on", "budget"]
+        header += [key for key, _, _ in campaign_table.COLUMNS]
+        return csv_response(
+            export_name(self.workspace, "campaigns", self.state.period),
+            header,
+            (
+                [c.external_id, c.name, c.channel, c.is_abm, c.starts_on or "", c.ends_on or "", raw(c.budget)]
+                + [raw(row.figures.value(key)) for key, _, _ in campaign_table.COLUMNS]
+                for row in table.rows
+                for c in (row.campaign,)
+            ),
+        )
+
+    def query(self, **overrides: str) -> str:
+        params = self.request.GET.copy()
+        for name in ("page", "export", "campaign", *overrides):
+            params.pop(name, None)
+        for name, value in overrides.items():
+            if value:
+                params[name] = value
+        return params.urlencode()
+
+    def sort_links(self) -> dict[str, dict]:
+        links = {}
+        for key in campaign_table.SORTS:
+            active = key == self.sort_key
+            # The current column flips; another starts with its natural direction (biggest first, A→Z, earliest).
+            descending = not self.descending if active else key not in ("name", "channel", "starts_on", "ends_on")
+            target = f"-{key}" if descending else key
+            links[key] = {"url": f"?{self.query(sort=target)}", "active": active, "descending": self.descending}
+        return links
+
+    def cells(self, figures: campaign_table.CampaignFigures) -> list[dict]:
+        currency = self.workspace.currency
+        return [
+            {
+                "text": display.format_table_value(figures.value(key), kind, currency),
+                "exact": display.format_value(figures.value(key), kind, currency),
+            }
+            for key, _, kind in campaign_table.COLUMNS
+        ]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(self.state_context(campaigns=False))
-        page = Paginator(self.campaigns(), PAGE_SIZE).get_page(self.request.GET.get("page"))
+        table = self.table()
+        page = Paginator(table.rows, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        currency = self.workspace.currency
+        links = self.sort_links()
         context.update(
             page=page,
             rows=[
-                (c, display.format_money(c.budget, self.workspace.currency), display.channel_label(c.channel))
-                for c in page
+                {
+                    "campaign": row.campaign,
+                    "channel_label": display.channel_label(row.campaign.channel),
+                    "budget": display.format_table_value(row.campaign.budget, "money", currency),
+                    "cells": self.cells(row.figures),
+                }
+                for row in page
             ],
-            page_query=query_without(self.request, "page"),
-            channel=self.request.GET.get("channel", ""),
+            total_cells=self.cells(table.totals),
+            campaign_count=len(table.rows),
+            sort=links,
+            columns=[(key, label, links[key]) for key, label, _ in campaign_table.COLUMNS],
+            page_query=f"{self.query()}&" if self.query() else "",
+            export_query=self.query(export="campaigns"),
+            channel_query=self.query(channel=""),
+            channel_tabs=[(value, label, self.query(channel=value)) for value, label in Channel.choices],
+            channel=self.state.channel or "",
+            model=self.model,
+            model_label=MODEL_LABELS[self.model],
+            model_tabs=[(key, label, self.query(model=key)) for key, label in MODEL_LABELS.items()],
+            picker_hidden=[
+                (name, value)
+                for name, value in (
+                    ("channel", self.state.channel),
+                    ("model", self.model),
+                    ("sort", self.request.GET.get("sort")),
+                )
+                if value
+            ],
         )
         return context
 
@@ -132,10 +205,7 @@ class CampaignDetailView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
             campaign=self.campaign,
             metrics=metrics,
         )
-        previous = state.period.previous()
-        prev = selectors.kpis_for_period(
-            workspace=ws, first_day=previous.first, last_day=previous.last, campaign=self.campaign, metrics=metrics
-        )
+        prev = self.comparison_values(metrics, campaign=self.campaign)
         context["campaign"] = self.campaign
         context["channel_label"] = display.channel_label(self.campaign.channel)
         builder = CardBuilder(values, prev, ws, state, {}, drill=self.drill)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -14,7 +15,7 @@ from campaigns.models import TouchpointKind
 from kpis import display
 from kpis.catalog import KPIS, Kpi
 from kpis.targets import Progress, progress_against
-from kpis.views.state import DashboardState
+from kpis.views.state import DashboardState, local_today
 
 
 @dataclass
@@ -32,12 +33,16 @@ class Card:
     currency: str = "USD"
     # An upper bound, not an exact count (daily web stats contribute): the page says "at most".
     approximate: bool = False
+    # The card's figure: `text` (exact, as tables show it) with large amounts compacted ($186.2k).
+    card_text: str = ""
 
     @property
     def target_text(self) -> str:
         progress = self.progress
         if progress is None:
             return ""
+        if progress.projected is not None:
+            return target_sentence(self.name, self.value, progress, self.currency, self.today).rsplit(" · ", 1)[0]
         target = display.format_kpi(self.name, progress.target_for_range, self.currency)
         if progress.target_total is not None:
             total = display.format_kpi(self.name, progress.target_total, self.currency)
@@ -51,6 +56,9 @@ class Card:
         progress = self.progress
         if progress is None or progress.attainment is None:
             return ""
+        if progress.projected is not None:
+            pace = f"on pace for {display.format_kpi(self.name, progress.projected, self.currency)}"
+            return " · ".join([pace, *progress.notes])
         if progress.target_total is not None:
             text = f"{display.format_percent(progress.attainment)} of the pace"
         elif self.value is None or progress.target_for_range in (None, 0):
@@ -64,6 +72,9 @@ class Card:
                 text = f"{display.format_percent(abs(gap))} {'over' if gap > 0 else 'under'} target"
         return " · ".join([text, *progress.notes]) if text else "; ".join(progress.notes)
 
+    comparison_label: str = ""
+    today: date | None = None  # the workspace's local date: "this month"
+
     def partial_context(self, *, compact: bool = False, id_suffix: object = "") -> dict:
         """What `kpis/_card.html` shows, as plain values: a page renders dozens of cards, and the template
         engine reads a dict key far faster than an attribute, a property or a nested object."""
@@ -73,9 +84,10 @@ class Card:
             "dom_id": f"kpi-{self.name}{id_suffix}",
             "compact": compact,
             "label": self.info.label,
-            "text": self.text,
+            "text": self.card_text or self.text,
+            "exact": self.text,
             "link": self.drill_url if self.value else None,
-            "vs_previous": _change_context(self.vs_previous),
+            "vs_previous": _change_context(self.vs_previous, self.comparison_label),
             "vs_last_year": _change_context(self.vs_last_year) if self.vs_last_year else None,
             "progress": _progress_context(self) if self.progress else None,
             "formula": self.info.formula,
@@ -85,8 +97,41 @@ class Card:
         }
 
 
-def _change_context(change: display.Change) -> dict:
-    return {"tone": change.tone, "arrow": change.arrow, "text": change.text, "previous_text": change.previous_text}
+def target_periods_text(periods: tuple, today=None) -> str:
+    """ "this month", "in Q4 2026", "in Nov – Dec 2026": the target periods a sentence speaks of."""
+    if not periods:
+        return ""
+    first, last = periods[0].first, periods[-1].last
+    days = periods[0].days
+    kind = "month" if days <= 31 else "quarter" if days <= 92 else "year"
+    if len(periods) == 1:
+        if today is not None and first <= today <= last:
+            return f"this {kind}"
+        return "in " + display.format_day(first, kind if kind != "month" else "month")
+    return "in " + display.format_period(first, last)
+
+
+def target_sentence(name: str, actual, progress: Progress, currency: str, today=None) -> str:
+    """ "600 leads this month · 44 so far · on pace for 510": the target, the actual, where the pace leads."""
+    label = KPIS[name].label
+    label = label if label.isupper() or label[1:2].isupper() else label.lower()
+    total = display.format_kpi(name, progress.target_total, currency)
+    so_far = display.format_kpi(name, actual, currency)
+    pace = display.format_kpi(name, progress.projected, currency)
+    when = target_periods_text(progress.target_periods, today)
+    return f"{total} {label} {when} · {so_far} so far · on pace for {pace}"
+
+
+def _change_context(change: display.Change, against: str = "last year") -> dict:
+    return {
+        "tone": change.tone,
+        "arrow": change.arrow,
+        "text": change.text,
+        "words": change.words,
+        "nodata": change.direction == "nodata",
+        "previous_text": change.previous_text,
+        "against": against,
+    }
 
 
 def _progress_context(card: Card) -> dict:
@@ -169,15 +214,26 @@ class CardBuilder:
         self.range_query = state.query() if drill else None  # the page's state travels with it
         self._texts: dict[str, str] = {}
         self._changes: dict[str, display.Change] = {}
+        # A comparison period without any activity says so, rather than "up from 0" on every card.
+        self.comparable = display.has_data(previous) is not False
+        self.comparison_label = state.comparison_label
+        self.today = local_today(workspace)
 
     def text(self, name: str) -> str:
+        """The exact figure, as in tables and the "How is this calculated?" components."""
         if name not in self._texts:
             self._texts[name] = display.format_kpi(name, self.values.get(name), self.currency)
         return self._texts[name]
 
+    def compact_text(self, name: str) -> str:
+        """A card's figure: large amounts compacted ($186.2k)."""
+        return display.format_kpi(name, self.values.get(name), self.currency, compact=True)
+
     def vs_previous(self, name: str) -> display.Change:
         if name not in self._changes:
-            self._changes[name] = display.change(name, self.values.get(name), self.previous.get(name), self.currency)
+            self._changes[name] = display.change(
+                name, self.values.get(name), self.previous.get(name), self.currency, comparable=self.comparable
+            )
         return self._changes[name]
 
     def cards(self, names: Iterable[str], last_year: dict | None = None) -> list[Card]:
@@ -191,6 +247,9 @@ class CardBuilder:
             info=info,
             value=value,
             text=self.text(name),
+            card_text=self.compact_text(name),
+            comparison_label=self.comparison_label,
+            today=self.today,
             vs_previous=self.vs_previous(name),
             vs_last_year=display.change(name, value, last_year.get(name), self.currency)
             if last_year is not None

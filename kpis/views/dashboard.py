@@ -25,11 +25,19 @@ class Chart(NamedTuple):
     route: str
     name: str
     title: str
+    note: str = ""  # what the reader must know to read it (shown under its title)
 
 
 # The chart at the head of each panel of cards.
 PANEL_CHARTS = {
-    "Funnel": Chart("kpis-chart-funnel", "funnel", "Funnel: leads → MQL → SQL → SQO → won"),
+    "Funnel": Chart(
+        "kpis-chart-funnel",
+        "funnel",
+        "Funnel: leads → MQL → SQL → SQO → won",
+        "A cohort: the leads created in the period and how many of them reached each stage since. “Won” counts"
+        " those leads' won deals, not the deals won in the period (the Deals won and New customers cards),"
+        " which often come from earlier leads.",
+    ),
     "Cost": Chart("kpis-chart-cost-trend", "cost-trend", "CPL and CAC trends"),
     "Recurring revenue": Chart("kpis-chart-recurring", "recurring", "MRR and churn"),
     "Email": Chart("kpis-chart-email", "email", "Email sends and rates"),
@@ -120,20 +128,13 @@ class WorkspaceDashboardView(DashboardStateMixin, WorkspaceViewMixin, TemplateVi
         return super().get(request, *args, **kwargs)
 
     def figures(self):
-        """The figures of the range and the previous period (`metrics`), and the headline's last year."""
+        """The figures of the range and of the comparison period (`metrics`; {} when comparing with nothing)."""
         ws, state = self.workspace, self.state
         metrics = self.metrics()
-        previous, last_year = state.period.previous(), state.period.last_year()
         values = selectors.kpis_for_period(
             workspace=ws, first_day=state.period.first, last_day=state.period.last, metrics=metrics, **state.scope
         )
-        prev = selectors.kpis_for_period(
-            workspace=ws, first_day=previous.first, last_day=previous.last, metrics=metrics, **state.scope
-        )
-        year = selectors.kpis_for_period(
-            workspace=ws, first_day=last_year.first, last_day=last_year.last, metrics=layouts.HEADLINE, **state.scope
-        )
-        return values, prev, year
+        return values, self.comparison_values(metrics, **state.scope), None
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

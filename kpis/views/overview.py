@@ -18,7 +18,7 @@ from kpis.targets import HEALTH_LABELS, Health, Target, TargetPeriodValue, targe
 from kpis.views import layouts
 from kpis.views.cards import Card, build_cards
 from kpis.views.exports import csv_response, raw
-from kpis.views.state import DashboardState, local_today
+from kpis.views.state import COMPARISONS, DEFAULT_COMPARISON, DashboardState, local_today, parse_compare
 
 
 @dataclass
@@ -65,11 +65,16 @@ class AgencyOverviewView(HomeView):
         workspaces = list(context["workspaces"])
         params = view_state.page_params(self.request)  # the URL's range, else the person's last choice
         preset, period, _grain, errors = periods.parse_range(params, timezone.now().date())
+        self.compare = parse_compare(params, errors)
         # Each client's range ends on its own local date ("last 7 days" in its time zone).
         ranges = {ws.pk: periods.parse_range(params, local_today(ws))[1] for ws in workspaces}
-        range_params = {"range": preset, **({"from": period.first, "to": period.last} if preset == "custom" else {})}
+        range_params = {
+            "range": preset,
+            **({"from": period.first, "to": period.last} if preset == "custom" else {}),
+            **({"compare": self.compare} if self.compare != DEFAULT_COMPARISON else {}),
+        }
         query = urlencode(range_params)
-        # The grain and comparison are not the overview's, but travel on to the clients' pages with the range.
+        # The grain is not the overview's, but travels on to the clients' pages with the range and comparison.
         kept = {**view_state.recalled(self.request.user, None), **params.dict()}
         shown = {**view_state.state_of(kept, ("grain", "compare")), **range_params}
         view_state.remember(self.request, shown)
@@ -102,6 +107,8 @@ class AgencyOverviewView(HomeView):
             period=period,
             preset=preset,
             presets=periods.PRESETS,
+            comparisons=COMPARISONS,
+            compare=self.compare,
             range_errors=errors,
             sort=sort,
             sorts=OVERVIEW_SORTS,
@@ -124,9 +131,14 @@ class AgencyOverviewView(HomeView):
             values = selectors.kpis_for_period(
                 workspace=ws, first_day=ws_period.first, last_day=ws_period.last, metrics=metrics
             )
-            previous_period = ws_period.previous()
-            previous = selectors.kpis_for_period(
-                workspace=ws, first_day=previous_period.first, last_day=previous_period.last, metrics=metrics
+            state = DashboardState(preset, ws_period, periods.default_grain(ws_period), compare=self.compare)
+            compared = state.comparison_period
+            previous = (
+                selectors.kpis_for_period(
+                    workspace=ws, first_day=compared.first, last_day=compared.last, metrics=metrics
+                )
+                if compared is not None
+                else {}
             )
             points = [
                 selectors.kpis_for_period(
@@ -134,7 +146,6 @@ class AgencyOverviewView(HomeView):
                 )["leads"]
                 for window in windows
             ]
-        state = DashboardState(preset, ws_period, periods.default_grain(ws_period))
         cards = build_cards(layouts.OVERVIEW_KPIS, values, previous, None, ws, state, targets, drill=False)
         target_cards = build_cards(list(targets), values, previous, None, ws, state, targets, drill=False)
         return OverviewRow(

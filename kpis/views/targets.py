@@ -23,6 +23,7 @@ from kpis.targets import (
     target_list,
     target_set,
 )
+from kpis.views.cards import target_sentence
 from kpis.views.exports import csv_response, export_name
 from kpis.views.state import DashboardStateMixin, local_today
 
@@ -95,11 +96,13 @@ class TargetsView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
             key = (target.starts_on, min(target.ends_on, today))
             by_period.setdefault(key, {}).setdefault(target.kpi, []).append(target)
         progress = {}
+        values_of: dict[int, object] = {}
         for (first, last), kpis in by_period.items():
             values = selectors.kpis_for_period(workspace=ws, first_day=first, last_day=last, metrics=list(kpis))
             for kpi, ts in kpis.items():
                 for t in ts:
                     to_date = periods.Period(first, last)
+                    values_of[t.pk] = values[kpi]
                     progress[t.pk] = (
                         display.format_kpi(kpi, values[kpi], ws.currency),
                         progress_against(kpi, values[kpi], to_date, [TargetPeriodValue(t.period, t.value)]),
@@ -116,6 +119,9 @@ class TargetsView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
                     "actual": actual,
                     "progress": target_progress,
                     "progress_text": display.format_percent(target_progress.progress) if target_progress else "",
+                    "sentence": target_sentence(t.kpi, values_of.get(t.pk), target_progress, ws.currency, today)
+                    if target_progress is not None and target_progress.projected is not None
+                    else "",
                     "is_future": t.starts_on > today,
                     "forecast": outlook.get(t.pk),
                 }

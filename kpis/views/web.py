@@ -110,13 +110,10 @@ class WebView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context.update(self.state_context())
         ws, state = self.workspace, self.state
-        previous = state.period.previous()
         values = selectors.kpis_for_period(
             workspace=ws, first_day=state.period.first, last_day=state.period.last, metrics=WEB_KPIS, **state.scope
         )
-        prev = selectors.kpis_for_period(
-            workspace=ws, first_day=previous.first, last_day=previous.last, metrics=WEB_KPIS, **state.scope
-        )
+        prev = self.comparison_values(WEB_KPIS, **state.scope)
         context["cards"] = CardBuilder(values, prev, ws, state, {}).cards(WEB_KPIS)
         page = Paginator(TopPageRows(self), PAGE_SIZE).get_page(self.request.GET.get("page"))
         rows = list(page)

@@ -184,18 +184,23 @@
           if (unit === "count") { ticks.precision = 0; }  // whole numbers only: no "1, 1, 1, 0, 0" axis
           return ticks;
         }
+        // Each value axis says its unit: the channel chart's money axis is not read as its count axis.
+        function axisTitle(unit) {
+          var text = { money: json.currency || "", count: "Count", rate: "%", days: "Days" }[unit];
+          return text ? { display: true, text: text } : { display: false };
+        }
         var categoryAxis = { grid: { display: false }, ticks: { autoSkip: !horizontal, maxRotation: 0 } };
         var scales = {};
         if (horizontal) {
           // Bars along x: the value axes are x (bottom) and x1 (top), categories on y.
           json.datasets.forEach(function (d) { d.xAxisID = d.yAxisID === "y1" ? "x1" : "x"; delete d.yAxisID; });
           scales.y = categoryAxis;
-          scales.x = { beginAtZero: true, ticks: valueTicks(axisUnit.y) };
-          if (axisUnit.y1) { scales.x1 = { position: "top", beginAtZero: true, grid: { drawOnChartArea: false }, ticks: valueTicks(axisUnit.y1) }; }
+          scales.x = { beginAtZero: true, ticks: valueTicks(axisUnit.y), title: axisTitle(axisUnit.y) };
+          if (axisUnit.y1) { scales.x1 = { position: "top", beginAtZero: true, grid: { drawOnChartArea: false }, ticks: valueTicks(axisUnit.y1), title: axisTitle(axisUnit.y1) }; }
         } else {
           scales.x = categoryAxis;
-          scales.y = { beginAtZero: true, ticks: valueTicks(axisUnit.y) };
-          if (axisUnit.y1) { scales.y1 = { position: "right", beginAtZero: true, grid: { drawOnChartArea: false }, ticks: valueTicks(axisUnit.y1) }; }
+          scales.y = { beginAtZero: true, ticks: valueTicks(axisUnit.y), title: axisTitle(axisUnit.y) };
+          if (axisUnit.y1) { scales.y1 = { position: "right", beginAtZero: true, grid: { drawOnChartArea: false }, ticks: valueTicks(axisUnit.y1), title: axisTitle(axisUnit.y1) }; }
         }
         var notes = json.annotations || [];
         var timeNotes = notes.filter(function (note) { return note.from_index !== undefined; });

@@ -67,7 +67,7 @@ def test_change():
     assert display.change("leads", 110, 100, "USD").tone == "good"
     assert display.change("cpl", Decimal(110), Decimal(100), "USD").tone == "bad"
     assert display.change("spend", Decimal(110), Decimal(100), "USD").tone == "neutral"
-    assert display.change("leads", 5, 0, "USD").text == "new"
+    assert display.change("leads", 5, 0, "USD").text == "from 0"
     assert display.change("leads", 0, 0, "USD").text == "—"
     assert display.change("cpl", None, Decimal(3), "USD").text == "—"
     roi = display.change("roi", -0.8, -0.9, "USD")

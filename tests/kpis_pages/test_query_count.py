@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -61,7 +63,7 @@ def test_report_queries_do_not_grow_with_campaigns_or_range(workspace, client_fo
 
 
 def test_the_report_reads_each_period_once(workspace, client_for, monkeypatch):
-    """The range, the previous period and the same range last year: one KPI read each."""
+    """The range and the one comparison period chosen (`compare`): one KPI read each, none for no comparison."""
     from kpis import selectors
 
     seed(workspace, scale=SCALES["tiny"])
@@ -75,4 +77,10 @@ def test_the_report_reads_each_period_once(workspace, client_for, monkeypatch):
 
     monkeypatch.setattr(selectors, "kpis_for_period", counted)
     assert client.get("/w/acme/report/?range=last_30").status_code == 200
-    assert len(reads) == len(set(reads)) == 3, reads
+    assert len(reads) == len(set(reads)) == 2, reads
+    reads.clear()
+    assert client.get("/w/acme/report/?range=custom&from=2026-03-01&to=2026-03-31&compare=last_year").status_code == 200
+    assert reads == [(date(2026, 3, 1), date(2026, 3, 31)), (date(2025, 3, 1), date(2025, 3, 31))]
+    reads.clear()
+    assert client.get("/w/acme/report/?range=last_30&compare=none").status_code == 200
+    assert len(reads) == 1

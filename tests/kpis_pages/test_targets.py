@@ -117,14 +117,15 @@ def test_cards_and_overview_show_progress_and_health(seeded, member_client):
     html = member_client.get("/w/acme/?range=this_month").content.decode()
     assert "health-red" in html  # a million leads a month is off track…
     assert "health-green" in html  # …a CPL under 100,000 is on track
-    assert "of the pace" in html and "<progress" in html
+    # One wording for the target, the actual and the pace: "1,000,000 leads this month · N so far · on pace for M".
+    assert "1,000,000 leads this month · " in html and " so far · on pace for " in html and "<progress" in html
     assert "Targets: Off track" in html
     overview = member_client.get("/?range=this_month").content.decode()
     assert 'class="ws-card health-red"' in overview
     # each target on the client's card: its health, progress through the period and pace
     leads_target = overview[overview.index('data-target-kpi="leads"') :]
     leads_target = leads_target[: leads_target.index("</li>")]
-    assert "Off track" in leads_target and "<progress" in leads_target and "of the pace" in leads_target
+    assert "Off track" in leads_target and "<progress" in leads_target and "on pace for" in leads_target
     assert "On track" in overview[overview.index('data-target-kpi="cpl"') :]
     exported = {
         r["kpi"]: r

@@ -1,10 +1,18 @@
 """`manage.py seed_demo`: a demo agency, its people and two client workspaces of generated data (`make run`)."""
 
+from datetime import timedelta
+from decimal import Decimal
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import AgencyMembership, AgencyRole, User, Workspace, WorkspaceMembership, WorkspaceRole
 from accounts.services import agency_create, workspace_create
+from kpis import selectors
+from kpis.catalog import KPIS
+from kpis.services import recompute_rollups
+from kpis.targets import target_set
 from sampledata.seeding import seed_demo_workspace
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -44,3 +52,29 @@ class Command(BaseCommand):
     def _seed_data(self) -> None:
         for seed, workspace in enumerate(Workspace.objects.filter(agency__slug="demo-agency").order_by("pk"), start=1):
             seed_demo_workspace(workspace=workspace, seed=seed)
+            seed_demo_targets(workspace=workspace, stretch=TARGET_STRETCH[(seed - 1) % len(TARGET_STRETCH)])
+
+
+# A client ahead of its targets and one behind them, so the demo shows both healths.
+TARGET_STRETCH = (Decimal("0.9"), Decimal("1.25"))
+TARGET_KPIS = ("leads", "mqls", "spend", "won_revenue", "cpl")
+
+
+def seed_demo_targets(*, workspace: Workspace, stretch: Decimal) -> None:
+    """This month's and this quarter's targets from last month's figures (× `stretch`; CPL ÷ it)."""
+    recompute_rollups(workspace_id=workspace.pk)
+    today = timezone.now().astimezone(workspace.tz).date()
+    last_month_end = today.replace(day=1) - timedelta(days=1)
+    last = selectors.kpis_for_period(
+        workspace=workspace, first_day=last_month_end.replace(day=1), last_day=last_month_end, metrics=TARGET_KPIS
+    )
+    for kpi in TARGET_KPIS:
+        value = last[kpi]
+        if not value:
+            continue
+        goal = Decimal(str(value)) / stretch if kpi == "cpl" else Decimal(str(value)) * stretch
+        goal = goal.quantize(Decimal(1) if KPIS[kpi].kind == "count" else Decimal("0.01"))
+        target_set(workspace=workspace, kpi=kpi, period_kind="month", starts_on=today, value=goal)
+    if last["leads"]:
+        quarter = (Decimal(last["leads"]) * 3 * stretch).quantize(Decimal(1))
+        target_set(workspace=workspace, kpi="leads", period_kind="quarter", starts_on=today, value=quarter)
