@@ -159,6 +159,7 @@ def test_the_number_of_queries_does_not_grow_with_campaigns(campaigns, workspace
             assert member_client.get(f"/w/acme/campaigns/?{RANGE}&sort=-roi").status_code == 200
         return len(captured)
 
+    count()  # the first visit remembers the person's choice of range (one UPDATE, once)
     before = count()
     for n in range(6):
         campaign = CampaignFactory(workspace=workspace, external_id=f"more-{n}")

@@ -42,7 +42,10 @@ def test_analysis_links_carry_the_state_and_manage_links_do_not(client_for, owne
 
 def test_a_drill_down_keeps_the_state(client_for, owner, seeded):
     html = client_for(owner).get(f"/w/acme/?{STATE}").content.decode()
-    assert "/w/acme/records/leads/?range=last_90&amp;grain=week&amp;channel=email&amp;stage=created" in html
+    assert (
+        "/w/acme/records/leads/?range=last_90&amp;grain=week&amp;compare=last_year&amp;channel=email&amp;stage=created"
+        in html
+    )
 
 
 def test_the_switcher_keeps_range_grain_and_comparison_but_not_the_narrowing(client_for, owner, second):
