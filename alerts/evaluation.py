@@ -22,8 +22,8 @@ from django.utils import timezone
 
 from accounts.models import Workspace
 from accounts.tenancy import workspace_scope
-from alerts import reads
-from alerts.models import AlertEvent, AlertRule, Condition, EventKind, RuleState, Window
+from alerts import health_checks, reads
+from alerts.models import DATA_HEALTH, AlertEvent, AlertRule, Condition, EventKind, RuleState, Window
 from kpis import forecasts
 from kpis.catalog import KPIS, Kind
 from kpis.periods import Period, month_start
@@ -118,6 +118,15 @@ def check(rule: AlertRule, value, previous=None, progress=None, expected=None) -
     raise ValueError(f"unknown condition {rule.condition!r}")
 
 
+def check_stale(stale: list[str] | None) -> Outcome:
+    """A data-health rule: firing while any source is stale (None: no data-health check installed)."""
+    if stale is None:
+        return Outcome(None, "", "", "No data-health check is installed.")
+    if not stale:
+        return Outcome(False, 0, "", "Every source sends as usual.")
+    return Outcome(True, len(stale), "", "Stopped sending: " + "; ".join(stale))
+
+
 def _anomaly(rule: AlertRule, value, current: Decimal | None, expected) -> Outcome:
     """Outside the 80 % interval the forecast expected for the day, widened by the threshold (% of its width)."""
     if expected is None or current is None:
@@ -209,8 +218,16 @@ def evaluate_workspace(workspace_id: int, ranges: Ranges = None) -> list[int]:
         rules = list(AlertRule.objects.filter(active=True).select_for_update())
         due = [r for r in rules if touches(dates_read(r, window_period(r.window, today)), ranges)]
         by_scope: dict[Scope, list[AlertRule]] = defaultdict(list)
+        health_rules = [rule for rule in due if rule.kpi == DATA_HEALTH]
+        if health_rules:
+            outcome = check_stale(health_checks.stale_sources(workspace))
+            for rule in health_rules:
+                event = advance(rule, outcome, window_period(rule.window, today), now)
+                if event is not None:
+                    events.append(event.pk)
         for rule in due:
-            by_scope[_scope(rule)].append(rule)
+            if rule.kpi != DATA_HEALTH:
+                by_scope[_scope(rule)].append(rule)
         targets: dict[Period, dict] = {}
         for scope, group in by_scope.items():
             values = reads.values_for(workspace, scope, _wanted(group, today))

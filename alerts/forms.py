@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from accounts.models import Workspace
-from alerts.models import Condition, Severity, Window
+from alerts.models import DATA_HEALTH, DATA_HEALTH_LABEL, Condition, Severity, Window
 from alerts.selectors import people_of
 from alerts.webhooks import UnsafeUrl, resolve
 from campaigns.models import Channel
@@ -25,7 +25,7 @@ class RuleForm(forms.Form):
         decimal_places=4,
         help_text="Above / below: the value (for a rate, in %: 5 for 5 %). Change: the % either way. "
         "Off pace: the least % of the target's pace (90 = at risk). Anomaly: how far beyond the forecast's "
-        "interval, in % of its width (0 = any value outside it).",
+        "interval, in % of its width (0 = any value outside it). Data health: not used (0).",
     )
     window = forms.ChoiceField(label="Window", choices=Window.choices, initial=Window.LAST_7)
     severity = forms.ChoiceField(label="Severity", choices=Severity.choices)
@@ -54,7 +54,10 @@ class RuleForm(forms.Form):
         self.campaigns = records.campaigns_by_external_id()
         by_name = sorted(((c.external_id, c.name) for c in self.campaigns.values()), key=lambda c: c[1].lower())
         self.fields["campaign"].choices = [("", "Every campaign"), *by_name]
-        self.fields["kpi"].choices = [(name, entry.label) for name, entry in KPIS.items()]
+        self.fields["kpi"].choices = [
+            *((name, entry.label) for name, entry in KPIS.items()),
+            (DATA_HEALTH, DATA_HEALTH_LABEL),
+        ]
         self.people = {str(u.pk): u for u in people_of(workspace)}
         self.fields["recipients"].choices = [(pk, u.email) for pk, u in self.people.items()]
 
@@ -81,6 +84,13 @@ class RuleForm(forms.Form):
         cleaned["campaign"] = self.campaigns.get(cleaned.get("campaign") or "")
         cleaned["recipients"] = [self.people[pk] for pk in cleaned.get("recipients") or []]
         kpi = cleaned.get("kpi")
+        if (kpi == DATA_HEALTH) != (cleaned.get("condition") == Condition.STALE):
+            self.add_error("condition", f"“{Condition.STALE.label}” goes with “{DATA_HEALTH_LABEL}”, and only it.")
+            return cleaned
+        if kpi == DATA_HEALTH:
+            if cleaned["campaign"] or cleaned.get("channel"):
+                self.add_error("condition", "Data health is workspace-wide: a rule on it cannot be narrowed.")
+            return cleaned
         entry = KPIS.get(kpi) if kpi else None
         if cleaned["campaign"] is not None and cleaned.get("channel"):
             self.add_error("channel", "Choose a campaign or a channel, not both.")

@@ -19,6 +19,12 @@ class Condition(models.TextChoices):
     CHANGE = "change", "Changes against the previous period by more than X %"
     OFF_PACE = "off_pace", "Off target pace"
     ANOMALY = "anomaly", "Yesterday outside the forecast's 80 % interval (anomaly)"
+    STALE = "stale", "A source of data stopped sending (data health)"
+
+
+# The pseudo-KPI of rules on data health (condition STALE): not a KPI of the catalogue.
+DATA_HEALTH = "data_health"
+DATA_HEALTH_LABEL = "Data health (every source)"
 
 
 class Window(models.TextChoices):
@@ -84,6 +90,8 @@ class AlertRule(WorkspaceOwned):
 
     @property
     def kpi_label(self) -> str:
+        if self.kpi == DATA_HEALTH:
+            return DATA_HEALTH_LABEL
         entry = KPIS.get(self.kpi)
         return entry.label if entry else self.kpi
 
