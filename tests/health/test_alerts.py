@@ -37,7 +37,7 @@ def test_a_data_health_rule_fires_while_a_source_is_stale_and_resolves_when_it_s
         assert (rule.state, other.state) == ("firing", "ok")  # the other workspace's sources are its own
         with workspace_scope(workspace):
             fired = AlertEvent.objects.get(rule=rule)
-        assert fired.detail == "Stopped sending: API key “CRM” ({}…): deals, nothing for 10 days".format(key.prefix)
+        assert fired.detail == f"Stopped sending: API key “CRM” ({key.prefix}…): deals, nothing for 10 days"
         sent(workspace, source_id=str(key.pk), resource="deals", days=[date(2026, 11, 30)])
         evaluate_workspace(workspace.pk)
         rule.refresh_from_db()
