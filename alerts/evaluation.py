@@ -22,8 +22,9 @@ from django.utils import timezone
 
 from accounts.models import Workspace
 from accounts.tenancy import workspace_scope
-from alerts import reads
-from alerts.models import AlertEvent, AlertRule, Condition, EventKind, RuleState, Window
+from alerts import health_checks, reads
+from alerts.models import DATA_HEALTH, AlertEvent, AlertRule, Condition, EventKind, RuleState, Window
+from kpis import forecasts
 from kpis.catalog import KPIS, Kind
 from kpis.periods import Period, month_start
 from kpis.reads import Scope
@@ -83,10 +84,13 @@ def in_rule_units(kpi: str, value) -> Decimal | None:
     return number
 
 
-def check(rule: AlertRule, value, previous=None, progress=None) -> Outcome:
-    """Whether the rule's condition holds for `value` (and the previous period's value, or the pace)."""
+def check(rule: AlertRule, value, previous=None, progress=None, expected=None) -> Outcome:
+    """Whether the rule's condition holds for `value` (and the previous period's value, the pace, or the
+    forecast's `expected` (low, high, model) interval)."""
     threshold = rule.threshold
     current = in_rule_units(rule.kpi, value)
+    if rule.condition == Condition.ANOMALY:
+        return _anomaly(rule, value, current, expected)
     if rule.condition in (Condition.ABOVE, Condition.BELOW):
         if current is None:
             return Outcome(None, value, "", "No value for the window.")
@@ -112,6 +116,28 @@ def check(rule: AlertRule, value, previous=None, progress=None) -> Outcome:
         detail = f"{attainment:.0f} % of the target's pace (least {least.normalize():f} %)"
         return Outcome(firing, value, progress.target_for_range, detail)
     raise ValueError(f"unknown condition {rule.condition!r}")
+
+
+def check_stale(stale: list[str] | None) -> Outcome:
+    """A data-health rule: firing while any source is stale (None: no data-health check installed)."""
+    if stale is None:
+        return Outcome(None, "", "", "No data-health check is installed.")
+    if not stale:
+        return Outcome(False, 0, "", "Every source sends as usual.")
+    return Outcome(True, len(stale), "", "Stopped sending: " + "; ".join(stale))
+
+
+def _anomaly(rule: AlertRule, value, current: Decimal | None, expected) -> Outcome:
+    """Outside the 80 % interval the forecast expected for the day, widened by the threshold (% of its width)."""
+    if expected is None or current is None:
+        return Outcome(None, value, "", "No history to forecast the day from.")
+    low, high = (Decimal(str(round(bound, 4))) for bound in expected[:2])
+    model = expected[2]
+    margin = (high - low) * rule.threshold / 100
+    firing = current < low - margin or current > high + margin
+    shown = f"{low.normalize():f}–{high.normalize():f}"
+    detail = f"{current.normalize():f} is {'outside' if firing else 'within'} the expected {shown} ({model})"
+    return Outcome(firing, value, shown, detail)
 
 
 def _text(value) -> str:
@@ -192,8 +218,16 @@ def evaluate_workspace(workspace_id: int, ranges: Ranges = None) -> list[int]:
         rules = list(AlertRule.objects.filter(active=True).select_for_update())
         due = [r for r in rules if touches(dates_read(r, window_period(r.window, today)), ranges)]
         by_scope: dict[Scope, list[AlertRule]] = defaultdict(list)
+        health_rules = [rule for rule in due if rule.kpi == DATA_HEALTH]
+        if health_rules:
+            outcome = check_stale(health_checks.stale_sources(workspace))
+            for rule in health_rules:
+                event = advance(rule, outcome, window_period(rule.window, today), now)
+                if event is not None:
+                    events.append(event.pk)
         for rule in due:
-            by_scope[_scope(rule)].append(rule)
+            if rule.kpi != DATA_HEALTH:
+                by_scope[_scope(rule)].append(rule)
         targets: dict[Period, dict] = {}
         for scope, group in by_scope.items():
             values = reads.values_for(workspace, scope, _wanted(group, today))
@@ -207,7 +241,10 @@ def evaluate_workspace(workspace_id: int, ranges: Ranges = None) -> list[int]:
                         targets[period] = targets_for_period(workspace=workspace, period=period)
                     kpi_targets = targets[period].get(rule.kpi, [])
                     progress = progress_against(rule.kpi, current, period, kpi_targets) if kpi_targets else None
-                event = advance(rule, check(rule, current, previous, progress), period, now)
+                expected = None
+                if rule.condition == Condition.ANOMALY:
+                    expected = forecasts.expected_interval(workspace=workspace, kpi=rule.kpi, day=period.last)
+                event = advance(rule, check(rule, current, previous, progress, expected), period, now)
                 if event is not None:
                     events.append(event.pk)
         if events:

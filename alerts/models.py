@@ -11,13 +11,20 @@ from kpis.catalog import KPIS
 
 
 class Condition(models.TextChoices):
-    """What makes a rule fire. One value per kind of test: a new kind (the forecast's "anomaly") is one more choice
-    here and one more branch in `alerts.evaluation.check`, with no change to the table."""
+    """What makes a rule fire. One value per kind of test: a new kind is one more choice here and one more branch
+    in `alerts.evaluation.check`, with no change to the table."""
 
     ABOVE = "above", "Above a value"
     BELOW = "below", "Below a value"
     CHANGE = "change", "Changes against the previous period by more than X %"
     OFF_PACE = "off_pace", "Off target pace"
+    ANOMALY = "anomaly", "Yesterday outside the forecast's 80 % interval (anomaly)"
+    STALE = "stale", "A source of data stopped sending (data health)"
+
+
+# The pseudo-KPI of rules on data health (condition STALE): not a KPI of the catalogue.
+DATA_HEALTH = "data_health"
+DATA_HEALTH_LABEL = "Data health (every source)"
 
 
 class Window(models.TextChoices):
@@ -50,7 +57,8 @@ class AlertRule(WorkspaceOwned):
     )
     channel = models.CharField(max_length=30, blank=True, choices=Channel.choices)
     condition = models.CharField(max_length=20, choices=Condition.choices)
-    # The value (above / below), the percentage (change), or the least attainment of the pace in % (off pace).
+    # The value (above / below), the percentage (change), the least attainment of the pace in % (off pace), or
+    # the margin beyond the forecast's interval in % of its width (anomaly).
     threshold = models.DecimalField(max_digits=18, decimal_places=4)
     window = models.CharField(max_length=20, choices=Window.choices, default=Window.LAST_7)
     severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.WARNING)
@@ -82,6 +90,8 @@ class AlertRule(WorkspaceOwned):
 
     @property
     def kpi_label(self) -> str:
+        if self.kpi == DATA_HEALTH:
+            return DATA_HEALTH_LABEL
         entry = KPIS.get(self.kpi)
         return entry.label if entry else self.kpi
 

@@ -29,3 +29,11 @@ def stale_source_items(workspaces: Sequence) -> list[AttentionItem]:
             )
         )
     return items
+
+
+def stale_descriptions(workspace) -> list[str]:
+    """The workspace's stale sources in words, for alert rules on data health (alerts.health_checks)."""
+    return [
+        f"{stream.source_name}: {stream.resource_label.lower()}, nothing for {stream.days_silent} days"
+        for stream in stale_streams([workspace])
+    ]

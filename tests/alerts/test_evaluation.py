@@ -322,3 +322,44 @@ def test_a_recipient_who_left_the_workspace_gets_no_email(workspace, recipient, 
         AgencyMembership.objects.filter(user=recipient).delete()
         assert email_attempt(AlertEvent.objects.unscoped().get(pk=event.pk), 1) is True
     assert mail.outbox == []
+
+
+def test_an_anomaly_is_a_value_outside_the_forecasts_interval_by_hand():
+    rule = _rule(kpi="leads", condition="anomaly", threshold=Decimal("0"), window="yesterday")
+    expected = (10.0, 20.0, "a model")
+    assert check(rule, 21, expected=expected).firing is True
+    assert check(rule, 15, expected=expected).firing is False
+    assert check(rule, 9, expected=expected).firing is True
+    assert check(rule, 15, expected=None).firing is None  # no history: the state stays
+    # A margin of 50 % of the interval's width (5) widens it to 5–25.
+    wide = _rule(kpi="leads", condition="anomaly", threshold=Decimal("50"), window="yesterday")
+    assert check(wide, 24, expected=expected).firing is False
+    assert check(wide, 26, expected=expected).firing is True
+    assert check(wide, 26, expected=expected).detail == "26 is outside the expected 10–20 (a model)"
+
+
+def test_an_anomaly_rule_fires_on_a_spike_of_leads_after_a_recompute(workspace):
+    from kpis.services import recompute_rollups
+    from tests.data_factories import LeadFactory
+
+    # 1–10 May alternate 10 and 20 leads a day (noon UTC; the workspace's days are UTC); 11 May has 90.
+    for day, count in enumerate([10, 20] * 5 + [90], start=1):
+        for _ in range(count):
+            LeadFactory(workspace=workspace, created_at=datetime(2026, 5, day, 12, tzinfo=UTC))
+    rule = services.rule_create(
+        workspace=workspace,
+        name="Lead spike",
+        kpi="leads",
+        condition="anomaly",
+        threshold=Decimal("0"),
+        window="yesterday",
+    )
+    with time_machine.travel(datetime(2026, 5, 12, 9, tzinfo=UTC), tick=False):
+        recompute_rollups(workspace_id=workspace.pk)
+        evaluate_workspace(workspace.pk)
+    rule.refresh_from_db()
+    assert state(rule) == "firing"
+    with workspace_scope(workspace):
+        event = AlertEvent.objects.get(rule=rule)
+    # The short-history model: the last 14 days' mean 15 ± 5 (tests/forecasts: expected_interval).
+    assert (event.value, event.comparison) == ("90", "10–20")
