@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench loadtest install clean
+.PHONY: run test lint bench loadtest install clean screenshots
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ LOADTEST_SECONDS ?= 60
 LOADTEST_USERS ?= 6
 loadtest: $(STAMP)
 	$(BIN)/python bench/loadtest/run.py --seconds $(LOADTEST_SECONDS) --users $(LOADTEST_USERS)
+
+## make screenshots: the README's pictures (docs/screenshots/), taken by the dashboard's browser test
+screenshots: $(STAMP)
+	SAVE_README_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/browser/test_dashboards.py -k sign_up
 
 clean:
 	rm -rf $(VENV) db.sqlite3* staticfiles

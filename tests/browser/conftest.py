@@ -82,6 +82,22 @@ def new_page(browser, console_errors):
         context.close()
 
 
+# `make screenshots` sets this: the README's pictures are taken by the tests, of what they check.
+README_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture
+def readme_screenshot():
+    """Saves the visible part of a page under docs/screenshots/ when SAVE_README_SCREENSHOTS=1, else nothing."""
+
+    def take(page, name: str) -> None:
+        if os.environ.get("SAVE_README_SCREENSHOTS") == "1":
+            README_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(README_SCREENSHOTS / f"{name}.png"))
+
+    return take
+
+
 @pytest.fixture
 def screenshot():
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

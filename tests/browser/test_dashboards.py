@@ -192,7 +192,9 @@ def log_in(page, base_url: str, email: str) -> None:
     page.wait_for_url(f"{base_url}/")
 
 
-def test_from_sign_up_to_the_dashboards(live_server, new_page, console_errors, screenshot, django_user_model):
+def test_from_sign_up_to_the_dashboards(
+    live_server, new_page, console_errors, screenshot, readme_screenshot, django_user_model
+):
     base = live_server.url
     page = new_page()
 
@@ -268,6 +270,8 @@ def test_from_sign_up_to_the_dashboards(live_server, new_page, console_errors, s
     page.locator(".kpi-card[data-kpi=cpl] summary").first.click()
     assert page.locator(".kpi-card[data-kpi=cpl] .popover").first.is_visible()
     screenshot(page, "02-workspace-dashboard")
+    page.evaluate("window.scrollTo(0, 0)")
+    readme_screenshot(page, "dashboard-desktop")
 
     # Range presets and filters live in the URL.
     page.select_option("#range-preset", "last_7")
@@ -343,6 +347,7 @@ def test_from_sign_up_to_the_dashboards(live_server, new_page, console_errors, s
     wait_for_charts(phone)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390 + 1
     screenshot(phone, "11-dashboard-phone")
+    readme_screenshot(phone, "dashboard-phone")
 
     assert not console_errors, console_errors
 
