@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 
@@ -20,7 +21,7 @@ def off_pace_items(workspaces: Sequence) -> list[AttentionItem]:
     """A target whose period runs today and whose progress to date is at risk or off track.
 
     One query finds every workspace's running targets; only workspaces that have
-    some read their KPIs (one read each, all their targeted KPIs at once).
+    some read their KPIs (one read per distinct first day of their targets).
     """
     now = timezone.now()
     todays: dict[int, date] = {ws.pk: now.astimezone(ws.tz).date() for ws in workspaces}
@@ -35,12 +36,18 @@ def off_pace_items(workspaces: Sequence) -> list[AttentionItem]:
         running = [t for t in targets.get(ws.pk, []) if t.starts_on <= today <= t.ends_on]
         if not running:
             continue
-        first = min(t.starts_on for t in running)
-        with workspace_scope(ws):
-            values = selectors.kpis_for_period(
-                workspace=ws, first_day=first, last_day=today, metrics=sorted({t.kpi for t in running})
-            )
+        # Each target's KPI is read from its own first day (a month's target counts nothing of the quarter
+        # before it): one read per distinct first day, all the KPIs starting then at once.
+        starts: dict[date, set[str]] = defaultdict(set)
         for target in running:
+            starts[target.starts_on].add(target.kpi)
+        with workspace_scope(ws):
+            values_since = {
+                first: selectors.kpis_for_period(workspace=ws, first_day=first, last_day=today, metrics=sorted(kpis))
+                for first, kpis in starts.items()
+            }
+        for target in running:
+            values = values_since[target.starts_on]
             to_date = Period(target.starts_on, today)
             progress = progress_against(
                 target.kpi, values.get(target.kpi), to_date, [TargetPeriodValue(target.period, target.value)]

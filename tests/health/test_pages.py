@@ -82,6 +82,24 @@ def test_the_overview_lists_stale_sources_and_off_pace_targets_of_its_own_client
 
 
 @pytest.mark.django_db
+def test_a_months_target_is_paced_on_that_month_alone_beside_a_quarters(workspace, frozen):
+    from kpis.attention import collect
+    from kpis.services import recompute_rollups
+    from tests.data_factories import CampaignFactory, SpendEntryFactory
+
+    campaign = CampaignFactory(workspace=workspace)
+    SpendEntryFactory(workspace=workspace, campaign=campaign, date=date(2026, 10, 15), cost=Decimal("10000"))
+    SpendEntryFactory(workspace=workspace, campaign=campaign, date=date(2026, 11, 10), cost=Decimal("3000"))
+    recompute_rollups(workspace_id=workspace.pk)
+    # November's spend target 3,000: on the 30th its pace is the whole 3,000, met exactly by November's spend
+    # (October's 10,000 is not November's). The quarter's leads target (none yet) makes a read from 1 October.
+    target_set(workspace=workspace, kpi="spend", period_kind="month", starts_on=date(2026, 11, 1), value=Decimal(3000))
+    target_set(workspace=workspace, kpi="leads", period_kind="quarter", starts_on=date(2026, 10, 1), value=Decimal(90))
+    titles = [i.title for i in collect([workspace]) if i.kind == "target_off_pace"]
+    assert titles == ["Acme Client: Leads target off track"]
+
+
+@pytest.mark.django_db
 def test_collecting_the_attention_list_costs_the_same_queries_for_more_clients(workspace, frozen):
     from kpis.attention import collect
 
