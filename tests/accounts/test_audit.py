@@ -17,6 +17,7 @@ from campaigns.retention import touchpoints_purge
 from kpis.targets import target_delete, target_set
 from reports.models import Schedule
 from sharing.services import share_link_create, share_link_revoke
+from tests.alerts.test_pages import VALID as ALERT_RULE
 from tests.campaigns.test_csv_import import confirm, uploaded_job, url
 from tests.data_factories import CampaignFactory, TouchpointFactory
 from tests.factories import PASSWORD
@@ -226,18 +227,6 @@ def _alert_secret_regenerated(ctx):
     assert ctx["client"].post(f"/w/{ctx['ws'].slug}/alerts/new/", hook).status_code == 302
     rule = AlertRule.objects.unscoped().get(workspace=ctx["ws"])
     ctx["client"].post(f"/w/{ctx['ws'].slug}/alerts/{rule.pk}/secret/")
-
-
-ALERT_RULE = {
-    "name": "Leads drop",
-    "kpi": "leads",
-    "condition": "change",
-    "threshold": "30",
-    "window": "last_7",
-    "severity": "warning",
-    "renotify_minutes": "0",
-    "active": "on",
-}
 
 
 # action: (perform, where the entry goes: "workspace" | "agency" | None, the actor: "owner" | "viewer" | None)
