@@ -22,6 +22,7 @@ from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
+from allauth.mfa import signals as mfa_signals
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.serializers.json import DjangoJSONEncoder
@@ -220,6 +221,39 @@ def _sign_in_failed_receiver(sender, credentials, request=None, **kwargs) -> Non
         record(AuditAction.SIGN_IN_FAILED, request=request, agency=agency, actor_email=email)
     for workspace in workspaces:
         record(AuditAction.SIGN_IN_FAILED, request=request, workspace=workspace, actor_email=email)
+
+
+# --- Second factors (allauth's signals): who added, removed or renewed one, and refused codes ---------
+
+_FACTOR_ACTIONS = {
+    "added": AuditAction.SECOND_FACTOR_ADDED,
+    "removed": AuditAction.SECOND_FACTOR_REMOVED,
+    "reset": AuditAction.RECOVERY_CODES_RENEWED,
+    "failed": AuditAction.SECOND_FACTOR_FAILED,
+}
+
+
+def _factor_receiver(event: str):
+    def receive(sender, request, user, authenticator=None, **kwargs) -> None:
+        factor = authenticator.get_type_display() if authenticator is not None else ""
+        _record_everywhere(_FACTOR_ACTIONS[event], user, request, factor=factor)
+
+    return receive
+
+
+# Strong references (weak=False): the receivers are made by a function, nothing else holds them.
+mfa_signals.authenticator_added.connect(
+    _factor_receiver("added"), weak=False, dispatch_uid="accounts.audit.factor_added"
+)
+mfa_signals.authenticator_removed.connect(
+    _factor_receiver("removed"), weak=False, dispatch_uid="accounts.audit.factor_removed"
+)
+mfa_signals.authenticator_reset.connect(
+    _factor_receiver("reset"), weak=False, dispatch_uid="accounts.audit.factor_reset"
+)
+mfa_signals.authentication_failed.connect(
+    _factor_receiver("failed"), weak=False, dispatch_uid="accounts.audit.factor_failed"
+)
 
 
 # --- Offboarding (accounts/offboarding.py calls AUDIT_HOOK(action, actor, **details)) ---------------

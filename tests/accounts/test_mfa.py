@@ -142,3 +142,41 @@ def test_adding_a_factor_long_after_signing_in_asks_for_the_password_again(agenc
     with at(20):  # ten minutes later
         response = client.get("/accounts/2fa/totp/activate/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/reauthenticate/")
+
+
+def factor_entries(action: str):
+    from accounts.models import AuditEntry
+    from accounts.rls import rls_bypass
+
+    with rls_bypass():
+        return list(AuditEntry.objects.filter(action=action).select_related("agency"))
+
+
+def test_second_factor_changes_and_refused_codes_are_in_the_agency_audit_log(
+    agency_owner, workspace, other_workspace, django_capture_on_commit_callbacks
+):
+    from accounts.models import AuditAction
+
+    client = Client()
+    with at(0), django_capture_on_commit_callbacks(execute=True):  # allauth signals after commit
+        password_login(client, agency_owner)
+        secret = enrol_totp(client)
+    added = factor_entries(AuditAction.SECOND_FACTOR_ADDED)  # the app, and the recovery codes made with it
+    assert sorted(entry.details["factor"] for entry in added) == ["Recovery codes", "TOTP Authenticator"]
+    assert all(entry.agency == workspace.agency and entry.actor == agency_owner for entry in added)
+    client = Client()
+    with at(30), django_capture_on_commit_callbacks(execute=True):
+        password_login(client, agency_owner)
+        assert client.post("/accounts/2fa/authenticate/", {"code": "123456"}).status_code == 200
+        code = pyotp.TOTP(secret).at(SEEDED_NOW + timedelta(seconds=900))
+        assert client.post("/accounts/2fa/authenticate/", {"code": code}).status_code == 302
+        assert client.post("/accounts/2fa/recovery-codes/generate/").status_code == 302
+        assert client.post("/accounts/2fa/totp/deactivate/").status_code == 302
+    (failed,) = factor_entries(AuditAction.SECOND_FACTOR_FAILED)
+    (renewed,) = factor_entries(AuditAction.RECOVERY_CODES_RENEWED)
+    removed = factor_entries(AuditAction.SECOND_FACTOR_REMOVED)  # the app takes its recovery codes with it
+    assert sorted(entry.details["factor"] for entry in removed) == ["Recovery codes", "TOTP Authenticator"]
+    assert failed.agency == renewed.agency == removed[0].agency == workspace.agency
+    assert failed.details == {"factor": "TOTP Authenticator"}
+    others = [entry for action in AuditAction.values for entry in factor_entries(action)]
+    assert not any(entry.agency == other_workspace.agency for entry in others)
