@@ -23,6 +23,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.tenancy import workspace_scope
+from campaigns import intake
 from campaigns.intake import TRACKING, Source
 from campaigns.models import Campaign, Lead, TouchpointKind
 from campaigns.services import lead_upsert_batch, run_in_transaction, touchpoint_upsert_batch
@@ -170,6 +171,12 @@ def _lead_for(workspace, email: str, campaign: str | None, now, source: Source |
         item["source_campaign"] = campaign
     lead_upsert_batch(workspace=workspace, items=[item], source=source)
     return external_id
+
+
+def count_refused(site_key: SiteKey) -> None:
+    """A refused event (a 400) counts as rejected in data health: a broken snippet shows there."""
+    source = Source(TRACKING, str(site_key.pk))
+    intake.record(workspace=site_key.workspace, source=source, resource="touchpoints", rejected=1)
 
 
 def record(site_key: SiteKey, event: Event, *, address: str, user_agent: str) -> None:

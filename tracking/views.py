@@ -92,6 +92,7 @@ def collect(request: HttpRequest) -> HttpResponse:
     try:
         event = collector.parse_event(request.body)
     except collector.BadEvent as error:
+        collector.count_refused(site_key)
         return _with_cors(_plain(str(error), 400), origin)
     opted_out = request.headers.get("DNT") == "1" or request.headers.get("Sec-GPC") == "1"
     if collector.is_bot(user_agent) or (site_key.honour_dnt and (opted_out or event.opted_out)):
@@ -99,6 +100,7 @@ def collect(request: HttpRequest) -> HttpResponse:
     try:
         collector.record(site_key, event, address=address, user_agent=user_agent)
     except BatchInvalid as error:
+        collector.count_refused(site_key)
         return _with_cors(_plain("; ".join(e.message for e in error.errors), 400), origin)
     except WriteConflict:
         response = _with_cors(_plain("Busy; send it again.", 503), origin)

@@ -75,3 +75,15 @@ def test_a_tracked_page_view_counts_for_its_site_key(workspace, site_key, send):
     assert [(k[:3], v) for k, v in counts(workspace).items()] == [
         (("tracking", str(site_key.pk), "touchpoints"), (2, 0))
     ]
+
+
+@pytest.mark.django_db
+def test_a_refused_event_counts_as_rejected_for_its_site_key(workspace, site_key, send):
+    from tests.tracking.conftest import ORIGIN
+
+    assert send(site_key.token, {"e": "pageview", "u": f"{ORIGIN}/"}).status_code == 202
+    assert send(site_key.token, {"e": "teleport", "u": f"{ORIGIN}/"}).status_code == 400
+    assert send(site_key.token, {"e": "pageview"}).status_code == 400
+    assert [(k[:3], v) for k, v in counts(workspace).items()] == [
+        (("tracking", str(site_key.pk), "touchpoints"), (1, 2))
+    ]
