@@ -125,3 +125,17 @@ def real_broker():
 def clock_cache(settings):
     """A process-local cache whose expiry follows the frozen clock (Redis counts its TTLs in real time)."""
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "clock"}}
+
+
+@pytest.fixture
+def people(workspace, make_user, other_owner) -> dict:
+    """One person of each of tests.factories.ROLES around `workspace` (and one of another agency)."""
+    return {
+        "agency_owner": make_user(workspace, agency_role=AgencyRole.OWNER),
+        "agency_admin": make_user(workspace, agency_role=AgencyRole.ADMIN),
+        "agency_member": make_user(workspace, agency_role=AgencyRole.MEMBER),
+        "ws_admin": make_user(workspace, role="admin"),
+        "ws_editor": make_user(workspace, role="editor"),
+        "ws_viewer": make_user(workspace, role="viewer"),
+        "outsider": other_owner,
+    }

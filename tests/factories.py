@@ -71,3 +71,7 @@ class WorkspaceOwnedFactory(factory.django.DjangoModelFactory):
         workspace = kwargs["workspace"]
         with workspace_scope(workspace):
             return super()._create(model_class, *args, **kwargs)
+
+
+# The people of the `people` fixture (tests/conftest.py), for permission matrices.
+ROLES = ["agency_owner", "agency_admin", "agency_member", "ws_admin", "ws_editor", "ws_viewer", "outsider"]

@@ -8,11 +8,11 @@ outsider (another agency's owner), who must not learn the workspace exists.
 import pytest
 from django.core import mail
 
-from accounts.models import AgencyRole, WorkspaceMembership
+from accounts.models import WorkspaceMembership
 from accounts.services import api_key_create
 from sharing.services import share_link_create
+from tests.factories import ROLES
 
-ROLES = ["agency_owner", "agency_admin", "agency_member", "ws_admin", "ws_editor", "ws_viewer", "outsider"]
 EVERYONE_IN = {"agency_owner", "agency_admin", "agency_member", "ws_admin", "ws_editor", "ws_viewer"}
 WS_MANAGERS = {"agency_owner", "agency_admin", "ws_admin"}
 AGENCY_MANAGERS = {"agency_owner", "agency_admin"}
@@ -85,19 +85,6 @@ MATRIX = {
     "see and export the workspace's audit log": ("get", "/w/{ws}/audit/", None, WS_MANAGERS, EVERYONE_IN),
     "see and export the agency's audit log": ("get", "/agency/{agency}/audit/", None, AGENCY_MANAGERS, AGENCY_PEOPLE),
 }
-
-
-@pytest.fixture
-def people(workspace, make_user, other_owner):
-    return {
-        "agency_owner": make_user(workspace, agency_role=AgencyRole.OWNER),
-        "agency_admin": make_user(workspace, agency_role=AgencyRole.ADMIN),
-        "agency_member": make_user(workspace, agency_role=AgencyRole.MEMBER),
-        "ws_admin": make_user(workspace, role="admin"),
-        "ws_editor": make_user(workspace, role="editor"),
-        "ws_viewer": make_user(workspace, role="viewer"),
-        "outsider": other_owner,
-    }
 
 
 @pytest.mark.parametrize("action", list(MATRIX))

@@ -6,12 +6,11 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.models import AgencyRole
 from accounts.tenancy import workspace_scope
 from alerts import services
 from alerts.models import AlertEvent, AlertRule, NotificationAttempt
+from tests.factories import ROLES
 
-ROLES = ["agency_owner", "agency_admin", "agency_member", "ws_admin", "ws_editor", "ws_viewer", "outsider"]
 EVERYONE_IN = {"agency_owner", "agency_admin", "agency_member", "ws_admin", "ws_editor", "ws_viewer"}
 EDITORS = EVERYONE_IN - {"ws_viewer"}
 
@@ -25,19 +24,6 @@ VALID = {
     "renotify_minutes": "0",
     "active": "on",
 }
-
-
-@pytest.fixture
-def people(workspace, make_user, other_owner):
-    return {
-        "agency_owner": make_user(workspace, agency_role=AgencyRole.OWNER),
-        "agency_admin": make_user(workspace, agency_role=AgencyRole.ADMIN),
-        "agency_member": make_user(workspace, agency_role=AgencyRole.MEMBER),
-        "ws_admin": make_user(workspace, role="admin"),
-        "ws_editor": make_user(workspace, role="editor"),
-        "ws_viewer": make_user(workspace, role="viewer"),
-        "outsider": other_owner,
-    }
 
 
 @pytest.fixture
