@@ -36,8 +36,13 @@ EXPORT_FOLDER = "workspace-exports"
 NOT_EXPORTED = frozenset(
     {"accounts.workspacemembership", "accounts.invitation", "accounts.apikey", "accounts.workspaceexport"}
 )
-# Credentials kept only as hashes: a ZIP handed to the client never carries them.
-SECRET_COLUMNS = {"sharing.sharelink": frozenset({"token_hash", "password_hash"})}
+# Columns a ZIP handed to the client never carries: credentials (even hashed) and the agency
+# staff's own personal data (the audit log keeps who did what, not from which address or browser).
+LEFT_OUT_COLUMNS = {
+    "sharing.sharelink": frozenset({"token_hash", "password_hash"}),
+    "alerts.alertrule": frozenset({"webhook_secret"}),
+    "accounts.auditentry": frozenset({"ip_address", "user_agent"}),
+}
 # Settings that are the agency's bookkeeping, not the client's configuration.
 SETTINGS_LEFT_OUT = frozenset({"id", "agency", "deleting_since"})
 
@@ -71,8 +76,8 @@ def _cell(value: Any) -> Any:
 
 def write_table(archive: zipfile.ZipFile, model: type[models.Model], workspace: Workspace) -> None:
     """`<app>_<model>.csv`: one column per database column, one line per row, in id order."""
-    secret = SECRET_COLUMNS.get(model._meta.label_lower, frozenset())
-    columns = [field.attname for field in model._meta.concrete_fields if field.attname not in secret]
+    left_out = LEFT_OUT_COLUMNS.get(model._meta.label_lower, frozenset())
+    columns = [field.attname for field in model._meta.concrete_fields if field.attname not in left_out]
     rows = model._base_manager.filter(workspace_id=workspace.pk).order_by("pk").values_list(*columns)
     with archive.open(f"{model._meta.db_table}.csv", "w") as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8", newline="")

@@ -399,3 +399,28 @@ def test_the_export_carries_no_share_link_credential(workspace, member_client, d
     assert "token_hash" not in links[0] and "password_hash" not in links[0]
     everything = b"".join(archive.read(name) for name in archive.namelist())
     assert link.token_hash.encode() not in everything and token.encode() not in everything
+
+
+def test_the_export_carries_no_webhook_secret_nor_staff_addresses(
+    workspace, member_client, django_capture_on_commit_callbacks
+):
+    from alerts.services import rule_create
+
+    rule = rule_create(
+        workspace=workspace,
+        name="Hook",
+        kpi="spend",
+        condition="above",
+        threshold=Decimal("1"),
+        webhook_url="https://hooks.example.com/pulse",
+    )
+    export = _export(member_client, workspace, django_capture_on_commit_callbacks)
+    response = member_client.get(f"/w/{workspace.slug}/export/{export.pk}/download/")
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    (row,) = _csv(archive, "alerts_alertrule.csv")
+    assert row["name"] == "Hook" and "webhook_secret" not in row
+    audit = _csv(archive, "accounts_auditentry.csv")
+    assert {"alert_rule.created", "workspace.export"} <= {entry["action"] for entry in audit}
+    assert all("ip_address" not in entry and "user_agent" not in entry for entry in audit)
+    everything = b"".join(archive.read(name) for name in archive.namelist())
+    assert rule.webhook_secret.encode() not in everything and b"127.0.0.1" not in everything
