@@ -157,9 +157,9 @@ def target_forecasts(workspace, targets, today: date) -> dict[int, dict[str, str
             value, low, high = forecast
 
             def text(number: float, kpi=kpi) -> str:
-                return display.format_kpi(
-                    kpi, forecasts.as_money(number) if KPIS[kpi].kind.is_money else round(number), workspace.currency
-                )
+                if KPIS[kpi].kind.is_money:  # a forecast's cents would claim a precision it has not
+                    return display.format_money(forecasts.as_money(number), workspace.currency, whole=True)
+                return display.format_kpi(kpi, round(number), workspace.currency)
 
             verdict = forecast_verdict(value, low, high, target.value)
             answers[target.pk] = {

@@ -40,3 +40,16 @@ def test_the_targets_page_says_whether_a_running_target_will_be_reached(workspac
     # May's target has ended and spend is not forecast: no verdict.
     for key in ("mqls-2026-05-01", "spend-2026-06-01"):
         assert "forecast" not in html.split(f'data-target="{key}"')[1].split("</tr>")[0]
+
+
+@pytest.mark.django_db
+def test_a_money_forecast_is_written_in_whole_units(workspace, member_client, daily_rows):
+    # 1,000.40 won every day from 1 May; on 10 June, June's forecast is 30 × 1,000.40 = 30,012 (no spread).
+    daily_rows(workspace, date(2026, 5, 1), won_revenue=[Decimal("1000.40")] * 40)
+    target_set(
+        workspace=workspace, kpi="won_revenue", period_kind="month", starts_on=date(2026, 6, 1), value=Decimal(40000)
+    )
+    with time_machine.travel(datetime(2026, 6, 10, 12, tzinfo=UTC), tick=False):
+        html = member_client.get("/w/acme/targets/").content.decode()
+    row = html.split('data-target="won_revenue-2026-06-01"')[1].split("</tr>")[0]
+    assert "forecast $30,012 (80 %: $30,012–$30,012)" in row
