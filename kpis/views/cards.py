@@ -122,6 +122,12 @@ def target_sentence(name: str, actual, progress: Progress, currency: str, today=
     return f"{total} {label} {when} · {so_far} so far · on pace for {pace}"
 
 
+def level_sentence(name: str, actual, level, currency: str) -> str:
+    """ "at most €77.50 · €162.04 so far": a level target (a cost, a rate, ROI) and where the KPI stands."""
+    bound = "at least" if KPIS[name].higher_is_better else "at most"
+    return f"{bound} {display.format_kpi(name, level, currency)} · {display.format_kpi(name, actual, currency)} so far"
+
+
 def _change_context(change: display.Change, against: str = "last year") -> dict:
     return {
         "tone": change.tone,

@@ -23,7 +23,7 @@ from kpis.targets import (
     target_list,
     target_set,
 )
-from kpis.views.cards import target_sentence
+from kpis.views.cards import level_sentence, target_sentence
 from kpis.views.exports import csv_response, export_name
 from kpis.views.state import DashboardStateMixin, local_today
 
@@ -119,9 +119,7 @@ class TargetsView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
                     "actual": actual,
                     "progress": target_progress,
                     "progress_text": display.format_percent(target_progress.progress) if target_progress else "",
-                    "sentence": target_sentence(t.kpi, values_of.get(t.pk), target_progress, ws.currency, today)
-                    if target_progress is not None and target_progress.projected is not None
-                    else "",
+                    "sentence": self.progress_sentence(t, values_of.get(t.pk), target_progress, today),
                     "is_future": t.starts_on > today,
                     "forecast": outlook.get(t.pk),
                 }
@@ -129,6 +127,14 @@ class TargetsView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
         context.update(rows=rows, today=today)
         context.setdefault("form", TargetForm(initial={"starts_on": today.replace(day=1), "period_kind": "month"}))
         return context
+
+    def progress_sentence(self, target, actual, progress, today) -> str:
+        """A running target's progress in words: paced for sums, against the level for the others."""
+        if progress is None or actual is None:
+            return ""
+        if progress.projected is not None:
+            return target_sentence(target.kpi, actual, progress, self.workspace.currency, today)
+        return level_sentence(target.kpi, actual, target.value, self.workspace.currency)
 
     def post(self, request, *args, **kwargs):
         self.dispatch_state()

@@ -53,3 +53,14 @@ def test_a_money_forecast_is_written_in_whole_units(workspace, member_client, da
         html = member_client.get("/w/acme/targets/").content.decode()
     row = html.split('data-target="won_revenue-2026-06-01"')[1].split("</tr>")[0]
     assert "forecast $30,012 (80 %: $30,012–$30,012)" in row
+
+
+@pytest.mark.django_db
+def test_a_level_target_says_the_bound_and_where_the_kpi_stands(workspace, member_client, daily_rows):
+    # 100.00 spent and 2 leads a day in June: cost per lead 50.00 to date, against a ceiling of 40.00.
+    daily_rows(workspace, date(2026, 6, 1), spend=[Decimal("100.00")] * 9, leads=[2] * 9)
+    target_set(workspace=workspace, kpi="cpl", period_kind="month", starts_on=date(2026, 6, 1), value=Decimal(40))
+    with time_machine.travel(datetime(2026, 6, 10, 12, tzinfo=UTC), tick=False):
+        html = member_client.get("/w/acme/targets/").content.decode()
+    row = html.split('data-target="cpl-2026-06-01"')[1].split("</tr>")[0]
+    assert "at most $40.00 · $50.00 so far" in row and "Off track" in row
