@@ -42,7 +42,8 @@ class Card:
         if progress is None:
             return ""
         if progress.projected is not None:
-            return target_sentence(self.name, self.value, progress, self.currency, self.today).rsplit(" · ", 1)[0]
+            sentence = target_sentence(self.name, self.value, progress, self.currency, self.today, self.range_first)
+            return sentence.rsplit(" · ", 1)[0]
         target = display.format_kpi(self.name, progress.target_for_range, self.currency)
         if progress.target_total is not None:
             total = display.format_kpi(self.name, progress.target_total, self.currency)
@@ -74,6 +75,7 @@ class Card:
 
     comparison_label: str = ""
     today: date | None = None  # the workspace's local date: "this month"
+    range_first: date | None = None  # the range's first day: its actual is "so far" only from a target's start
 
     def partial_context(self, *, compact: bool = False, id_suffix: object = "") -> dict:
         """What `kpis/_card.html` shows, as plain values: a page renders dozens of cards, and the template
@@ -111,15 +113,21 @@ def target_periods_text(periods: tuple, today=None) -> str:
     return "in " + display.format_period(first, last)
 
 
-def target_sentence(name: str, actual, progress: Progress, currency: str, today=None) -> str:
-    """ "600 leads this month · 44 so far · on pace for 510": the target, the actual, where the pace leads."""
+def target_sentence(name: str, actual, progress: Progress, currency: str, today=None, range_first=None) -> str:
+    """ "600 leads this month · 44 so far · on pace for 510": the target, the actual, where the pace leads.
+
+    The actual is the range's: "so far" only when the range starts with the target's period (or is not
+    given); a range that starts elsewhere (the last 30 days across two months) says "in this range".
+    """
     label = KPIS[name].label
     label = label if label.isupper() or label[1:2].isupper() else label.lower()
     total = display.format_kpi(name, progress.target_total, currency)
-    so_far = display.format_kpi(name, actual, currency)
+    actual_text = display.format_kpi(name, actual, currency)
     pace = display.format_kpi(name, progress.projected, currency)
     when = target_periods_text(progress.target_periods, today)
-    return f"{total} {label} {when} · {so_far} so far · on pace for {pace}"
+    periods = progress.target_periods
+    from_start = range_first is None or (len(periods) == 1 and periods[0].first == range_first)
+    return f"{total} {label} {when} · {actual_text} {'so far' if from_start else 'in this range'} · on pace for {pace}"
 
 
 def level_sentence(name: str, actual, level, currency: str) -> str:
@@ -256,6 +264,7 @@ class CardBuilder:
             card_text=self.compact_text(name),
             comparison_label=self.comparison_label,
             today=self.today,
+            range_first=self.state.period.first,
             vs_previous=self.vs_previous(name),
             vs_last_year=display.change(name, value, last_year.get(name), self.currency)
             if last_year is not None

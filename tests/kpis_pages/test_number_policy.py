@@ -204,3 +204,19 @@ def test_lines_are_straight_and_leave_gaps_and_the_funnel_says_it_is_a_cohort(wo
     recompute_rollups(workspace_id=workspace.pk)
     html = member_client.get("/w/acme/?range=last_30").content.decode()
     assert "A cohort: the leads created in the period" in html
+
+
+def test_a_range_that_does_not_start_with_the_target_says_in_this_range():
+    from kpis.targets import TargetPeriodValue, progress_against
+    from kpis.views.cards import target_sentence
+
+    december = Period(date(2026, 12, 1), date(2026, 12, 31))
+    last_30 = Period(date(2026, 11, 11), date(2026, 12, 10))
+    progress = progress_against("leads", 90, last_30, [TargetPeriodValue(december, Decimal(600))])
+    # 90 leads in 30 days, 10 of them December's: the range asks 600 × 10/31 for its December days and the same
+    # daily rate for its 20 November days (600 × 30/31 in all), so the month ends at 90 × 31/30 = 93.
+    assert round(progress.projected, 6) == 93
+    sentence = target_sentence("leads", 90, progress, "USD", date(2026, 12, 10), range_first=last_30.first)
+    assert sentence == "600 leads this month · 90 in this range · on pace for 93"
+    month_to_date = target_sentence("leads", 90, progress, "USD", date(2026, 12, 10), range_first=december.first)
+    assert " · 90 so far · " in month_to_date

@@ -13,6 +13,7 @@ from kpis import selectors
 from kpis.catalog import KPIS
 from kpis.services import recompute_rollups
 from kpis.targets import target_set
+from sampledata.intake import seed_demo_intake
 from sampledata.seeding import seed_demo_workspace
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -53,8 +54,11 @@ class Command(BaseCommand):
         for seed, workspace in enumerate(Workspace.objects.filter(agency__slug="demo-agency").order_by("pk"), start=1):
             seed_demo_workspace(workspace=workspace, seed=seed)
             seed_demo_targets(workspace=workspace, stretch=TARGET_STRETCH[(seed - 1) % len(TARGET_STRETCH)])
+            seed_demo_intake(workspace=workspace, ads_silent_days=ADS_SILENT_DAYS[(seed - 1) % len(ADS_SILENT_DAYS)])
 
 
+# One client whose ad platform connector went quiet four days ago, so the demo shows a stale source.
+ADS_SILENT_DAYS = (0, 4)
 # A client ahead of its targets and one behind them, so the demo shows both healths.
 TARGET_STRETCH = (Decimal("0.9"), Decimal("1.25"))
 TARGET_KPIS = ("leads", "mqls", "spend", "won_revenue", "cpl")
