@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 
 from accounts import navigation
+from accounts.models import ApiKey
+from accounts.tenancy import workspace_scope
 from tests.factories import WorkspaceFactory, WorkspaceMembershipFactory
 
 
@@ -111,3 +113,17 @@ def test_500_renders_without_the_database_or_the_request(db, django_assert_num_q
     html = response.content.decode()
     assert "Something went wrong on our side" in html and 'href="/">Back to your workspaces' in html
     assert "/static/css/app.css" in html
+
+
+def test_an_expired_form_gets_the_sites_page_and_nothing_is_saved(agency_owner, workspace):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(agency_owner)
+    response = client.post("/w/acme/api-keys/", {"name": "never made"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert (
+        "This form has expired" in html and "Nothing was saved" in html and 'href="/">Back to your workspaces' in html
+    )
+    assert "allow cookies" in html  # this client never received the CSRF cookie
+    with workspace_scope(workspace):
+        assert not ApiKey.objects.filter(name="never made").exists()
