@@ -18,7 +18,7 @@ from accounts.roles import Can
 from campaigns.models import Campaign
 from campaigns.services import BatchInvalid, WriteConflict
 from kpis import periods
-from kpis.views.state import local_today
+from kpis.views.state import DashboardStateMixin
 from tracking import collector, ratelimit, sites
 from tracking.forms import CampaignValueForm, SiteKeyForm
 from tracking.models import CampaignValue, SiteKey, TrackedSession, TrafficChannel
@@ -190,15 +190,20 @@ class CampaignValueMapView(WorkspaceViewMixin, View):
         return redirect("tracking-sites", workspace_slug=self.workspace.slug)
 
 
-class TrafficView(WorkspaceViewMixin, TemplateView):
-    """/w/<slug>/web/traffic/: tracked sessions per channel, source and referrer host over a date range."""
+class TrafficView(DashboardStateMixin, WorkspaceViewMixin, TemplateView):
+    """/w/<slug>/web/traffic/: tracked sessions per channel, source and referrer host over a date range.
+
+    The range is the analysis pages' (kept across pages and remembered per person); the form sends the
+    rest of the state along unchanged.
+    """
 
     template_name = "tracking/traffic.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        preset, period, _grain, errors = periods.parse_range(self.request.GET, local_today(self.workspace))
-        first, last = period.first, period.last
+        state = self.dispatch_state()
+        preset, errors = state.preset, state.errors
+        first, last = state.period.first, state.period.last
         sessions = TrackedSession.objects.filter(started_on__gte=first, started_on__lte=last)
 
         def top(field: str, labels: dict | None = None) -> list[dict]:
@@ -208,6 +213,7 @@ class TrafficView(WorkspaceViewMixin, TemplateView):
         context.update(
             preset=preset,
             presets=periods.PRESETS,
+            kept_params=[(k, v) for k, v in state.params().items() if k not in ("range", "from", "to")],
             errors=errors,
             first=first,
             last=last,

@@ -149,3 +149,20 @@ def _rows(html: str):
     import re
 
     return re.findall(r"<tr><td>([^<]*)</td><td class=\"num\">(\d+)</td></tr>", html)
+
+
+def test_the_traffic_range_is_the_analysis_pages_kept_and_carried(workspace, member_client, fixed_clock):
+    member_client.get(f"/w/{workspace.slug}/?range=last_90&grain=week&compare=last_year")
+    html = member_client.get(f"/w/{workspace.slug}/web/traffic/").content.decode()
+    assert '<option value="last_90" selected>' in html  # the person's last choice, without a parameter
+    # The form sends the rest of the state along, so choosing another range here keeps the grain and comparison.
+    assert '<input type="hidden" name="grain" value="week">' in html
+    assert '<input type="hidden" name="compare" value="last_year">' in html
+    member_client.get(f"/w/{workspace.slug}/web/traffic/?range=last_7&grain=week&compare=last_year")
+    assert remembered_state(member_client)["range"] == "last_7"  # remembered for the other pages
+
+
+def remembered_state(client) -> dict:
+    from accounts.models import User
+
+    return User.objects.get(pk=client.session["_auth_user_id"]).view_state["shared"]
