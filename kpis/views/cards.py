@@ -74,6 +74,9 @@ class Card:
 
     comparison_label: str = ""
     today: date | None = None  # the workspace's local date: "this month"
+    # A headline card's trend (SVG polyline points) and the same in words.
+    sparkline: str = ""
+    sparkline_label: str = ""
 
     def partial_context(self, *, compact: bool = False, id_suffix: object = "") -> dict:
         """What `kpis/_card.html` shows, as plain values: a page renders dozens of cards, and the template
@@ -94,6 +97,8 @@ class Card:
             "components": self.components,
             "null_reason": self.null_reason,
             "approximate": self.approximate,
+            "sparkline": self.sparkline,
+            "sparkline_label": self.sparkline_label,
         }
 
 
