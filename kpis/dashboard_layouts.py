@@ -62,6 +62,8 @@ PANEL_CHARTS = {
     "Web": "chart:web",
     "Social": "chart:social",
 }
+# Counts the built-in layout adds to a panel's section (they belong to no catalogue panel).
+PANEL_EXTRAS = {"Funnel": ("mqls", "sqos", "new_customers", "pipeline_velocity")}
 TRENDS = "trends"
 HEADLINE_KEY = "headline"  # the headline's key in the editor's form (never a section's)
 # The concise default's headline: what a marketer asks first.
@@ -119,7 +121,8 @@ def built_in() -> Layout:
     sections = [Section(TRENDS, "Trends", ["chart:spend-leads", "chart:channels"])]
     for title, names in KPIS.panels().items():
         chart = PANEL_CHARTS.get(title)
-        sections.append(Section(slugify(title), title, [*([chart] if chart else []), *names]))
+        items = [*([chart] if chart else []), *PANEL_EXTRAS.get(title, ()), *names]
+        sections.append(Section(slugify(title), title, _unique(items)))
     for index, section in enumerate(sections):
         section.open = index < OPEN_SECTIONS
     return Layout(list(DEFAULT_HEADLINE), sections)

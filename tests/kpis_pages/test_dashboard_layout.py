@@ -37,7 +37,8 @@ def test_built_in_default_is_concise(db):
     # Only the first two sections start open.
     assert [s.open for s in layout.sections] == [True, True] + [False] * (len(layout.sections) - 2)
     assert layout.sections[0].items == ["chart:spend-leads", "chart:channels"]
-    assert layout.sections[1].items[0] == "chart:funnel"
+    # The funnel's counts that were headline cards before stay on the page, in its Funnel section.
+    assert layout.sections[1].items[:5] == ["chart:funnel", "mqls", "sqos", "new_customers", "pipeline_velocity"]
 
 
 def test_resolution_workspace_then_agency_then_built_in(workspace, other_workspace):
