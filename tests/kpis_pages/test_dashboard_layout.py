@@ -226,3 +226,15 @@ def test_agency_owner_edits_the_default_and_members_cannot(workspace, member_cli
     assert staff.get(f"/agency/{slug}/layout/").status_code == 403
     # An agency member edits a workspace's layout (an editor there), not the agency's default.
     assert staff.get("/w/acme/layout/").status_code == 200
+
+
+def test_a_share_link_shows_the_workspace_layout_without_the_editing_link(seeded, client):
+    from sharing.services import share_link_create
+
+    layouts.workspace_layout_save(workspace=seeded, data=SMALL)
+    _link, token = share_link_create(workspace=seeded, name="Board", target="dashboard", range_kind="last_30")
+    html = client.get(f"/s/{token}/").content.decode()
+    headline = html[html.index('id="headline-title"') : html.index('class="jump-menu"')]
+    assert re.findall(r'data-kpi="(\w+)"', headline) == ["leads", "spend"]
+    assert re.findall(r'data-chart="([\w-]+)"', html) == ["cost-trend"]
+    assert "Customise this dashboard" not in html and "/layout/" not in html
