@@ -207,7 +207,9 @@ def resolve(workspace: Workspace) -> Layout:
 
 
 def _summary(layout: Layout) -> dict:
-    return {"headline": layout.headline, "sections": {s.key: s.items for s in layout.sections if s.items}}
+    """What the audit log keeps of a saved layout, as the audit page reads it ("leads, spend")."""
+    shown = [f"{s.key} ({', '.join(s.items)})" for s in layout.sections if s.items]
+    return {"headline": ", ".join(layout.headline), "sections": "; ".join(shown)}
 
 
 def workspace_layout_save(*, workspace: Workspace, data: dict) -> Layout:

@@ -158,7 +158,7 @@ def test_an_editor_saves_a_layout_audited(workspace, make_user, client_for):
     assert layouts.resolve(workspace).headline == ["leads", "spend"]
     [entry] = entries(AuditAction.LAYOUT_SAVED)
     assert entry.workspace_id == workspace.pk
-    assert entry.details["headline"] == ["leads", "spend"]
+    assert entry.details == {"headline": "leads, spend", "sections": "cost (cpl, chart:cost-trend); funnel (mqls)"}
 
 
 def test_buttons_change_the_draft_without_saving(workspace, member_client):
