@@ -397,6 +397,8 @@ class AuditAction(models.TextChoices):
     ALERT_RULE_UPDATED = "alert_rule.updated", "Alert rule updated"
     ALERT_RULE_DELETED = "alert_rule.deleted", "Alert rule deleted"
     ALERT_SECRET_REGENERATED = "alert_rule.secret_regenerated", "Alert webhook secret regenerated"
+    LAYOUT_SAVED = "dashboard_layout.saved", "Dashboard layout saved"
+    LAYOUT_RESET = "dashboard_layout.reset", "Dashboard layout reset"
 
 
 class AuditEntry(models.Model):

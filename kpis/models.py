@@ -299,4 +299,5 @@ class KpiState(WorkspaceOwned):
 
 
 from kpis.annotations import Annotation  # noqa: F401, E402
+from kpis.dashboard_layouts import AgencyLayout, WorkspaceLayout  # noqa: F401, E402
 from kpis.targets import Target  # noqa: F401, E402

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from kpis import charts, views
+from kpis.views.layout_editor import AgencyLayoutView, WorkspaceLayoutView
 
 W = "w/<slug:workspace_slug>/"
 
@@ -10,6 +11,8 @@ urlpatterns = [
     # The home page (the agency overview) and a workspace's home (its dashboard) are KPI pages.
     path("", views.AgencyOverviewView.as_view(), name="home"),
     path(W, views.WorkspaceDashboardView.as_view(), name="workspace-home"),
+    path(f"{W}layout/", WorkspaceLayoutView.as_view(), name="kpis-layout"),
+    path("agency/<slug:agency_slug>/layout/", AgencyLayoutView.as_view(), name="agency-layout"),
     path(f"{W}report/", views.ReportView.as_view(), name="kpis-report"),
     path(f"{W}campaigns/", views.CampaignListView.as_view(), name="kpis-campaigns"),
     path(f"{W}campaigns/<path:campaign_external_id>/", views.CampaignDetailView.as_view(), name="kpis-campaign"),

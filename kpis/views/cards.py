@@ -76,6 +76,9 @@ class Card:
     comparison_label: str = ""
     today: date | None = None  # the workspace's local date: "this month"
     range_first: date | None = None  # the range's first day: its actual is "so far" only from a target's start
+    # A headline card's trend (SVG polyline points) and the same in words.
+    sparkline: str = ""
+    sparkline_label: str = ""
 
     def partial_context(self, *, compact: bool = False, id_suffix: object = "") -> dict:
         """What `kpis/_card.html` shows, as plain values: a page renders dozens of cards, and the template
@@ -96,6 +99,8 @@ class Card:
             "components": self.components,
             "null_reason": self.null_reason,
             "approximate": self.approximate,
+            "sparkline": self.sparkline,
+            "sparkline_label": self.sparkline_label,
         }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cached_property
 from typing import NamedTuple
 
 from django.http import HttpResponse
@@ -12,38 +13,16 @@ from django.views.generic import TemplateView
 from accounts.access import WorkspaceViewMixin
 from accounts.models import Workspace
 from accounts.tenancy import workspace_scope
-from kpis import display, periods, records, selectors
+from kpis import dashboard_layouts, display, periods, records, selectors
 from kpis.catalog import KPIS
+from kpis.dashboard_layouts import CHARTS, Layout, Section
 from kpis.targets import HEALTH_LABELS, targets_for_period, worst_health
-from kpis.views import layouts
 from kpis.views.cards import Card, CardBuilder
 from kpis.views.exports import csv_response, export_name, raw
 from kpis.views.state import DashboardStateMixin
 
-
-class Chart(NamedTuple):
-    route: str
-    name: str
-    title: str
-    note: str = ""  # what the reader must know to read it (shown under its title)
-
-
-# The chart at the head of each panel of cards.
-PANEL_CHARTS = {
-    "Funnel": Chart(
-        "kpis-chart-funnel",
-        "funnel",
-        "Funnel: leads → MQL → SQL → SQO → won",
-        "A cohort: the leads created in the period and how many of them reached each stage since. “Won” counts"
-        " those leads' won deals, not the deals won in the period (the Deals won and New customers cards),"
-        " which often come from earlier leads.",
-    ),
-    "Cost": Chart("kpis-chart-cost-trend", "cost-trend", "CPL and CAC trends"),
-    "Recurring revenue": Chart("kpis-chart-recurring", "recurring", "MRR and churn"),
-    "Email": Chart("kpis-chart-email", "email", "Email sends and rates"),
-    "Web": Chart("kpis-chart-web", "web", "Web traffic"),
-    "Social": Chart("kpis-chart-social", "social", "Social engagement"),
-}
+# The chart at the head of each catalogue panel in the built-in layout (share links allow these charts).
+PANEL_CHARTS = {title: CHARTS[key] for title, key in dashboard_layouts.PANEL_CHARTS.items()}
 
 
 class PanelSource(NamedTuple):
@@ -80,15 +59,33 @@ PANEL_SOURCES = {
 SOURCE_COMPONENTS = tuple(dict.fromkeys(name for source in PANEL_SOURCES.values() for name in source.components))
 
 
-def missing_sources(panels: dict[str, list[Card]], totals: dict[str, object]) -> dict[str, str]:
-    """The panels to explain rather than show: every figure empty, and their kind of data never seen."""
-    return {
-        title: source.missing
-        for title, source in PANEL_SOURCES.items()
-        if title in panels
-        and not any(card.value for card in panels[title])
-        and not any(totals.get(name) for name in source.components)
-    }
+def missing_source(section: Section, cards: list[Card], totals: dict[str, object]) -> str:
+    """What a catalogue panel's section says instead of a wall of zeros while its kind of data never arrived."""
+    source = PANEL_SOURCES.get(section.title)
+    if source is None or any(card.value for card in cards) or any(totals.get(n) for n in source.components):
+        return ""
+    return source.missing
+
+
+def headline_sparklines(workspace: Workspace, state, names) -> dict[str, tuple[str, str]]:
+    """Each headline KPI's trend over the range's eight sparkline windows: (SVG points, what it says).
+
+    One batched read of the eight windows, whatever the range's length.
+    """
+    windows = periods.sparkline_windows(state.period)
+    series = selectors.kpis_for_periods(
+        workspace=workspace, periods=[(w.first, w.last) for w in windows], metrics=names, **state.scope
+    )
+    width = "day" if windows[0].days == 1 else f"{windows[0].days} days"
+    span = f"{display.format_day(windows[0].first, 'day_month')} to {display.format_day(windows[-1].last, 'day_month')}"
+    lines = {}
+    for name in names:
+        values = [window.get(name) for window in series]
+        if not any(values):
+            continue
+        texts = ", ".join(display.format_kpi(name, v, workspace.currency, compact=True) for v in values)
+        lines[name] = (display.sparkline_points(values), f"{KPIS[name].label} per {width}, {span}: {texts}")
+    return lines
 
 
 def data_notice(state, span: records.ActivitySpan) -> dict:
@@ -114,10 +111,15 @@ class WorkspaceDashboardView(DashboardStateMixin, WorkspaceViewMixin, TemplateVi
     # Whether a card links to the records behind it (a share link's page never does).
     drill = True
 
+    @cached_property
+    def layout(self) -> Layout:
+        """The workspace's layout, else its agency's default, else the built-in one."""
+        return dashboard_layouts.resolve(self.workspace)
+
     # The KPIs read for the range and the previous period (None: every KPI).
     def metrics(self) -> tuple[str, ...] | None:
         """The KPIs the page reads (None: every KPI): the dashboard's layout."""
-        return layouts.dashboard_kpis()
+        return self.layout.kpis()
 
     def get(self, request, *args, **kwargs):
         self.dispatch_state()
@@ -149,7 +151,8 @@ class WorkspaceDashboardView(DashboardStateMixin, WorkspaceViewMixin, TemplateVi
         values, previous, last_year = self.figures()
         targets = targets_for_period(workspace=self.workspace, period=self.state.period)
         builder = CardBuilder(values, previous, self.workspace, self.state, targets, drill=self.drill)
-        context["cards"] = builder.cards(layouts.HEADLINE, last_year)
+        context["cards"] = builder.cards(self.layout.headline, last_year)
+        self.add_sparklines(context["cards"])
         context["target_cards"] = target_cards(builder)
         context["health"] = worst_health(c.progress.health for c in context["target_cards"])
         context["health_label"] = HEALTH_LABELS[context["health"]]
@@ -157,15 +160,22 @@ class WorkspaceDashboardView(DashboardStateMixin, WorkspaceViewMixin, TemplateVi
         context.update(self.sections(builder))
         return context
 
+    def add_sparklines(self, cards: list[Card]) -> None:
+        lines = headline_sparklines(self.workspace, self.state, [card.name for card in cards])
+        for card in cards:
+            card.sparkline, card.sparkline_label = lines.get(card.name, ("", ""))
+
     def sections(self, builder: CardBuilder) -> dict:
-        """The page's own part below the headline: a panel of cards and a chart per KPI group, or what is missing."""
-        panels = {title: builder.cards(names) for title, names in layouts.dashboard_panels().items()}
-        missing = missing_sources(panels, self.activity.totals)
-        return {
-            "panels": [
-                (title, PANEL_CHARTS.get(title), cards, missing.get(title, "")) for title, cards in panels.items()
-            ]
-        }
+        """The page's own part below the headline: the layout's sections, each its charts and cards (or what is
+        missing); a section without items is left out."""
+        sections = []
+        for section in self.layout.sections:
+            if not section.items:
+                continue
+            cards = builder.cards(section.kpis)
+            missing = missing_source(section, cards, self.activity.totals)
+            sections.append({"section": section, "charts": section.charts, "cards": cards, "missing": missing})
+        return {"sections": sections, "layout_source": self.layout.source}
 
     def export_target_progress(self) -> HttpResponse:
         ws, state = self.workspace, self.state

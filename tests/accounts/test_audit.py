@@ -229,6 +229,16 @@ def _alert_secret_regenerated(ctx):
     ctx["client"].post(f"/w/{ctx['ws'].slug}/alerts/{rule.pk}/secret/")
 
 
+def _layout_saved(ctx):
+    form = {"items-headline": ["leads"], "section": ["cost"], "items-cost": ["cpl"], "op": "save"}
+    assert ctx["client"].post(f"/w/{ctx['ws'].slug}/layout/", form).status_code == 302
+
+
+def _layout_reset(ctx):
+    _layout_saved(ctx)
+    ctx["client"].post(f"/w/{ctx['ws'].slug}/layout/", {"op": "reset"})
+
+
 # action: (perform, where the entry goes: "workspace" | "agency" | None, the actor: "owner" | "viewer" | None)
 ACTIONS = {
     AuditAction.SIGN_IN: (_sign_in, "workspace", "viewer"),
@@ -262,6 +272,8 @@ ACTIONS = {
     AuditAction.ALERT_RULE_UPDATED: (_alert_rule_updated, "workspace", "owner"),
     AuditAction.ALERT_RULE_DELETED: (_alert_rule_deleted, "workspace", "owner"),
     AuditAction.ALERT_SECRET_REGENERATED: (_alert_secret_regenerated, "workspace", "owner"),
+    AuditAction.LAYOUT_SAVED: (_layout_saved, "workspace", "owner"),
+    AuditAction.LAYOUT_RESET: (_layout_reset, "workspace", "owner"),
 }
 
 

@@ -257,17 +257,21 @@ def test_from_sign_up_to_the_dashboards(
     assert won.locator("[aria-hidden=true]").inner_text() == "€30.0k"
     assert won.locator("[aria-hidden=true]").get_attribute("title") == "€30,000.00"
     assert won.locator(".visually-hidden").inner_text() == "€30,000.00"
-    # Charts drawn from non-empty data, each with its data table.
+    # Charts drawn from non-empty data, each with its data table (every section opened: most start collapsed).
+    page.evaluate("document.querySelectorAll('details.dash-section').forEach(section => { section.open = true; })")
     figures = page.locator("figure[data-chart-url]")
     assert figures.count() >= 8
     assert page.locator("figure[data-state=error]").count() == 0
     for name in ("spend-leads", "channels", "funnel", "email", "web", "social"):
         canvas = page.locator(f"figure[data-chart={name}] canvas")
         assert int(canvas.get_attribute("data-points")) > 0, name
-        assert canvas.bounding_box()["height"] > 100
+        # Drawn in a section that opened after the page loaded: resized to its box (ResizeObserver).
+        page.wait_for_function(
+            f"() => document.querySelector('figure[data-chart={name}] canvas').getBoundingClientRect().height > 100"
+        )
         assert page.locator(f"figure[data-chart={name}] .chart-data table tbody tr").count() > 0
     # The formula behind a card.
-    page.locator(".kpi-card[data-kpi=cpl] summary").first.click()
+    page.locator(".kpi-card[data-kpi=cpl] .kpi-explain summary").first.click()
     assert page.locator(".kpi-card[data-kpi=cpl] .popover").first.is_visible()
     screenshot(page, "02-workspace-dashboard")
     page.evaluate("window.scrollTo(0, 0)")

@@ -48,8 +48,8 @@ def _views(patterns, prefix: str = ""):
 
 
 # KPI-app views that read no date range from the query string (annotations carry their own dates,
-# validated as fields: tests/kpis_annotations).
-NO_RANGE_MODULES = ("kpis.annotations_api", "kpis.views.annotations")
+# validated as fields: tests/kpis_annotations; the dashboard layout editor has none).
+NO_RANGE_MODULES = ("kpis.annotations_api", "kpis.views.annotations", "kpis.views.layout_editor")
 
 
 def _reads_get(view) -> bool:

@@ -32,8 +32,8 @@ def test_every_card_is_labelled_by_a_heading_of_its_own(seeded, member_client):
     described = re.findall(r'<p class="kpi-value" aria-describedby="([^"]+)">', html)
     assert len(described) == html.count('<article class="kpi-card')
     assert all(ids[heading] == 1 for heading in described)
-    # The same KPI in the headline and in a panel: two cards, two headings.
-    assert "kpi-leads" in ids and "kpi-leads1" in ids
+    # The same KPI in the headline and in a section (the second: Funnel, after Trends): two cards, two headings.
+    assert "kpi-leads" in ids and "kpi-leads2" in ids
 
 
 def cards_of(html: str) -> dict[str, str]:
