@@ -10,7 +10,7 @@ from django.db import connection
 from campaigns.models import Deal, DealStatus
 from kpis import formulas
 from kpis.models import AccountFacts
-from kpis.queries import among, epoch_days
+from kpis.queries import epoch_days
 from kpis.reads.scope import Scope
 from kpis.reads.spans import Period, add, index_of, money_sum
 
@@ -48,13 +48,13 @@ def sums(workspace, first_day: date, last_day: date, scope: Scope, *, by_day: bo
         " ON f.workspace_id = d.workspace_id AND f.account_id = d.account_id"
         f" WHERE d.workspace_id = %s AND d.status = %s AND d.closed_on BETWEEN %s AND %s{scope_sql}"
     )
-    # Only those accounts' facts, by index: joined whole, every customer of the history is read.
-    won = f"SELECT account_id FROM {Deal._meta.db_table} WHERE workspace_id = %s AND status = %s"  # noqa: S608
-    sql += f" AND {among('f.account_id', won + ' AND closed_on BETWEEN %s AND %s')}"
+    # The range's deals drive the join (hashed against the facts: one narrow row per customer).
+    # Narrowing the facts to the range's accounts first made PostgreSQL probe the deals once per
+    # account: 2× slower for a year to date, 1.5× for 90 days on the medium bench.
     sql += " GROUP BY d.closed_on" if by_day else ""
     won_in_range = [workspace.pk, DealStatus.WON, first_day, last_day]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*won_in_range, *scope_params, *won_in_range])
+        cursor.execute(sql, [*won_in_range, *scope_params])
         return cursor.fetchall()
 
 
