@@ -52,6 +52,8 @@ class Series:
     unit: str = "count"
     type: str = "bar"
     axis: str = "y"
+    # Why a null of this series is no value (a gap, "—" in the table) rather than 0; None: never null.
+    gap_note: str | None = None
 
 
 def number(value):
@@ -63,8 +65,17 @@ def number(value):
 
 
 def kpi_series(name: str, values: list, *, type: str = "bar", axis: str = "y", label: str | None = None) -> Series:
+    """A KPI's values per period, its gaps decided by the catalogue.
+
+    An additive KPI (a count or sum over days) with no rows in a period is a real 0. Any other KPI (a ratio
+    such as CPL or a rate, an average, a level) is undefined without its data: its null stays null, drawn
+    as a gap and written "—" with the reason.
+    """
     info = KPIS[name]
-    return Series(label or info.label, [number(v) for v in values], UNITS[info.kind], type, axis)
+    if info.additive:
+        return Series(label or info.label, [number(v) or 0 for v in values], UNITS[info.kind], type, axis)
+    note = f"{info.label} ({info.formula}) has no value in a period without its data: a gap in the chart, not 0."
+    return Series(label or info.label, [number(v) for v in values], UNITS[info.kind], type, axis, note)
 
 
 def brand_palette(brand: Brand) -> list[str]:
@@ -126,6 +137,8 @@ class ChartView(WorkspaceViewMixin, BaseLineChartView):
             "backgroundColor": colour + ("33" if series.type == "line" else "cc"),
             "pointBackgroundColor": colour,
         }
+        if series.gap_note and None in series.values:
+            options["gap_note"] = series.gap_note
         if series.type == "line":
             # Straight segments (a curve overshoots between points and invents values) and gaps left as
             # gaps: a null (an undefined ratio) is no data, not a value to draw a line through.
@@ -309,7 +322,15 @@ class FunnelChart(ChartView):
         self.conversions = conversions
         return [label for label, _ in FUNNEL_STAGES], [
             Series("Leads reaching the stage", counts, "count", "bar"),
-            Series("Conversion from the previous stage", conversions, "rate", "line", "y1"),
+            Series(
+                "Conversion from the previous stage",
+                conversions,
+                "rate",
+                "line",
+                "y1",
+                "Conversion is the stage's leads ÷ the previous stage's: none for Leads (the first stage) or "
+                "after a stage no lead reached.",
+            ),
         ]
 
 
