@@ -27,9 +27,11 @@ class Sparkline:
 def _xy(values: list[float], width: int, height: int) -> list[tuple[str, str]]:
     low, high = min(values), max(values)
     span = (high - low) or 1.0
-    step = width / (len(values) - 1)
-    # 3 px inside the box at top and bottom so the marks on the end points are not clipped.
-    return [(f"{i * step:.1f}", f"{height - 3 - (v - low) / span * (height - 6):.1f}") for i, v in enumerate(values)]
+    # 3 px inside the box on every side so the marks on the end points are not clipped.
+    step = (width - 6) / (len(values) - 1)
+    return [
+        (f"{3 + i * step:.1f}", f"{height - 3 - (v - low) / span * (height - 6):.1f}") for i, v in enumerate(values)
+    ]
 
 
 def sparkline(kpi: str, values: list, windows: list[Period], currency: str = "") -> Sparkline | None:

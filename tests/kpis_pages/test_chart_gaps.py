@@ -40,7 +40,10 @@ def test_a_ratio_is_null_on_days_without_its_data_and_says_why(three_days, membe
     # CPL = spend ÷ leads: 100 ÷ 2 on the 5th; no lead on the 6th and 7th, so no CPL (not 0, not 50).
     assert cost["Cost per lead"]["data"] == [50.0, None, None]
     assert cost["Customer acquisition cost"]["data"] == [None, None, None]  # no new customer at all
-    assert "spend ÷ leads" in cost["Cost per lead"]["gap_note"]
+    assert (
+        cost["Cost per lead"]["gap_note"]
+        == "Cost per lead is spend ÷ leads: no value in a period with 0 leads (a gap in the chart, not 0)."
+    )
     assert cost["Cost per lead"]["spanGaps"] is False  # the line is not drawn across the gap
 
 
@@ -67,3 +70,22 @@ def test_the_csv_writes_a_gap_as_empty_and_a_zero_as_zero(three_days, member_cli
 
 def test_another_agency_gets_a_404(three_days, other_client):
     assert other_client.get(f"/w/acme/charts/cost-trend/?{RANGE}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("kpi", "gap"),
+    [
+        ("cpl", True),  # spend ÷ leads
+        ("ad_ctr", True),  # clicks ÷ impressions
+        ("open_rate", True),
+        ("avg_sales_cycle_days", True),  # a mean over no deal
+        ("leads", False),  # a count: no lead is 0 leads
+        ("spend", False),
+        ("unique_visitors", False),  # a distinct count, not additive, still 0 without visits
+        ("mrr", False),  # a sum of the active deals' MRR
+    ],
+)
+def test_the_catalogue_decides_gap_or_zero(kpi, gap):
+    from kpis.charts import undefined_without_data
+
+    assert undefined_without_data(kpi) is gap
