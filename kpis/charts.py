@@ -26,7 +26,7 @@ from accounts.access import WorkspaceViewMixin
 from accounts.branding import Brand, brand_for_workspace
 from accounts.tenancy import workspace_scope
 from kpis import annotations, display, forecasts, periods, records, selectors
-from kpis.catalog import KPIS, Kind
+from kpis.catalog import KPIS, Kind, Reads
 from kpis.formulas import ATTRIBUTION_MODELS
 from kpis.selectors import kpis_for_periods
 from kpis.views.attribution import MODEL_LABELS
@@ -52,6 +52,8 @@ class Series:
     unit: str = "count"
     type: str = "bar"
     axis: str = "y"
+    # Why a null of this series is no value (a gap, "—" in the table) rather than 0; None: never null.
+    gap_note: str | None = None
 
 
 def number(value):
@@ -62,9 +64,33 @@ def number(value):
     return value
 
 
-def kpi_series(name: str, values: list, *, type: str = "bar", axis: str = "y", label: str | None = None) -> Series:
+def undefined_without_data(name: str) -> bool:
+    """Whether the KPI `name` has no value (rather than 0) in a period without its data.
+
+    From the catalogue: a sum (additive over days, or a Σ such as MRR) or a count with no rows is a real 0; a ratio (CPL, a
+    rate), an average (days) or a level read from a report (SEO) is undefined without its data.
+    """
     info = KPIS[name]
-    return Series(label or info.label, [number(v) for v in values], UNITS[info.kind], type, axis)
+    if Reads.SEO in info.reads:
+        return True
+    return not (info.additive or info.kind == Kind.COUNT or info.formula.startswith("Σ"))
+
+
+def gap_note(name: str) -> str:
+    """Why the KPI `name` has no value in some periods, for the "—" of the data table."""
+    info = KPIS[name]
+    _, divided, denominator = info.formula.rpartition(" ÷ ")
+    if divided and info.formula.count(" ÷ ") == 1 and "×" not in info.formula and len(denominator) <= 40:
+        return f"{info.label} is {info.formula}: no value in a period with 0 {denominator.removeprefix('# ')} (a gap in the chart, not 0)."
+    return f"{info.label} ({info.formula}) has no value without its data (a gap in the chart, not 0)."
+
+
+def kpi_series(name: str, values: list, *, type: str = "bar", axis: str = "y", label: str | None = None) -> Series:
+    """A KPI's values per period, a period without data as the catalogue says: 0 or a gap (null, "—")."""
+    info = KPIS[name]
+    if undefined_without_data(name):
+        return Series(label or info.label, [number(v) for v in values], UNITS[info.kind], type, axis, gap_note(name))
+    return Series(label or info.label, [number(v) or 0 for v in values], UNITS[info.kind], type, axis)
 
 
 def brand_palette(brand: Brand) -> list[str]:
@@ -126,6 +152,8 @@ class ChartView(WorkspaceViewMixin, BaseLineChartView):
             "backgroundColor": colour + ("33" if series.type == "line" else "cc"),
             "pointBackgroundColor": colour,
         }
+        if series.gap_note and None in series.values:
+            options["gap_note"] = series.gap_note
         if series.type == "line":
             # Straight segments (a curve overshoots between points and invents values) and gaps left as
             # gaps: a null (an undefined ratio) is no data, not a value to draw a line through.
@@ -309,7 +337,15 @@ class FunnelChart(ChartView):
         self.conversions = conversions
         return [label for label, _ in FUNNEL_STAGES], [
             Series("Leads reaching the stage", counts, "count", "bar"),
-            Series("Conversion from the previous stage", conversions, "rate", "line", "y1"),
+            Series(
+                "Conversion from the previous stage",
+                conversions,
+                "rate",
+                "line",
+                "y1",
+                "Conversion is the stage's leads ÷ the previous stage's: none for Leads (the first stage) or "
+                "after a stage no lead reached.",
+            ),
         ]
 
 

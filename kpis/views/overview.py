@@ -13,7 +13,8 @@ from accounts.formatting import number_locale
 from accounts.models import Workspace
 from accounts.tenancy import workspace_scope
 from accounts.views import HomeView
-from kpis import attention, display, periods, selectors
+from kpis import attention, periods, selectors
+from kpis.sparklines import Sparkline, sparkline
 from kpis.targets import HEALTH_LABELS, Health, Target, TargetPeriodValue, targets_of_workspaces, worst_health
 from kpis.views import layouts
 from kpis.views.cards import Card, build_cards
@@ -27,8 +28,7 @@ class OverviewRow:
     values: dict
     cards: list[Card]
     health: Health
-    sparkline: str
-    sparkline_label: str
+    sparkline: Sparkline | None
     targets_count: int
     target_cards: list[Card] = field(default_factory=list)
     period: periods.Period | None = None  # the client's own (its local date)
@@ -153,12 +153,7 @@ class AgencyOverviewView(HomeView):
             values=values,
             cards=cards,
             health=worst_health(c.progress.health for c in target_cards if c.progress),
-            sparkline=display.sparkline_points(points) if any(points) else "",
-            sparkline_label=(
-                f"Leads per {'day' if windows[0].days == 1 else f'{windows[0].days} days'}"
-                f" from {display.format_day(windows[0].first, 'day_month')} to {display.format_day(windows[-1].last, 'day_month')}: "
-                + ", ".join(str(v) for v in points)
-            ),
+            sparkline=sparkline("leads", points, windows),
             targets_count=len(targets),
             target_cards=[c for c in target_cards if c.progress],
             period=ws_period,

@@ -73,6 +73,28 @@
     });
     wrap.textContent = "";
     wrap.appendChild(table);
+    // What "—" means in each column that has one: a KPI undefined without its data (a gap in the chart).
+    json.datasets.forEach(function (d) {
+      if (!d.gap_note) { return; }
+      var note = document.createElement("p");
+      note.className = "muted small chart-gaps";
+      note.textContent = NULL + " " + d.gap_note;
+      wrap.appendChild(note);
+    });
+  }
+
+  // A category label that fits `max` characters a line: wrapped at spaces onto two lines at most, the rest
+  // shortened with "…" (the tooltip and the data table keep the full name).
+  function fitLabel(label, max) {
+    label = String(label);
+    if (label.length <= max) { return label; }
+    var lines = [""];
+    label.split(/\s+/).forEach(function (word) {
+      var last = lines.length - 1;
+      if (!lines[last]) { lines[last] = word; } else if ((lines[last] + " " + word).length <= max) { lines[last] += " " + word; } else { lines.push(word); }
+    });
+    if (lines.length > 2) { lines = [lines[0], lines.slice(1).join(" ")]; }
+    return lines.map(function (line) { return line.length > max ? line.slice(0, max - 1) + "\u2026" : line; });
   }
 
   var NOTE_LINE = "#c2255c", NOTE_BAND = "rgba(194, 37, 92, 0.10)";
@@ -154,7 +176,7 @@
       json.datasets.push(Object.assign({}, band, { label: f.label + ", 80 % high", data: f.high, fill: "-1" }));
       json.datasets.push({ type: "line", label: f.label + " (" + f.model + ")", data: f.data, yAxisID: f.yAxisID,
         unit: f.unit, forecast: true, borderColor: f.colour, backgroundColor: f.colour, pointBackgroundColor: "#fff",
-        borderDash: [6, 4], borderWidth: 2, pointRadius: 2, fill: false, tension: 0.25, spanGaps: true });
+        borderDash: [6, 4], borderWidth: 2, pointRadius: 2, fill: false, tension: 0, spanGaps: true });
     });
   }
 
@@ -190,6 +212,13 @@
           return text ? { display: true, text: text } : { display: false };
         }
         var categoryAxis = { grid: { display: false }, ticks: { autoSkip: !horizontal, maxRotation: 0 } };
+        if (horizontal) {
+          // Names beside the bars take at most about a third of the chart's width (on a phone ~16 characters a
+          // line), so the bars keep their room and no name runs off the canvas.
+          categoryAxis.ticks.callback = function (value) {
+            return fitLabel(this.getLabelForValue(value), Math.max(10, Math.floor(this.chart.width / 3 / 6.5)));
+          };
+        }
         var scales = {};
         if (horizontal) {
           // Bars along x: the value axes are x (bottom) and x1 (top), categories on y.
@@ -220,7 +249,7 @@
               tooltip: { callbacks: {
                 label: function (ctx) {
                   var v = ctx.raw;
-                  return ctx.dataset.label + ": " + (v === null || v === undefined ? NULL : formats[ctx.datasetIndex](v));
+                  return ctx.dataset.label + ": " + (v === null || v === undefined ? NULL + " no data" : formats[ctx.datasetIndex](v));
                 },
                 // The notes covering the hovered period, under its values.
                 footer: function (items) {
