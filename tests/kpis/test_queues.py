@@ -6,9 +6,13 @@ from django.conf import settings
 from accounts.models import Invitation
 from accounts.services import invitation_create
 from config.celery_app import app, heavy_queue, route_task
+from kpis.selectors import kpis_for_period
+from kpis.services import pending_changes_exist
 from kpis.tasks import recompute_workspace_full_task
 from tests.broker import celery_worker, wait_for
+from tests.data_factories import CampaignFactory
 from tests.kpis.test_recompute import rollup_rows, seed
+from tests.kpis.test_stats_kpis import JAN
 
 
 @pytest.mark.parametrize(
@@ -50,3 +54,33 @@ def test_light_work_runs_while_a_full_recompute_waits_for_the_heavy_worker(works
         assert connection.default_channel.client.llen(heavy_queue()) == 1
     with celery_worker(queues=(heavy_queue(),)):
         assert wait_for(lambda: all(rollup_rows(workspace).values())), "the heavy worker never ran it"
+
+
+@pytest.mark.broker
+@pytest.mark.skipif(not settings.CELERY_BROKER_URL, reason="needs CELERY_BROKER_URL (CI's PostgreSQL run sets it)")
+@pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"), reason="a worker process needs a database server"
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_lose_no_push_of_two_workspaces(
+    workspace, other_workspace, api_client, other_api_client, real_broker
+):
+    """Two pool processes, bursts of pushes from two workspaces: every push counted once, none left pending."""
+    for ws in (workspace, other_workspace):
+        CampaignFactory(workspace=ws, external_id="news", channel="email")
+    with celery_worker(concurrency=2):
+        for day in range(1, 13):  # 12 pushes each, back to back: coalesced bursts, both workers busy
+            for client, sent in ((api_client, 10), (other_api_client, 7)):
+                response = client.post(
+                    "/api/v1/email-stats/",
+                    {"campaign": "news", "date": f"2026-01-{day:02d}", "sent": sent, "bounces": 0},
+                    format="json",
+                )
+                assert response.status_code == 200
+        for ws, total in ((workspace, 12 * 10), (other_workspace, 12 * 7)):
+            assert wait_for(
+                lambda ws=ws, total=total: (
+                    not pending_changes_exist(ws.pk) and kpis_for_period(workspace=ws, **JAN)["emails_sent"] == total
+                ),
+                timeout=60,
+            ), f"{ws.slug}: {kpis_for_period(workspace=ws, **JAN)['emails_sent']} sent, not {total}"
