@@ -40,6 +40,11 @@ VARIABLES: dict[str, Variable] = {
             "CELERY_QUEUE", "celery", "queue the tasks go to and workers read; one per deployment sharing a broker"
         ),
         Variable(
+            "CELERY_HEAVY_QUEUE",
+            "",
+            "queue of full recomputes and other whole-workspace work; empty = CELERY_QUEUE + '.heavy'",
+        ),
+        Variable(
             "EMAIL_URL",
             "console://",
             "outgoing mail: console:// prints mail; smtp://user:pass@host:587 or smtp+tls://... sends it",

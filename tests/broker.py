@@ -23,9 +23,11 @@ def broker_reset() -> None:
     restores it once the visibility timeout has passed, and it would run
     inside a later test.
     """
-    from config.celery_app import app
+    from config.celery_app import app, heavy_queue
 
-    app.control.purge()
+    app.control.purge()  # the queues the app declares: the default one
+    with app.connection_for_write() as connection:
+        connection.default_channel.queue_purge(heavy_queue())
     if settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         with app.connection_for_write() as connection:
             connection.default_channel.client.delete("unacked", "unacked_index", "unacked_mutex")
@@ -41,9 +43,11 @@ def database_url_of_test_db() -> str:
 
 @contextmanager
 def celery_worker(
-    *, extra_env: dict | None = None, pool: str = "prefork", concurrency: int = 1
+    *, extra_env: dict | None = None, pool: str = "prefork", concurrency: int = 1, queues: tuple[str, ...] = ()
 ) -> Iterator[subprocess.Popen]:
-    """Start a worker on the test database and broker; stop it after the block."""
+    """Start a worker on the test database and broker, on `queues` (default: both); stop it after the block."""
+    from config.celery_app import heavy_queue
+
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
@@ -67,6 +71,7 @@ def celery_worker(
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
+            f"--queues={','.join(queues or (settings.CELERY_TASK_DEFAULT_QUEUE, heavy_queue()))}",
         ],
         cwd=ROOT,
         env=env,

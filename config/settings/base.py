@@ -308,6 +308,10 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "celery")
+# Full recomputes and other whole-workspace work go to a queue of their own (config/celery_app.py);
+# empty: the default queue's name suffixed ".heavy".
+CELERY_HEAVY_QUEUE = env("CELERY_HEAVY_QUEUE", "")
+CELERY_TASK_ROUTES = ("config.celery_app.route_task",)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
