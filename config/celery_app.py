@@ -31,6 +31,12 @@ def heavy_queue() -> str:
     return getattr(settings, "CELERY_HEAVY_QUEUE", "") or f"{settings.CELERY_TASK_DEFAULT_QUEUE}.heavy"
 
 
+def worker_queues(environ: dict) -> str:
+    """`-Q` for a worker that reads both queues, from the environment it is started with (bench, loadtest)."""
+    default = environ.get("CELERY_QUEUE") or "celery"
+    return f"{default},{environ.get('CELERY_HEAVY_QUEUE') or default + '.heavy'}"
+
+
 def route_task(name, args, kwargs, options, task=None, **kw):
     """Celery router: heavy tasks to the heavy queue; None leaves the rest on the default queue."""
     return {"queue": heavy_queue()} if name in HEAVY_TASKS else None

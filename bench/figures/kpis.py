@@ -345,6 +345,7 @@ def start_worker(bench):
     if "worker" in bench.state:
         return bench.state["worker"]
     from bench.figures.ingestion import start_web, stop_at_cleanup, web_env
+    from config.celery_app import worker_queues
 
     start_web(bench)
     env = web_env(bench)
@@ -354,7 +355,7 @@ def start_worker(bench):
     celery = Path(sys.executable).parent / "celery"
     log = open(bench.scratch / "worker.log", "wb")  # noqa: SIM115
     process = subprocess.Popen(  # noqa: S603
-        [str(celery), "-A", "config", "worker", "--concurrency=1", "--loglevel=INFO",
+        [str(celery), "-A", "config", "worker", "--concurrency=1", "--loglevel=INFO", "-Q", worker_queues(env),
          "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip

@@ -29,6 +29,8 @@ from pathlib import Path
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent.parent
+# The worker reads the default queue and the heavy one (config/celery_app.py: full recomputes, exports).
+WORKER_QUEUES = "celery,celery.heavy"
 BIN = Path(sys.executable).parent
 SERVER = "postgres://postgres@127.0.0.1:5432"
 DATABASE = "pulse_loadtest"
@@ -207,7 +209,18 @@ def main() -> None:
         log = open(scratch / "servers.log", "w")  # noqa: SIM115
         processes.append(
             subprocess.Popen(  # noqa: S603
-                [str(BIN / "celery"), "-A", "config", "worker", "--loglevel", "WARNING", "--concurrency", "2"],
+                [
+                    str(BIN / "celery"),
+                    "-A",
+                    "config",
+                    "worker",
+                    "--loglevel",
+                    "WARNING",
+                    "--concurrency",
+                    "2",
+                    "-Q",
+                    WORKER_QUEUES,
+                ],
                 env=app_env,
                 cwd=ROOT,
                 stdout=log,
