@@ -6,8 +6,10 @@ and forced, with one policy: a row is visible and writable only while
 `app.workspace_id` names its workspace, or while `app.rls_bypass` is `on`.
 
 The custom backend (config/db/postgresql) sets both values per transaction
-(`set_config(..., true)`) from `accounts.tenancy.current_workspace()` and
-from `rls_bypass()`; nothing is ever set per session. `.unscoped()` querysets
+(`set_config(..., true)`, or `SET LOCAL` on Citus, which passes it on to the
+workers) from `accounts.tenancy.current_workspace()` and from
+`rls_bypass()`; nothing is ever set per session. On Citus the policy reads
+the settings without a subquery (`CITUS_WORKSPACE_MATCH`), which Citus refuses. `.unscoped()` querysets
 bypass for their own query, so the one greppable escape hatch opens both walls.
 
 `rls_enforce` runs after every `migrate` (post_migrate), so a new table gets
@@ -35,6 +37,24 @@ WORKSPACE_MATCH = (
     "(workspace_id = (SELECT NULLIF(current_setting('app.workspace_id', true), '')::bigint)"
     " OR (SELECT current_setting('app.rls_bypass', true) = 'on'))"
 )
+# Citus refuses a policy with a subquery on a distributed table: there the settings are read
+# bare (the per-row cost is small next to the hop to a worker).
+CITUS_WORKSPACE_MATCH = (
+    "(workspace_id = NULLIF(current_setting('app.workspace_id', true), '')::bigint"
+    " OR current_setting('app.rls_bypass', true) = 'on')"
+)
+
+
+def citus_installed(cursor) -> bool:
+    """Whether the database runs the Citus extension (a coordinator): its policies and settings differ."""
+    cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
+    return cursor.fetchone()[0]
+
+
+def workspace_match(cursor) -> str:
+    """The policy's condition for this database: the faster subquery form, or Citus's subquery-free one."""
+    return CITUS_WORKSPACE_MATCH if citus_installed(cursor) else WORKSPACE_MATCH
+
 
 # Tables with a workspace_id that are not a workspace's data but the map of who
 # may enter which workspace: they are read to decide which workspace becomes
@@ -90,10 +110,9 @@ def workspace_tables(cursor) -> list[str]:
     return [name for (name,) in cursor.fetchall()]
 
 
-def _policy_sql(table: str, quote) -> str:
+def _policy_sql(table: str, quote, match: str) -> str:
     return (
-        f"CREATE POLICY {quote(POLICY_NAME)} ON {quote(table)} AS PERMISSIVE FOR ALL"
-        f" USING {WORKSPACE_MATCH} WITH CHECK {WORKSPACE_MATCH}"
+        f"CREATE POLICY {quote(POLICY_NAME)} ON {quote(table)} AS PERMISSIVE FOR ALL USING {match} WITH CHECK {match}"
     )
 
 
@@ -101,7 +120,7 @@ def _expected_expressions(cursor, quote) -> tuple[str, str]:
     """The policy's USING and WITH CHECK as PostgreSQL prints them (from a throwaway temp table)."""
     cursor.execute("CREATE TEMP TABLE rls_reference (workspace_id bigint)")
     try:
-        cursor.execute(_policy_sql("rls_reference", quote))
+        cursor.execute(_policy_sql("rls_reference", quote, workspace_match(cursor)))
         cursor.execute(
             "SELECT qual, with_check FROM pg_policies"
             " WHERE tablename = 'rls_reference' AND schemaname = pg_my_temp_schema()::regnamespace::text"
@@ -147,6 +166,7 @@ def rls_enforce(*, using: str = "default") -> list[str]:
     quote = connection.ops.quote_name
     changed = []
     with connection.cursor() as cursor:
+        match = workspace_match(cursor)
         for table, problems in rls_gaps(cursor, quote).items():
             if "not enabled" in problems:
                 cursor.execute(f"ALTER TABLE {quote(table)} ENABLE ROW LEVEL SECURITY")
@@ -155,7 +175,7 @@ def rls_enforce(*, using: str = "default") -> list[str]:
             if "policy differs" in problems:  # an older expression: replaced, so the catalog says one thing
                 cursor.execute(f"DROP POLICY {quote(POLICY_NAME)} ON {quote(table)}")
             if "no policy" in problems or "policy differs" in problems:
-                cursor.execute(_policy_sql(table, quote))
+                cursor.execute(_policy_sql(table, quote, match))
             changed.append(table)
         app_role = settings.APP_DB_ROLE
         if app_role:

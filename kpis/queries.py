@@ -57,21 +57,23 @@ def quoted(values) -> str:
 # has no index to probe, so a planner without statistics (a fresh backfill) nests loops over every pair.
 _ENGAGEMENT_KINDS = quoted(ENGAGEMENT_KINDS)
 TARGET_TOUCHES = (
-    "FROM (SELECT id, kind, occurred_at, occurred_on, account_id AS target_id"  # noqa: S608 (our own table names and constants)
+    "FROM (SELECT workspace_id, id, kind, occurred_at, occurred_on, account_id AS target_id"  # noqa: S608 (our own table names and constants)
     f" FROM {Touchpoint._meta.db_table} WHERE workspace_id = %(ws)s AND kind IN ({_ENGAGEMENT_KINDS})"
     " AND account_id IS NOT NULL"
-    " UNION ALL SELECT t.id, t.kind, t.occurred_at, t.occurred_on, l.account_id"
-    f" FROM {Touchpoint._meta.db_table} t JOIN {Lead._meta.db_table} l ON l.id = t.lead_id"
+    " UNION ALL SELECT t.workspace_id, t.id, t.kind, t.occurred_at, t.occurred_on, l.account_id"
+    f" FROM {Touchpoint._meta.db_table} t JOIN {Lead._meta.db_table} l"
+    " ON l.workspace_id = t.workspace_id AND l.id = t.lead_id"
     f" WHERE t.workspace_id = %(ws)s AND t.kind IN ({_ENGAGEMENT_KINDS}) AND t.account_id IS NULL"
     " AND l.workspace_id = %(ws)s) t"
-    f" JOIN {Account._meta.db_table} a ON a.id = t.target_id"
+    f" JOIN {Account._meta.db_table} a ON a.workspace_id = t.workspace_id AND a.id = t.target_id"
     " WHERE a.workspace_id = %(ws)s AND a.is_target"
 )
 
 
 def decayed_weight_sql(weights: dict[str, float], reference_days: float, half_life_days: float) -> tuple[str, dict]:
     """weight(kind) × 2^((occurred_at − R) / half_life) of a touchpoint `t`, as SQL and its parameters."""
-    weight = "CASE t.kind " + " ".join(f"WHEN '{kind}' THEN %(w_{kind})s" for kind in sorted(ENGAGEMENT_KINDS))
+    # A searched CASE: Citus deparses `CASE t.kind WHEN …` for its workers into `WHEN NULL::boolean`.
+    weight = "CASE " + " ".join(f"WHEN t.kind = '{kind}' THEN %(w_{kind})s" for kind in sorted(ENGAGEMENT_KINDS))
     exponent = clamp(f"({epoch_days('t.occurred_at')} - %(reference)s) / %(half_life)s", MAX_DECAY_EXPONENT)
     params = {
         "reference": float(reference_days),

@@ -197,9 +197,9 @@ def workspace_local_dates_refresh(workspace: Workspace, *, recompute: bool = Tru
                 with transaction.atomic():
                     updated += model.objects.filter(id__gte=start, id__lt=start + LOCAL_DATE_BATCH).update(**values)
         with transaction.atomic():
-            state = _locked_state(workspace)
-            state.time_zone = workspace.time_zone
-            state.save(update_fields=["time_zone"])
+            _locked_state(workspace)
+            # A scoped UPDATE (by workspace, never setting it): Citus refuses one that writes the distribution column.
+            KpiState.objects.update(time_zone=workspace.time_zone)
     if recompute:
         recompute_rollups(workspace_id=workspace.pk)
     return updated
@@ -238,7 +238,9 @@ def _rebuild(workspace: Workspace, state: KpiState, ranges: list[tuple[date, dat
             _rebuild_span(workspace, state, rollups.Span(first_day, last_day))
     state.settings_fingerprint = fingerprint
     state.as_of = timezone.now()
-    state.save()
+    KpiState.objects.filter(pk=state.pk).update(
+        decay_reference=state.decay_reference, settings_fingerprint=fingerprint, as_of=state.as_of
+    )
     return RecomputeResult(full=full, ranges=() if full else tuple(ranges))
 
 
@@ -253,12 +255,13 @@ def _tune_transaction(full: bool) -> None:
     counts they rescan a table per row, where hash joins stay linear whatever the guess.
     """
     if connection.vendor == "postgresql":
+        # SET LOCAL, not set_config(): on Citus it reaches the workers, where the rollups run.
         with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('work_mem', %s, true)", [REBUILD_WORK_MEM])
+            cursor.execute(f"SET LOCAL work_mem = '{REBUILD_WORK_MEM}'")
             if not full:
-                cursor.execute("SELECT set_config('jit', 'off', true)")
+                cursor.execute("SET LOCAL jit = off")
             if statistics_unreliable(rollups.SOURCE_TABLES):
-                cursor.execute("SELECT set_config('enable_nestloop', 'off', true)")
+                cursor.execute("SET LOCAL enable_nestloop = off")
 
 
 def _far_from_reference(reference: float, day_range_: tuple[date, date], half_life_days: int) -> bool:

@@ -10,7 +10,7 @@ from campaigns.models import (
     DealStatus,
 )
 from kpis.queries import TARGET_TOUCHES, decayed_weight_sql
-from kpis.rollups.tables import ACCOUNT_DAYS, CUSTOMER_DAYS, FACTS, Span, T, count_if, run
+from kpis.rollups.tables import ACCOUNT_DAYS, CUSTOMER_DAYS, FACTS, Span, T, any_of, column_list, count_if, run
 
 # ---------------------------------------------------------------- accounts
 
@@ -62,7 +62,7 @@ def build_account_facts(
         for source, condition in (
             (f"{T['touchpoint']} t WHERE t.workspace_id = %(ws)s AND t.account_id = f.account_id", f"t.{at_in_span}"),
             (
-                f"{T['lead']} l JOIN {T['touchpoint']} t ON t.lead_id = l.id"
+                f"{T['lead']} l JOIN {T['touchpoint']} t ON t.workspace_id = l.workspace_id AND t.lead_id = l.id"
                 " WHERE l.workspace_id = %(ws)s AND l.account_id = f.account_id AND t.workspace_id = %(ws)s",
                 f"t.{at_in_span}",
             ),
@@ -74,14 +74,13 @@ def build_account_facts(
         )
     )
     facts = f"SELECT f.account_id FROM {T['facts']} f WHERE f.workspace_id = %(ws)s"
-    # The accounts to rebuild, set aside first (see Rollup.replace_all). Data dated in the span can move
+    # The accounts to rebuild, read before any row changes (the DELETE below changes the rows they
+    # come from). Data dated in the span can move
     # an account's first touch earlier only if it is not already before the span: most accounts active
     # today were first touched long ago, and the few others are found by index. Any other account's
     # facts stay as they are; the nightly full rebuild would mend one that drifted.
-    changed = "facts_changed"
-    run(f"DROP TABLE IF EXISTS {changed}", {})
-    run(
-        f"CREATE TEMPORARY TABLE {changed} AS {facts} AND f.first_touch_at >= %(touched_from)s"
+    params["changed"] = column_list(
+        f"{facts} AND f.first_touch_at >= %(touched_from)s"
         f" AND (f.first_touch_at < %(touched_until)s OR {touched})"
         f" UNION {facts} AND f.first_won_on{in_span}"
         # A first won deal moves only to a deal won in the span, or from one that was (the old date is in it).
@@ -89,25 +88,23 @@ def build_account_facts(
         f" AND status = '{DealStatus.WON}' AND closed_on{in_span}",
         params,
     )
-    if connection.vendor == "postgresql":
-        run(f"ANALYZE {changed}", {})  # a handful of rows: the DELETE below then reads them by index
-    of_changed = f" AND account_id IN (SELECT account_id FROM {changed})"
+    of_changed = f" AND {any_of('account_id', 'changed')}"
     run(f"DELETE FROM {T['facts']} WHERE workspace_id = %(ws)s{of_changed}", params)
-    run(f"INSERT INTO {T['facts']} (workspace_id, {', '.join(FACTS.columns)}) {_facts_rows(of_changed)}", params)
-    run(f"DROP TABLE {changed}", {})
+    FACTS.insert(_facts_rows(of_changed), params)
 
 
 def _facts_rows(condition: str) -> str:
     """(workspace_id, *FACTS.columns) of the accounts with a won deal matching `condition`."""
     first_won = (
-        "SELECT id, account_id, closed_at, closed_on, source_campaign_id,"
+        "SELECT workspace_id, id, account_id, closed_at, closed_on, source_campaign_id,"
         " ROW_NUMBER() OVER (PARTITION BY account_id ORDER BY closed_at, external_id) AS position"
         f" FROM {T['deal']} WHERE workspace_id = %(ws)s AND status = '{DealStatus.WON}'{condition}"
     )
     return (
         f"SELECT %(ws)s, w.account_id, {_first_touch('w.account_id')}, w.id, w.closed_at, w.closed_on,"
-        f" w.source_campaign_id, a.is_target FROM ({first_won}) w JOIN {T['account']} a ON a.id = w.account_id"
-        " WHERE w.position = 1"
+        f" w.source_campaign_id, a.is_target FROM ({first_won}) w"
+        f" JOIN {T['account']} a ON a.workspace_id = w.workspace_id AND a.id = w.account_id"
+        " WHERE a.workspace_id = %(ws)s AND w.position = 1"  # the constant too: Citus then routes to one shard
     )
 
 
@@ -121,8 +118,8 @@ def _first_touch(account: str) -> str:
     direct = f"(SELECT MIN(occurred_at) FROM {T['touchpoint']} WHERE {ws} AND account_id = {account})"
     # Per lead, its first touchpoint without an account of its own: one step along the (lead, occurred_at) index.
     lead_first = (
-        f"(SELECT t.occurred_at FROM {T['touchpoint']} t WHERE t.workspace_id = %(ws)s AND t.lead_id = l.id"
-        " AND t.account_id IS NULL ORDER BY t.occurred_at LIMIT 1)"
+        f"(SELECT t.occurred_at FROM {T['touchpoint']} t WHERE t.workspace_id = %(ws)s"
+        " AND t.workspace_id = l.workspace_id AND t.lead_id = l.id AND t.account_id IS NULL ORDER BY t.occurred_at LIMIT 1)"
     )
     via_lead = (
         f"(SELECT MIN({lead_first}) FROM {T['lead']} l WHERE l.workspace_id = %(ws)s AND l.account_id = {account})"

@@ -42,13 +42,19 @@ def _component_sources(span: Span) -> list[tuple[str, str, str, dict[str, str]]]
     # partial one, each of the span's leads looked up by index (never every won deal of the history).
     # The closed-out day, an expression, is narrowed first by the two indexed dates it is one of.
     if span.everything:
-        leads = f"{T['lead']} l LEFT JOIN (SELECT DISTINCT lead_id FROM {deal} AND {won}) converted ON converted.lead_id = l.id"
+        leads = (
+            f"{T['lead']} l LEFT JOIN (SELECT DISTINCT workspace_id, lead_id FROM {deal} AND {won}) converted"
+            " ON converted.workspace_id = l.workspace_id AND converted.lead_id = l.id"
+        )
         customer = "converted.lead_id IS NOT NULL"
     else:
         leads = f"{T['lead']} l"
         # OFFSET 0 keeps PostgreSQL from weighing a hash of every won deal instead (it may pick it).
         fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
-        customer = f"EXISTS (SELECT 1 FROM {T['deal']} d WHERE d.lead_id = l.id AND d.{won}{fence})"
+        customer = (
+            f"EXISTS (SELECT 1 FROM {T['deal']} d WHERE d.workspace_id = %(ws)s AND d.workspace_id = l.workspace_id AND d.lead_id = l.id"
+            f" AND d.{won}{fence})"
+        )
     in_span = " BETWEEN %(first)s AND %(last)s"
     closed_out_dates = "" if span.everything else f" AND (closed_on{in_span} OR created_on{in_span})"
     return [
@@ -174,6 +180,8 @@ def build_components(workspace_id: int, span: Span) -> None:
             f"SELECT {day} AS day, {campaign} AS campaign_id, {values} FROM {source} GROUP BY {day}, {campaign}"
         )
     # The social channels' share is taken per (day, campaign), after grouping: a join of the groups, not of the rows.
+    # The campaigns filtered in a subquery: Citus 13.2's planner crashes on an outer join whose ON clause
+    # holds the workspace constant, on a table with row-level security.
     social = quoted([Channel.ORGANIC_SOCIAL, Channel.PAID_SOCIAL])
     sums = ", ".join(
         f"SUM(CASE WHEN c.channel IN ({social}) THEN parts.{SOCIAL_SHARES[name]} ELSE 0 END)"
@@ -183,7 +191,8 @@ def build_components(workspace_id: int, span: Span) -> None:
     )
     select = (
         f"SELECT %(ws)s, parts.day, parts.campaign_id, {sums} FROM ({' UNION ALL '.join(parts)}) parts"
-        f" LEFT JOIN {T['campaign']} c ON c.id = parts.campaign_id GROUP BY parts.day, parts.campaign_id"
+        f" LEFT JOIN (SELECT id, channel FROM {T['campaign']} WHERE workspace_id = %(ws)s) c ON c.id = parts.campaign_id"
+        " GROUP BY parts.day, parts.campaign_id"
     )
     COMPONENTS.replace_span(workspace_id, span, "day", select, params)
     totals = ", ".join(f"SUM({name})" for name in COMPONENT_FIELDS)

@@ -60,27 +60,23 @@ def _ranges(ranges: list[tuple[date, date]]) -> list[tuple[date, date]]:
 def _rebuild_days(workspace_id: int, span: Span) -> None:
     """The page days of first..last: the page views of the sessions that started then, and those without a session."""
     params = span.params(workspace_id)
-    started = "page_sessions"
-    run(f"DROP TABLE IF EXISTS {started}", {})
-    run(
-        f"CREATE TEMPORARY TABLE {started} AS SELECT session_id FROM {T['session']}"
-        f" WHERE workspace_id = %(ws)s{span.where('first_day')}",
-        params,
+    # The sessions that started then (the sessions are rebuilt before the page days, and not written here).
+    started = (
+        f"SELECT workspace_id, session_id FROM {T['session']} WHERE workspace_id = %(ws)s{span.where('first_day')}"
     )
     of_session = f"SELECT * FROM {T['touchpoint']} WHERE workspace_id = %(ws)s AND {PAGE_VIEW} AND session_id <> ''"
     if connection.vendor == "postgresql":
-        run(f"ANALYZE {started}", {})
         # Each session's page views through the session index, as `build_sessions` reads them (OFFSET 0 keeps
         # the loop): the planner must not trade it for a scan of the workspace's every touchpoint.
         sessions = (
-            f"SELECT pv.* FROM {started} s CROSS JOIN LATERAL ({of_session} AND session_id = s.session_id OFFSET 0) pv"
+            f"SELECT pv.* FROM ({started}) s CROSS JOIN LATERAL ({of_session}"
+            " AND workspace_id = s.workspace_id AND session_id = s.session_id OFFSET 0) pv"
         )
     else:
-        sessions = f"{of_session} AND session_id IN (SELECT session_id FROM {started})"
+        sessions = f"{of_session} AND session_id IN (SELECT session_id FROM ({started}) s)"
     PAGE_DAYS.replace_differing(
         workspace_id, _page_rows(sessions, span.where("occurred_on")), params, span.where("day")
     )
-    run(f"DROP TABLE {started}", {})
 
 
 def _page_rows(sessions: str, sessionless_days: str) -> str:

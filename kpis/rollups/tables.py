@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -84,6 +86,42 @@ def run(sql: str, params: dict[str, object]) -> list[tuple]:
         return cursor.fetchall() if cursor.description else []
 
 
+def any_of(column: str, name: str) -> str:
+    """SQL: `column` is one of the values of the list parameter `name` (passed through `listed`).
+
+    A list of keys read before a statement that changes the rows they came
+    from (instead of a temporary table, which Citus cannot join to a
+    distributed table).
+    """
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%({name})s)"
+    return f"{column} IN (SELECT value FROM json_each(%({name})s))"
+
+
+def listed(values: Iterable[object]) -> object:
+    """A list parameter for `any_of`: an array on PostgreSQL, JSON on SQLite (dates as ISO text)."""
+    values = sorted(set(values))
+    if connection.vendor == "postgresql":
+        return values
+    return json.dumps([value.isoformat() if isinstance(value, date) else value for value in values])
+
+
+def column_list(sql: str, params: dict[str, object]) -> object:
+    """The first column of `sql`'s rows, as a list parameter for `any_of`."""
+    return listed(row[0] for row in run(sql, params))
+
+
+def citus_returning(returning: str = "") -> str:
+    """The RETURNING clause of an INSERT … SELECT: `returning`, and on Citus at least one.
+
+    Citus runs an INSERT … SELECT it cannot push down as a COPY to the
+    workers, which row-level security refuses; with RETURNING it inserts rows.
+    """
+    if returning:
+        return f" RETURNING {returning}"
+    return " RETURNING workspace_id" if getattr(connection, "citus", False) else ""
+
+
 def count_if(condition: str) -> str:
     """SQL: the number of rows where `condition` holds."""
     return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
@@ -118,51 +156,50 @@ class Rollup:
     ) -> set:
         """Make the rows `within` matches (all by default) those of `select`, writing only the differences.
 
-        The new rows go to a temporary table (no index, no WAL); rows that
-        differ are deleted, rows not there are inserted, so an unchanged
-        rollup costs one computation and two anti-joins, and leaves no dead
-        rows behind. `within` (an ` AND …` condition on the table's columns,
-        met by every row of `select`) limits the rows compared to those it
-        matches. The values of the `returning` column of the rows deleted and
-        inserted come back (the days whose other rollups change).
+        Two statements, each reading `select` as a CTE: rows with no identical
+        new row are deleted, then the new rows whose key is no longer there
+        are inserted (by key: a float sum may differ in its last bit between
+        two evaluations); an unchanged rollup is written nothing and leaves
+        no dead rows. Each statement writes once, so none depends on whether
+        a CTE sees the statement's own writes (Citus runs CTEs as separate
+        steps), and nothing goes through a temporary table, which Citus
+        cannot join to a distributed one. `within` (an ` AND …` condition on the table's columns, met by
+        every row of `select`) limits the rows compared to those it matches;
+        it must not read this table's rows that the DELETE changes. The
+        values of the `returning` column of the rows deleted and inserted
+        come back (the days whose other rollups change).
         """
         columns = ", ".join(self.columns)
-        rebuilt = f"rebuilt_{self.table}"
-        never = dict(self.nullable_key)
-        keys = " AND ".join(
-            f"COALESCE(n.{c}, {never[c]}) = COALESCE(t.{c}, {never[c]})" if c in never else f"n.{c} = t.{c}"
-            for c in self.key
-        )
-        values = " AND ".join(same(f"n.{c}", f"t.{c}") for c in self.columns if c not in self.key)
+        new = f"WITH n (workspace_id, {columns}) AS ({select})"
         back = f" RETURNING {returning}" if returning else ""
-        run(f"DROP TABLE IF EXISTS {rebuilt}", {})
-        run(f"CREATE TEMPORARY TABLE {rebuilt} AS SELECT workspace_id, {columns} FROM {self.table} WHERE 1 = 0", {})
-        run(f"INSERT INTO {rebuilt} (workspace_id, {columns}) {select}", params)
-        if connection.vendor == "postgresql":
-            run(f"ANALYZE {rebuilt}", {})  # a temporary table has no statistics for the anti-joins' plans
         changed = run(
-            f"DELETE FROM {self.table} WHERE workspace_id = %(ws)s{within} AND NOT EXISTS (SELECT 1 FROM {rebuilt} n"
-            f" WHERE {keys.replace('t.', f'{self.table}.')}"
-            + (f" AND {values.replace('t.', f'{self.table}.')}" if values else "")
-            + f"){back}",
-            params,
-        )
-        # The rows to add are set aside before inserting: an INSERT reading its own table
-        # (NOT EXISTS) scans what it inserts, quadratic where the planner expects an empty table.
-        missing = f"missing_{self.table}"
-        run(f"DROP TABLE IF EXISTS {missing}", {})
-        run(
-            f"CREATE TEMPORARY TABLE {missing} AS SELECT n.* FROM {rebuilt} n"
-            f" WHERE NOT EXISTS (SELECT 1 FROM {self.table} t WHERE t.workspace_id = %(ws)s{within} AND {keys})",
+            f"{new} DELETE FROM {self.table} WHERE workspace_id = %(ws)s{within}"
+            f" AND NOT EXISTS (SELECT 1 FROM n WHERE {self._identical('n', self.table)}){back}",
             params,
         )
         changed += run(
-            f"INSERT INTO {self.table} (workspace_id, {columns}) SELECT workspace_id, {columns} FROM {missing}{back}",
-            {},
+            f"{new} INSERT INTO {self.table} (workspace_id, {columns}) SELECT workspace_id, {columns} FROM n"
+            f" WHERE NOT EXISTS (SELECT 1 FROM {self.table} t WHERE t.workspace_id = %(ws)s{within}"
+            f" AND {self._same_key('n', 't')}){citus_returning(returning)}",
+            params,
         )
-        run(f"DROP TABLE {missing}", {})
-        run(f"DROP TABLE {rebuilt}", {})
         return {row[0] for row in changed}
+
+    def _identical(self, new: str, old: str) -> str:
+        """SQL: row `new` has the key and the values of row `old` (null-safe), workspace included."""
+        values = [same(f"{new}.{c}", f"{old}.{c}") for c in self.columns if c not in self.key]
+        return " AND ".join([self._same_key(new, old), *values])
+
+    def _same_key(self, new: str, old: str) -> str:
+        """SQL: rows `new` and `old` have the same key, workspace included (a NULL key equal to a NULL one)."""
+        never = dict(self.nullable_key)
+        keys = [
+            f"COALESCE({new}.{c}, {never[c]}) = COALESCE({old}.{c}, {never[c]})"
+            if c in never
+            else f"{new}.{c} = {old}.{c}"
+            for c in self.key
+        ]
+        return " AND ".join([f"{new}.workspace_id = {old}.workspace_id", *keys])
 
     def replace_span(self, workspace_id: int, span: Span, day_column: str, select: str, params: dict) -> None:
         """The span's rows replaced by those of `select`; every date: `replace_all`."""
@@ -170,7 +207,20 @@ class Rollup:
             self.replace_all(workspace_id, select, params)
             return
         run(f"DELETE FROM {self.table} WHERE workspace_id = %(ws)s{span.where(day_column)}", params)
-        run(f"INSERT INTO {self.table} (workspace_id, {', '.join(self.columns)}) {select}", params)
+        self.insert(select, params)
+
+    def insert(self, select: str, params: dict[str, object]) -> None:
+        """Add the rows of `select` (workspace_id, *columns).
+
+        Through a CTE: Citus then sends the whole statement to the workspace's
+        shard, where a plain INSERT … SELECT with correlated subqueries is refused.
+        """
+        columns = ", ".join(self.columns)
+        run(
+            f"WITH n (workspace_id, {columns}) AS ({select})"
+            f" INSERT INTO {self.table} (workspace_id, {columns}) SELECT workspace_id, {columns} FROM n{citus_returning()}",
+            params,
+        )
 
 
 COMPONENTS = Rollup(

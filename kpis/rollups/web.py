@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db import connection
-
 from campaigns.models import (
     TouchpointKind,
 )
-from kpis.queries import among
-from kpis.rollups.tables import SESSIONS, VISITOR_DAYS, VISITOR_GAPS, Span, T, run
+from kpis.rollups.tables import SESSIONS, VISITOR_DAYS, VISITOR_GAPS, Span, T, any_of, column_list, run
 
 # ---------------------------------------------------------------- web sessions
 
@@ -32,34 +29,19 @@ def build_sessions(workspace_id: int, span: Span) -> set[date]:
     if span.everything:
         SESSIONS.replace_all(workspace_id, _session_rows(f"({_page_views('')})"), params)
         return set()
-    # The sessions with a page view in the span, and those that started in it (their
-    # first page view may have moved or gone since): in a temporary table, so that
-    # every statement below reaches the sessions through the (session_id) index.
-    touched = "touched_sessions"
-    run(f"DROP TABLE IF EXISTS {touched}", {})
-    run(
-        f"CREATE TEMPORARY TABLE {touched} AS SELECT session_id FROM {T['session']}"
-        f" WHERE workspace_id = %(ws)s{span.where('first_day')} UNION {_SESSION_PAGE_VIEWS}{span.where('occurred_on')}",
+    # The sessions with a page view in the span, and those that started in it (their first page view
+    # may have moved or gone since), read before any row changes: each statement below reaches them
+    # through the (session_id) indexes, not every session or touchpoint of the workspace's history.
+    params["touched"] = column_list(
+        f"SELECT session_id FROM {T['session']} WHERE workspace_id = %(ws)s{span.where('first_day')}"
+        f" UNION {_SESSION_PAGE_VIEWS}{span.where('occurred_on')}",
         params,
     )
-    of_touched = f" AND session_id IN (SELECT session_id FROM {touched})"
-    if connection.vendor == "postgresql":
-        run(f"ANALYZE {touched}", {})
-        # Each touched session's page views through the session index (the fence, OFFSET 0, keeps
-        # the join a loop): past some ten thousand sessions in a day the planner would rather scan
-        # the workspace's every touchpoint, three times slower on a medium workspace.
-        views = (
-            f"(SELECT pv.* FROM {touched} s CROSS JOIN LATERAL"
-            f" ({_page_views(' AND session_id = s.session_id')} OFFSET 0) pv)"
-        )
-    else:
-        views = f"({_page_views(of_touched)})"
-    # Most of a busy day's sessions are as they were: only those that changed are written, the
-    # touched ones read through the key's index (not every session of the workspace's history).
-    within = f" AND {among('session_id', f'SELECT session_id FROM {touched}')}"
-    days = SESSIONS.replace_differing(workspace_id, _session_rows(views), params, within, "first_day")
-    run(f"DROP TABLE {touched}", {})
-    return days
+    of_touched = f" AND {any_of('session_id', 'touched')}"
+    # Most of a busy day's sessions are as they were: only those that changed are written.
+    return SESSIONS.replace_differing(
+        workspace_id, _session_rows(f"({_page_views(of_touched)})"), params, of_touched, "first_day"
+    )
 
 
 def _page_views(condition: str) -> str:
@@ -94,48 +76,45 @@ def build_visitor_days(workspace_id: int, span: Span) -> None:
     """Rebuild the (visitor, day) rows of the span, the previous_day of the first row after it, and their gaps."""
     params = span.params(workspace_id)
     seen = (
-        f"SELECT DISTINCT visitor_id, occurred_on AS day FROM {T['touchpoint']} WHERE workspace_id = %(ws)s"
+        f"SELECT DISTINCT workspace_id, visitor_id, occurred_on AS day FROM {T['touchpoint']} WHERE workspace_id = %(ws)s"
         f" AND kind = '{TouchpointKind.PAGE_VIEW}' AND visitor_id <> ''{span.where('occurred_on')}"
     )
-    ordered = (
-        f"SELECT visitor_id, day, LAG(day) OVER (PARTITION BY visitor_id ORDER BY day) AS lag_day FROM ({seen}) seen"
-    )
+    ordered = f"SELECT workspace_id, visitor_id, day, LAG(day) OVER (PARTITION BY visitor_id ORDER BY day) AS lag_day FROM ({seen}) seen"
     if span.everything:
         VISITOR_DAYS.replace_all(workspace_id, f"SELECT %(ws)s, visitor_id, day, lag_day FROM ({ordered}) v", params)
         VISITOR_GAPS.replace_all(workspace_id, _gap_rows(""), params)
         return
-    table, touched = T["visitor_day"], "touched_visitors"
-    # The visitors seen in the span before this rebuild or now: the first row
-    # after the span of each of them may point back into it.
-    run(f"DROP TABLE IF EXISTS {touched}", {})
-    run(
-        f"CREATE TEMPORARY TABLE {touched} AS SELECT visitor_id FROM {table} WHERE workspace_id = %(ws)s"
-        f"{span.where('day')} UNION SELECT visitor_id FROM ({seen}) seen",
+    table = T["visitor_day"]
+    # The visitors seen in the span before this rebuild or now, read before any row changes: the
+    # first row after the span of each of them may point back into it.
+    params["touched"] = column_list(
+        f"SELECT visitor_id FROM {table} WHERE workspace_id = %(ws)s{span.where('day')}"
+        f" UNION SELECT visitor_id FROM ({seen}) seen",
         params,
     )
-    if connection.vendor == "postgresql":
-        run(f"ANALYZE {touched}", {})
+    # Their last day before the span (the rows before it are not rewritten).
     before = (
-        f"(SELECT MAX(p.day) FROM {table} p WHERE p.workspace_id = %(ws)s"
+        f"(SELECT MAX(p.day) FROM {table} p WHERE p.workspace_id = %(ws)s AND p.workspace_id = v.workspace_id"
         " AND p.visitor_id = v.visitor_id AND p.day < %(first)s)"
     )
     VISITOR_DAYS.replace_differing(
         workspace_id,
-        f"SELECT %(ws)s, visitor_id, day, COALESCE(lag_day, {before}) FROM ({ordered}) v",
+        f"SELECT workspace_id, visitor_id, day, COALESCE(lag_day, {before}) FROM ({ordered}) v",
         params,
         span.where("day"),
     )
     later = []
     # Today's rebuild has no day after it: nothing to point back into it.
     if run(f"SELECT 1 FROM {table} WHERE workspace_id = %(ws)s AND day > %(last)s LIMIT 1", params):
-        of_visitor = f"p.workspace_id = %(ws)s AND p.visitor_id = {table}.visitor_id"
+        of_visitor = (
+            f"p.workspace_id = %(ws)s AND p.workspace_id = {table}.workspace_id AND p.visitor_id = {table}.visitor_id"
+        )
         later = run(
             f"UPDATE {table} SET previous_day = (SELECT MAX(p.day) FROM {table} p WHERE {of_visitor}"
-            f" AND p.day < {table}.day) WHERE workspace_id = %(ws)s AND visitor_id IN (SELECT visitor_id FROM {touched})"
+            f" AND p.day < {table}.day) WHERE workspace_id = %(ws)s AND {any_of('visitor_id', 'touched')}"
             f" AND day = (SELECT MIN(p.day) FROM {table} p WHERE {of_visitor} AND p.day > %(last)s) RETURNING day",
             params,
         )
-    run(f"DROP TABLE {touched}", {})
     _rebuild_gaps(workspace_id, span, {row[0] for row in later})
 
 
@@ -155,5 +134,4 @@ def _rebuild_gaps(workspace_id: int, span: Span, later_days: set[date]) -> None:
         days = f"({days} OR day IN ({', '.join(f'%(later{i})s' for i in range(len(later)))}))"
     params = span.params(workspace_id, **{f"later{i}": day for i, day in enumerate(later)})
     run(f"DELETE FROM {T['visitor_gap']} WHERE workspace_id = %(ws)s AND {days}", params)
-    columns = ", ".join(VISITOR_GAPS.columns)
-    run(f"INSERT INTO {T['visitor_gap']} (workspace_id, {columns}) {_gap_rows(f' AND {days}')}", params)
+    VISITOR_GAPS.insert(_gap_rows(f" AND {days}"), params)

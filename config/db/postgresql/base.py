@@ -4,7 +4,9 @@ Before a statement runs, the connection makes sure that the current
 transaction has `app.workspace_id` = the workspace in scope
 (`accounts.tenancy.current_workspace()`) and `app.rls_bypass` = `on` inside
 `rls_bypass()` or for an `.unscoped()` queryset, both set with
-`set_config(..., true)`: transaction-local, so nothing survives the
+`set_config(..., true)` (on a Citus coordinator `SET LOCAL` with
+`citus.propagate_set_commands = 'local'`, the form that reaches the
+workers): transaction-local, so nothing survives the
 transaction on a reused connection. What the transaction holds is tracked,
 so it costs one extra statement when a transaction first needs a value (and
 when the scope changes within it); none when nothing is in scope.
@@ -24,7 +26,7 @@ import psycopg
 from django.db import transaction
 from django.db.backends.postgresql import base, operations
 
-from accounts.rls import query_bypasses_rls, rls_bypass, rls_bypass_active
+from accounts.rls import citus_installed, query_bypasses_rls, rls_bypass, rls_bypass_active
 
 # (app.workspace_id, app.rls_bypass) as a transaction starts: both unset.
 NOTHING_SET = ("", "")
@@ -32,6 +34,19 @@ NOTHING_SET = ("", "")
 UNKNOWN = None
 
 SET_SQL = "SELECT set_config('app.workspace_id', %s, true), set_config('app.rls_bypass', %s, true)"
+# Citus passes SET LOCAL (not set_config()) on to the workers' side of the transaction, once asked to.
+CITUS_SET_SQL = (
+    "SET LOCAL citus.propagate_set_commands = 'local';"
+    " SET LOCAL app.workspace_id = '{}'; SET LOCAL app.rls_bypass = '{}'"
+)
+
+
+def citus_set_sql(wanted: tuple[str, str]) -> str:
+    """CITUS_SET_SQL for `wanted`; SET takes no parameters, so each value is checked to be a number or a flag."""
+    workspace, bypass = wanted
+    if not (workspace == "" or (workspace.isascii() and workspace.isdigit())) or bypass not in ("", "on"):
+        raise ValueError(f"not a workspace setting: {wanted!r}")
+    return CITUS_SET_SQL.format(workspace, bypass)
 
 
 def _wanted() -> tuple[str, str]:
@@ -39,7 +54,7 @@ def _wanted() -> tuple[str, str]:
     from accounts.tenancy import current_workspace
 
     workspace = current_workspace()
-    return (str(workspace.pk) if workspace is not None else "", "on" if rls_bypass_active() else "")
+    return (str(int(workspace.pk)) if workspace is not None else "", "on" if rls_bypass_active() else "")
 
 
 @functools.cache
@@ -68,6 +83,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._rls_applied: tuple[str, str] | None = NOTHING_SET
+        self._citus: bool | None = None  # whether the database is a Citus coordinator, asked once
         # First in the list: the outermost wrapper, around any a test or tool adds.
         self.execute_wrappers.insert(0, self._apply_workspace_setting)
 
@@ -82,6 +98,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
         with transaction.atomic(using=self.alias):
             self._ensure_setting(wanted)
             return execute(sql, params, many, context)
+
+    @property
+    def citus(self) -> bool:
+        """Whether the database is a Citus coordinator (asked once per connection object)."""
+        if self._citus is None:
+            self.ensure_connection()
+            with self.wrap_database_errors, self.connection.cursor() as cursor:
+                self._citus = citus_installed(cursor)
+        return self._citus
 
     @contextmanager
     def binding_cursor(self) -> Iterator[psycopg.Cursor]:
@@ -108,7 +133,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _send_setting(self, wanted: tuple[str, str]) -> None:
         # On the raw connection: not through the execute wrappers, not counted as a query.
         with self.wrap_database_errors, self.connection.cursor() as cursor:
-            cursor.execute(SET_SQL, wanted)
+            if self._citus is None:
+                self._citus = citus_installed(cursor)
+            if self._citus:
+                cursor.execute(citus_set_sql(wanted).encode())
+            else:
+                cursor.execute(SET_SQL, wanted)
 
     # Every end of a transaction resets what it held.
 

@@ -1,0 +1,52 @@
+"""The rollups' SQL keeps to what Citus can run (issue 22), checked on every database.
+
+A recompute must not go through temporary tables (Citus cannot join one to
+a distributed table), must not use a simple `CASE x WHEN` (Citus 13.2
+deparses it wrongly for its workers) and must write each statement once (no
+data-modifying CTE: Citus runs a statement's CTEs as separate steps). The
+rows themselves are checked by the other tests of tests/kpis, and against a
+Citus cluster by the comparison of README "Scaling out".
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+
+from kpis.services import recompute_rollups
+from sampledata.seeding import seed_workspace
+from tests.clock import SEEDED_NOW
+
+WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+
+
+@pytest.fixture
+def statements(workspace):
+    seed_workspace(workspace=workspace, scale="tiny", seed=2, until=SEEDED_NOW)
+    seen: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    last_day = SEEDED_NOW.date()
+    with connection.execute_wrapper(record):
+        recompute_rollups(workspace_id=workspace.pk)
+        recompute_rollups(workspace_id=workspace.pk, first_day=last_day - timedelta(days=2), last_day=last_day)
+    return seen
+
+
+def test_a_recompute_uses_no_temporary_table(statements):
+    assert len(statements) > 30
+    assert [sql for sql in statements if re.search(r"\bTEMP(ORARY)?\s+TABLE\b", sql, re.IGNORECASE)] == []
+
+
+def test_a_recompute_uses_no_simple_case(statements):
+    assert [sql for sql in statements if re.search(r"\bCASE\s+[\w.]+\s+WHEN\b", sql, re.IGNORECASE)] == []
+
+
+def test_each_statement_of_a_recompute_writes_one_table_once(statements):
+    assert [sql for sql in statements if len(WRITES.findall(sql)) > 1] == []
