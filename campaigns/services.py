@@ -581,6 +581,40 @@ def _lock_existing(resource: Resource, workspace: Workspace, values: list[dict[s
     return found
 
 
+def _unnest_rows(
+    workspace: Workspace, fields: list[models.Field], values: list[dict[str, Any]]
+) -> tuple[str, list[Any], str, list[list[Any]]]:
+    """The select list and its parameters, the FROM (unnest) and its arrays, giving `values` as rows.
+
+    A column whose value is the same on every row (the workspace, the
+    timestamps, a reference no row gives) is bound once: each array costs
+    psycopg a few milliseconds per 1,000 values to encode.
+    """
+    now = timezone.now()
+    select, scalars, casts, arrays = [], [], [], []
+    for f in fields:
+        db_type = f.db_type(connection)
+        if f.attname == "workspace_id":
+            column, same = None, workspace.pk
+        elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            column, same = None, now
+        else:
+            column = [row[f.attname] for row in values]
+            same = None
+        if column is None or all(value is None for value in column):
+            select.append(f"%b::{db_type}")
+            scalars.append(same)
+        else:
+            select.append(f"i.c{len(arrays)}")
+            casts.append(f"%b::{db_type}[]")
+            arrays.append(column)
+    if not arrays:  # unnest needs one array, whose length is the number of rows
+        casts.append("%b::int[]")
+        arrays.append([0] * len(values))
+    names = ", ".join(f"c{n}" for n in range(len(arrays)))
+    return ", ".join(select), scalars, f"unnest({', '.join(casts)}) AS i ({names})", arrays
+
+
 def _write_postgresql(
     resource: Resource, workspace: Workspace, values: list[dict[str, Any]]
 ) -> tuple[dict[Any, dict[str, Any]], int]:
@@ -599,27 +633,18 @@ def _write_postgresql(
     model = resource.model
     qn = connection.ops.quote_name
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    now = timezone.now()
-    arrays = []
-    for f in fields:
-        if f.attname == "workspace_id":
-            arrays.append([workspace.pk] * len(values))
-        elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            arrays.append([now] * len(values))
-        else:
-            arrays.append([row[f.attname] for row in values])
     columns = ", ".join(qn(f.column) for f in fields)
-    casts = ", ".join(f"%b::{f.db_type(connection)}[]" for f in fields)
+    select, scalars, source, arrays = _unnest_rows(workspace, fields, values)
     key_columns = [model._meta.get_field(name).column for name in ("workspace", *resource.key_fields)]
     update_names = set(resource.update_fields())
     updates = ", ".join(f"{qn(f.column)} = EXCLUDED.{qn(f.column)}" for f in fields if f.name in update_names)
     sql = (
-        f"INSERT INTO {qn(model._meta.db_table)} ({columns}) SELECT * FROM unnest({casts}) "  # noqa: S608
+        f"INSERT INTO {qn(model._meta.db_table)} ({columns}) SELECT {select} FROM {source} "  # noqa: S608
         f"ON CONFLICT ({', '.join(qn(c) for c in key_columns)}) DO UPDATE SET {updates} "
         "RETURNING xmax = 0"
     )
     with connection.binding_cursor() as cursor:
-        cursor.execute(sql, arrays)
+        cursor.execute(sql, [*scalars, *arrays])
         updated = sum(1 for (inserted,) in cursor.fetchall() if not inserted)
     return existing, updated
 
