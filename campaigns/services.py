@@ -405,11 +405,10 @@ def _upsert(
         if errors:
             errors.sort(key=lambda e: -1 if e.index is None else e.index)
             raise BatchInvalid(errors)
-        existing = _write(resource, workspace, sorted(values, key=_write_order(resource)), set(keyed))
+        existing, updated = _write(resource, workspace, sorted(values, key=_write_order(resource)), set(keyed))
         record_change(workspace=workspace, days=_affected_days(resource, values, existing))
         if source is not None:  # data health's daily count: one statement for the batch
             intake.record(workspace=workspace, source=source, resource=resource.name, received=len(values))
-        updated = len(existing)
         return UpsertResult(created=len(values) - updated, updated=updated)
 
     with workspace_scope(workspace):
@@ -463,8 +462,8 @@ def _affected_days(
 
 def _write(
     resource: Resource, workspace: Workspace, values: list[dict[str, Any]], keys: set[Any]
-) -> dict[Any, dict[str, Any]]:
-    """Upsert the rows; returns what `_existing` would have said before the write."""
+) -> tuple[dict[Any, dict[str, Any]], int]:
+    """Upsert the rows; returns what `_existing` would have said before the write, and how many were updated."""
     existing: dict[Any, dict[str, Any]] = {}
     if resource.optional_key:
         # A key with a None (no campaign) matches no ON CONFLICT target: those rows are written apart.
@@ -474,9 +473,10 @@ def _write(
             values = [row for row in values if None not in _key_values(resource, row)]
             keys = {key for key in keys if None not in key}
         if not values:
-            return existing
+            return existing, len(existing)
     if connection.vendor == "postgresql":
-        return {**existing, **_write_postgresql(resource, workspace, values)}
+        found, updated = _write_postgresql(resource, workspace, values)
+        return {**existing, **found}, len(existing) + updated
     existing.update(_existing(resource, keys))
     model = resource.model
     objects = [model(workspace=workspace, **row) for row in values]
@@ -491,7 +491,7 @@ def _write(
         )
     if without_key:
         model.objects.bulk_create(without_key)
-    return existing
+    return existing, len(existing)
 
 
 def _key_values(resource: Resource, row: Mapping[str, Any]) -> tuple:
@@ -537,62 +537,116 @@ def _write_optional_keys(
     return existing
 
 
-def _write_postgresql(
-    resource: Resource, workspace: Workspace, values: list[dict[str, Any]]
-) -> dict[Any, dict[str, Any]]:
-    """One statement: the rows as arrays (unnest), their pre-image, and INSERT … ON CONFLICT DO UPDATE.
+def _lock_existing(resource: Resource, workspace: Workspace, values: list[dict[str, Any]]) -> dict[Any, dict[str, Any]]:
+    """The current key, day and watched columns of the rows the batch names, locked until commit.
 
-    The `old` CTE reads the rows the keys already name, with the snapshot the
-    statement started with, so before the upsert changes them. Parameters are
-    bound on the server, one array per column: about three times faster for
-    1,000 rows than bulk_create and a separate read. A NULL key (a touchpoint
-    without external_id) never conflicts, so it is simply inserted. Rows are
-    inserted, so locked, in the order of `values` (key order, see _write_order).
+    Its own statement, before the upsert: a CTE of the upsert would have to see
+    the rows as they were before the statement's writes, which Citus does not
+    promise (it runs each CTE as a step of its own). The lock keeps them so
+    until the upsert; rows are locked in key order, as the upsert takes them
+    (see _write_order). The key's unique index finds them: each key column
+    narrowed to the batch's values (a planner misled by stale statistics would
+    otherwise hash the whole table), then a key of several columns matched
+    exactly, so no row outside the batch is locked.
     """
     model = resource.model
     qn = connection.ops.quote_name
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    column_of = {f.attname: f.column for f in model._meta.concrete_fields}
+    types = [model._meta.get_field(name).db_type(connection) for name in resource.key]
+    key_values = [sorted({row[name] for row in values} - {None}) for name in resource.key]
+    if not all(key_values):  # only rows without a key (appended): none exists yet
+        return {}
+    read = (*resource.key, *resource.day_columns, *resource.watched)
+    key_columns = [qn(column_of[name]) for name in resource.key]
+    where = [f"{c} = ANY(%b::{t}[])" for c, t in zip(key_columns, types, strict=True)]
+    params: list[Any] = [workspace.pk, *key_values]
+    if len(resource.key) > 1:
+        pairs = [row for row in values if None not in _key_values(resource, row)]
+        casts = ", ".join(f"%b::{t}[]" for t in types)
+        where.append(f"({', '.join(key_columns)}) IN (SELECT * FROM unnest({casts}))")  # noqa: S608
+        params += [[row[name] for row in pairs] for name in resource.key]
+    sql = (
+        f"SELECT {', '.join(qn(column_of[name]) for name in read)} FROM {qn(model._meta.db_table)} "  # noqa: S608
+        f"WHERE workspace_id = %b AND {' AND '.join(where)} ORDER BY {', '.join(key_columns)} FOR UPDATE"
+    )
+    keys = {_row_key(resource, row) for row in values}
+    found = {}
+    with connection.binding_cursor() as cursor:
+        cursor.execute(sql, params)
+        for record in cursor.fetchall():
+            current = dict(zip(read, record, strict=True))
+            key = _row_key(resource, current)
+            if key in keys:
+                found[key] = current
+    return found
+
+
+def _unnest_rows(
+    workspace: Workspace, fields: list[models.Field], values: list[dict[str, Any]]
+) -> tuple[str, list[Any], str, list[list[Any]]]:
+    """The select list and its parameters, the FROM (unnest) and its arrays, giving `values` as rows.
+
+    A column whose value is the same on every row (the workspace, the
+    timestamps, a reference no row gives) is bound once: each array costs
+    psycopg a few milliseconds per 1,000 values to encode.
+    """
     now = timezone.now()
-    arrays = []
+    select, scalars, casts, arrays = [], [], [], []
     for f in fields:
+        db_type = f.db_type(connection)
         if f.attname == "workspace_id":
-            arrays.append([workspace.pk] * len(values))
+            column, same = None, workspace.pk
         elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            arrays.append([now] * len(values))
+            column, same = None, now
         else:
-            arrays.append([row[f.attname] for row in values])
+            column = [row[f.attname] for row in values]
+            same = None
+        if column is None or all(value is None for value in column):
+            select.append(f"%b::{db_type}")
+            scalars.append(same)
+        else:
+            select.append(f"i.c{len(arrays)}")
+            casts.append(f"%b::{db_type}[]")
+            arrays.append(column)
+    if not arrays:  # unnest needs one array, whose length is the number of rows
+        casts.append("%b::int[]")
+        arrays.append([0] * len(values))
+    names = ", ".join(f"c{n}" for n in range(len(arrays)))
+    return ", ".join(select), scalars, f"unnest({', '.join(casts)}) AS i ({names})", arrays
+
+
+def _write_postgresql(
+    resource: Resource, workspace: Workspace, values: list[dict[str, Any]]
+) -> tuple[dict[Any, dict[str, Any]], int]:
+    """Two statements: the rows the keys already name, locked (their pre-image), then the upsert.
+
+    The upsert binds the rows as arrays, one per column (unnest): about three
+    times faster for 1,000 rows than bulk_create. A NULL key (a touchpoint
+    without external_id) never conflicts, so it is simply inserted. Rows are
+    inserted, so locked, in the order of `values` (key order, see _write_order).
+    Each row returned says whether it was inserted (`xmax = 0`: no earlier
+    version of the row), which counts created and updated. A row updated that
+    the first statement did not find was inserted by a concurrent writer in
+    between: that writer marked its days changed, so its pre-image is not needed.
+    """
+    existing = _lock_existing(resource, workspace, values)
+    model = resource.model
+    qn = connection.ops.quote_name
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     columns = ", ".join(qn(f.column) for f in fields)
-    casts = ", ".join(f"%b::{f.db_type(connection)}[]" for f in fields)
+    select, scalars, source, arrays = _unnest_rows(workspace, fields, values)
     key_columns = [model._meta.get_field(name).column for name in ("workspace", *resource.key_fields)]
     update_names = set(resource.update_fields())
     updates = ", ".join(f"{qn(f.column)} = EXCLUDED.{qn(f.column)}" for f in fields if f.name in update_names)
-    read = (*resource.key, *resource.day_columns, *resource.watched)
-    column_of = {f.attname: f.column for f in fields}
-    read_columns = ", ".join(f"t.{qn(column_of[name])}" for name in read)
-    matches = " AND ".join(f"t.{qn(c)} = i.{qn(c)}" for c in key_columns)
-    # The pre-image is looked up through the key's unique index: each key column
-    # narrowed to the batch's values (a superset, made exact by the join with i).
-    # Joined on i alone, a planner misled by stale statistics hashes the whole table.
-    key_values = [sorted({row[name] for row in values} - {None}) for name in resource.key]
-    narrow = " AND ".join(
-        f"t.{qn(column_of[name])} = ANY(%b::{model._meta.get_field(name).db_type(connection)}[])"
-        for name in resource.key
-    )
-    table = qn(model._meta.db_table)
     sql = (
-        f"WITH i ({columns}) AS (SELECT * FROM unnest({casts})), "  # noqa: S608 - identifiers are ours
-        f"old AS (SELECT {read_columns} FROM {table} t JOIN i ON {matches} WHERE t.workspace_id = %b AND {narrow}), "
-        f"written AS (INSERT INTO {table} ({columns}) SELECT * FROM i "
-        f"ON CONFLICT ({', '.join(qn(c) for c in key_columns)}) DO UPDATE SET {updates}) "
-        "SELECT * FROM old"
+        f"INSERT INTO {qn(model._meta.db_table)} ({columns}) SELECT {select} FROM {source} "  # noqa: S608
+        f"ON CONFLICT ({', '.join(qn(c) for c in key_columns)}) DO UPDATE SET {updates} "
+        "RETURNING xmax = 0"
     )
     with connection.binding_cursor() as cursor:
-        cursor.execute(sql, [*arrays, workspace.pk, *key_values])
-        found = {}
-        for record in cursor.fetchall():
-            current = dict(zip(read, record, strict=True))
-            found[_row_key(resource, current)] = current
-    return found
+        cursor.execute(sql, [*scalars, *arrays])
+        updated = sum(1 for (inserted,) in cursor.fetchall() if not inserted)
+    return existing, updated
 
 
 # The public writes: any resource's, and one per resource.

@@ -85,8 +85,9 @@ def web_env(bench) -> dict[str, str]:
             # The tracking figures send each visitor's address in X-Forwarded-For, from one site at thousands/s.
             TRUSTED_PROXIES="127.0.0.1",
             TRACKING_SITE_RATE="100000000/min",
-            # Change notifications are queued for a worker, as in production, not run inside the request.
-            CELERY_BROKER_URL="redis://127.0.0.1:6379/15" if _redis_up() else "",
+            # Change notifications are queued for a worker, as in production, not run inside the request
+            # (BENCH_BROKER_URL: another Redis database when benches run side by side).
+            CELERY_BROKER_URL=os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/15") if _redis_up() else "",
             # A queue of this run's own: another bench on the same Redis must not take its tasks.
             CELERY_QUEUE=f"bench-{secrets.token_hex(4)}",
         )
