@@ -128,3 +128,9 @@ class WorkspaceOwned(models.Model):
 
     class Meta:
         abstract = True
+
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
+        # `UPDATE ... WHERE id = %s AND workspace_id = %s`: a database distributed by workspace_id
+        # (Citus) runs it on one shard, and refuses it without (it may not touch the distribution column).
+        scoped = base_qs.filter(workspace_id=self.workspace_id)
+        return super()._do_update(scoped, using, pk_val, values, update_fields, forced_update)

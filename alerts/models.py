@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from accounts.tenancy import WorkspaceOwned
+from accounts.workspace_keys import WorkspaceForeignKey
 from campaigns.models import Channel
 from kpis.catalog import KPIS
 
@@ -52,7 +53,7 @@ class AlertRule(WorkspaceOwned):
     # A name of the catalogue (kpis/catalog.py), checked by the form: no choices here, so that a KPI added to
     # the catalogue needs no migration.
     kpi = models.CharField(max_length=40)
-    campaign = models.ForeignKey(
+    campaign = WorkspaceForeignKey(
         "campaigns.Campaign", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     channel = models.CharField(max_length=30, blank=True, choices=Channel.choices)
@@ -105,7 +106,7 @@ class EventKind(models.TextChoices):
 class AlertEvent(WorkspaceOwned):
     """A firing, a re-notification or a resolution, with the values that decided it."""
 
-    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="events")
+    rule = WorkspaceForeignKey(AlertRule, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=EventKind.choices)
     at = models.DateTimeField()
     value = models.CharField(max_length=40, blank=True)
@@ -128,8 +129,8 @@ class DeliveryChannel(models.TextChoices):
 class NotificationAttempt(WorkspaceOwned):
     """One try at delivering an event: an email to its recipients, or a webhook POST."""
 
-    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="attempts")
-    event = models.ForeignKey(AlertEvent, on_delete=models.CASCADE, related_name="attempts")
+    rule = WorkspaceForeignKey(AlertRule, on_delete=models.CASCADE, related_name="attempts")
+    event = WorkspaceForeignKey(AlertEvent, on_delete=models.CASCADE, related_name="attempts")
     channel = models.CharField(max_length=10, choices=DeliveryChannel.choices)
     attempt = models.PositiveSmallIntegerField()
     at = models.DateTimeField()

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.tenancy import WorkspaceOwned
+from accounts.workspace_keys import WorkspaceForeignKey
 
 
 class Channel(models.TextChoices):
@@ -97,7 +98,7 @@ class Campaign(WorkspaceOwned):
 class SpendEntry(WorkspaceOwned):
     """One row per (campaign, date); a new push for the same pair replaces it."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="spend_entries")
+    campaign = WorkspaceForeignKey(Campaign, on_delete=models.CASCADE, related_name="spend_entries")
     date = models.DateField()
     cost = models.DecimalField(**MONEY)
     impressions = models.PositiveBigIntegerField(default=0)
@@ -127,7 +128,7 @@ def _at_most(prefix: str, pairs: tuple[tuple[str, str], ...]) -> list[models.Che
 class EmailStat(WorkspaceOwned):
     """An email tool's daily totals for one campaign (KPI_SPEC, daily aggregate stats); one row per (campaign, date)."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="email_stats")
+    campaign = WorkspaceForeignKey(Campaign, on_delete=models.CASCADE, related_name="email_stats")
     date = models.DateField()
     sent = _count()
     bounces = _count()
@@ -148,7 +149,7 @@ class EmailStat(WorkspaceOwned):
 class WebStat(WorkspaceOwned):
     """A web analytics export's daily totals, for one campaign or for none (a key value of its own)."""
 
-    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.CASCADE, related_name="web_stats")
+    campaign = WorkspaceForeignKey(Campaign, null=True, blank=True, on_delete=models.CASCADE, related_name="web_stats")
     date = models.DateField()
     sessions = _count()
     bounced_sessions = _count()
@@ -175,7 +176,7 @@ class WebStat(WorkspaceOwned):
 class SocialStat(WorkspaceOwned):
     """A social network's daily engagements for one campaign; one row per (campaign, date)."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="social_stats")
+    campaign = WorkspaceForeignKey(Campaign, on_delete=models.CASCADE, related_name="social_stats")
     date = models.DateField()
     engagements = _count()
     updated_at = models.DateTimeField(auto_now=True)
@@ -224,8 +225,8 @@ class Account(WorkspaceOwned):
 class Lead(WorkspaceOwned):
     external_id = models.CharField(max_length=255)
     email = models.EmailField(blank=True)
-    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
-    source_campaign = models.ForeignKey(
+    account = WorkspaceForeignKey(Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
+    source_campaign = WorkspaceForeignKey(
         Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="sourced_leads"
     )
     created_at = models.DateTimeField()
@@ -252,9 +253,9 @@ class Lead(WorkspaceOwned):
 
 class Deal(WorkspaceOwned):
     external_id = models.CharField(max_length=255)
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="deals")
-    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="deals")
-    source_campaign = models.ForeignKey(
+    account = WorkspaceForeignKey(Account, on_delete=models.PROTECT, related_name="deals")
+    lead = WorkspaceForeignKey(Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="deals")
+    source_campaign = WorkspaceForeignKey(
         Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="sourced_deals"
     )
     name = models.CharField(max_length=255, blank=True)
@@ -309,12 +310,14 @@ class Touchpoint(WorkspaceOwned):
     kind = models.CharField(max_length=24, choices=TouchpointKind.choices)
     occurred_at = models.DateTimeField()
     occurred_on = models.DateField()
-    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="touchpoints")
+    campaign = WorkspaceForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="touchpoints"
+    )
     # Indexed below with the time: one index serves the journeys, first touches and the foreign key.
-    lead = models.ForeignKey(
+    lead = WorkspaceForeignKey(
         Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="touchpoints", db_index=False
     )
-    account = models.ForeignKey(
+    account = WorkspaceForeignKey(
         Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="touchpoints", db_index=False
     )
     visitor_id = models.CharField(max_length=255, blank=True)

@@ -17,6 +17,7 @@ from django.db.models import Q
 
 from accounts.models import Workspace
 from accounts.tenancy import WorkspaceOwned, workspace_scope
+from accounts.workspace_keys import WorkspaceForeignKey
 from campaigns.models import Campaign, Channel
 
 MAX_TEXT = 500
@@ -32,7 +33,7 @@ class Annotation(WorkspaceOwned):
     ends_on = models.DateField(null=True, blank=True, help_text="Empty for a single day.")
     text = models.CharField(max_length=MAX_TEXT)
     # A deleted campaign takes its notes with it: kept, they would apply to every chart.
-    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    campaign = WorkspaceForeignKey(Campaign, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     channel = models.CharField(max_length=20, choices=Channel.choices, blank=True, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -38,6 +38,7 @@ from __future__ import annotations
 from django.db import models
 
 from accounts.tenancy import WorkspaceOwned
+from accounts.workspace_keys import WorkspaceForeignKey
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 UNCHECKED = {"db_constraint": False, "db_index": False, "related_name": "+"}
@@ -50,13 +51,13 @@ class Rollup(WorkspaceOwned):
         abstract = True
 
 
-def _campaign() -> models.ForeignKey:
+def _campaign() -> WorkspaceForeignKey:
     # A deleted campaign marks every date changed, and the rebuild that follows drops its rows.
-    return models.ForeignKey("campaigns.Campaign", null=True, on_delete=models.DO_NOTHING, **UNCHECKED)
+    return WorkspaceForeignKey("campaigns.Campaign", null=True, on_delete=models.DO_NOTHING, **UNCHECKED)
 
 
-def _account(related_name: str = "+") -> models.ForeignKey:
-    return models.ForeignKey(
+def _account(related_name: str = "+") -> WorkspaceForeignKey:
+    return WorkspaceForeignKey(
         "campaigns.Account", on_delete=models.DO_NOTHING, **{**UNCHECKED, "related_name": related_name}
     )
 
@@ -207,7 +208,7 @@ class AccountFacts(Rollup):
 
     account = _account(related_name="kpi_facts")
     first_touch_at = models.DateTimeField()
-    first_won_deal = models.ForeignKey("campaigns.Deal", on_delete=models.DO_NOTHING, **UNCHECKED)
+    first_won_deal = WorkspaceForeignKey("campaigns.Deal", on_delete=models.DO_NOTHING, **UNCHECKED)
     first_won_at = models.DateTimeField()
     first_won_on = models.DateField()
     first_won_campaign = _campaign()

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.tenancy import WorkspaceOwned
+from accounts.workspace_keys import WorkspaceForeignKey
 from reports.sections import DEFAULT_SECTIONS
 
 
@@ -74,7 +75,7 @@ WEEKDAYS = [
 
 class Schedule(WorkspaceOwned):
     name = models.CharField(max_length=120)
-    template = models.ForeignKey(ReportTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    template = WorkspaceForeignKey(ReportTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     frequency = models.CharField(max_length=10, choices=Frequency.choices, default=Frequency.WEEKLY)
     weekday = models.PositiveSmallIntegerField(choices=WEEKDAYS, default=0)
     day_of_month = models.PositiveSmallIntegerField(default=1)
@@ -97,13 +98,15 @@ class Schedule(WorkspaceOwned):
 
 
 class Recipient(WorkspaceOwned):
-    schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="recipients")
+    schedule = WorkspaceForeignKey(Schedule, on_delete=models.CASCADE, related_name="recipients")
     email = models.EmailField()
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["email"]
-        constraints = [models.UniqueConstraint(fields=["schedule", "email"], name="reports_recipient_email")]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "schedule", "email"], name="reports_recipient_email")
+        ]
 
     def __str__(self) -> str:
         return self.email
@@ -124,7 +127,7 @@ class Delivery(WorkspaceOwned):
     A preview (the "send me a preview now" button) is logged here too, outside the uniqueness.
     """
 
-    schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="deliveries")
+    schedule = WorkspaceForeignKey(Schedule, on_delete=models.CASCADE, related_name="deliveries")
     period_first = models.DateField()
     period_last = models.DateField()
     preview = models.BooleanField(default=False)
@@ -144,7 +147,7 @@ class Delivery(WorkspaceOwned):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["schedule", "period_first", "period_last"],
+                fields=["workspace", "schedule", "period_first", "period_last"],
                 condition=Q(preview=False),
                 name="reports_delivery_once_per_period",
             )

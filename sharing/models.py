@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.tenancy import WorkspaceOwned
+from accounts.workspace_keys import WorkspaceForeignKey
 from kpis.periods import Period
 from sharing import ranges
 
@@ -25,13 +26,13 @@ class ShareLink(WorkspaceOwned):
 
     name = models.CharField(max_length=100)
     target = models.CharField(max_length=20, choices=ShareTarget.choices, default=ShareTarget.DASHBOARD)
-    campaign = models.ForeignKey(
+    campaign = WorkspaceForeignKey(
         "campaigns.Campaign", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     range_kind = models.CharField(max_length=20, choices=ranges.RANGE_CHOICES, default="last_30")
     starts_on = models.DateField(null=True, blank=True)
     ends_on = models.DateField(null=True, blank=True)
-    token_hash = models.CharField(max_length=64, unique=True)
+    token_hash = models.CharField(max_length=64, db_index=True)  # random: unique per workspace suffices
     password_hash = models.CharField(max_length=128, blank=True)  # Django's hashers; "" = no password
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -44,6 +45,7 @@ class ShareLink(WorkspaceOwned):
     class Meta:
         indexes = [models.Index(fields=["workspace", "created_at"])]
         constraints = [
+            models.UniqueConstraint(fields=["workspace", "token_hash"], name="sharing_sharelink_token"),
             models.CheckConstraint(
                 name="share_link_fixed_range_has_dates",
                 condition=~Q(range_kind=ranges.FIXED)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 import pytest
 import time_machine
 from django.test import Client
@@ -9,6 +11,13 @@ from accounts.models import AgencyRole
 from accounts.services import api_key_create
 from tests.clock import SEEDED_NOW
 from tests.factories import AgencyMembershipFactory, UserFactory, WorkspaceFactory, WorkspaceMembershipFactory
+
+if os.environ.get("CITUS") == "1":
+
+    @pytest.fixture(scope="session")
+    def django_db_setup() -> None:
+        """CITUS=1: the tests run in DATABASE_URL itself, made beforehand on every node, migrated and
+        distributed (.ci/citus): pytest-django's CREATE DATABASE would reach the coordinator only."""
 
 
 @pytest.fixture(autouse=True)

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.tenancy import WorkspaceOwned
+from accounts.workspace_keys import WorkspaceForeignKey
 from campaigns.models import Campaign
 
 SITE_KEY_PREFIX = "site-"
@@ -24,7 +25,7 @@ class SiteKey(WorkspaceOwned):
     """
 
     name = models.CharField(max_length=100)
-    token = models.CharField(max_length=40, unique=True)
+    token = models.CharField(max_length=40, db_index=True)  # random: unique per workspace suffices
     # Exact origins ("https://www.example.com", "http://localhost:8080"): the collector answers only them.
     allowed_origins = models.JSONField(default=list)
     honour_dnt = models.BooleanField(
@@ -41,6 +42,7 @@ class SiteKey(WorkspaceOwned):
 
     class Meta:
         indexes = [models.Index(fields=["workspace", "created_at"])]
+        constraints = [models.UniqueConstraint(fields=["workspace", "token"], name="tracking_sitekey_token")]
 
     def __str__(self) -> str:
         return self.name
@@ -64,7 +66,7 @@ class TrafficChannel(models.TextChoices):
 class TrackedSession(WorkspaceOwned):
     """A session's entry: one row written with its first page view."""
 
-    site_key = models.ForeignKey(SiteKey, on_delete=models.CASCADE, related_name="sessions")
+    site_key = WorkspaceForeignKey(SiteKey, on_delete=models.CASCADE, related_name="sessions")
     session_id = models.CharField(max_length=32)
     started_at = models.DateTimeField()
     started_on = models.DateField()  # local date (workspace time zone)
@@ -74,7 +76,7 @@ class TrackedSession(WorkspaceOwned):
     utm_medium = models.CharField(max_length=100, blank=True)
     utm_campaign = models.CharField(max_length=100, blank=True)
     channel = models.CharField(max_length=20, choices=TrafficChannel.choices)
-    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    campaign = WorkspaceForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     outbound_clicks = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -86,7 +88,7 @@ class CampaignValue(WorkspaceOwned):
     """A campaign parameter's value that named no campaign: listed for an admin to map, never created silently."""
 
     value = models.CharField(max_length=100)
-    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    campaign = WorkspaceForeignKey(Campaign, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     first_seen_at = models.DateTimeField(auto_now_add=True)
     sessions = models.PositiveIntegerField(default=0)
 
