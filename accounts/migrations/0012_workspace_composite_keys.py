@@ -91,10 +91,10 @@ def backward(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0009_user_view_state"),
+        ("accounts", "0011_audit_second_factors"),
         ("alerts", "0003_workspace_keys"),
         ("campaigns", "0015_workspace_keys"),
-        ("kpis", "0012_workspace_keys"),
+        ("kpis", "0013_workspace_keys"),
         ("onboarding", "0001_initial"),
         ("reports", "0002_workspace_keys"),
         ("sharing", "0003_workspace_keys"),

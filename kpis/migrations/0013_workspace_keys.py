@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('campaigns', '0015_workspace_keys'),
-        ('kpis', '0011_annotations'),
+        ('kpis', '0012_dashboard_layouts'),
     ]
 
     operations = [
