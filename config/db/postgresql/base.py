@@ -54,7 +54,9 @@ def _wanted() -> tuple[str, str]:
     from accounts.tenancy import current_workspace
 
     workspace = current_workspace()
-    return (str(int(workspace.pk)) if workspace is not None else "", "on" if rls_bypass_active() else "")
+    # A workspace just deleted (its pk None) is no workspace: its rows are gone, nothing else may show.
+    pk = workspace.pk if workspace is not None else None
+    return (str(int(pk)) if pk is not None else "", "on" if rls_bypass_active() else "")
 
 
 @functools.cache
