@@ -114,3 +114,8 @@ def wait_for_charts(page, timeout: float = 60_000) -> None:
     """Until every chart on the page has loaded its data and drawn (or reported an error)."""
     pending = page.locator("figure[data-chart-url]:not([data-state=ready]):not([data-state=error])")
     pending.first.wait_for(state="detached", timeout=timeout)
+
+
+def open_sections(page) -> None:
+    """Open every collapsed section of a dashboard (most start closed: kpis/dashboard_layouts.py)."""
+    page.evaluate("document.querySelectorAll('details.dash-section').forEach(section => { section.open = true; })")

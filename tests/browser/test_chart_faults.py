@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import SCREENSHOTS, wait_for_charts
+from tests.browser.conftest import SCREENSHOTS, open_sections, wait_for_charts
 from tests.browser.test_dashboards import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -124,6 +124,7 @@ def test_days_without_a_ratio_are_gaps(live_server, new_page, console_errors, sc
     assert cac["spanGaps"] is False and cac["tension"] == 0
     spend = {d["label"]: d for d in chart_of(page, "spend-leads")["datasets"]}
     assert None not in spend["Leads"]["data"]  # a count always has a value, 0 on a day without leads
+    open_sections(page)  # the cost charts' section starts collapsed
     figure = page.locator("figure[data-chart=cost-trend]")
     figure.locator("details.chart-data summary").click()
     table = figure.locator(".chart-data table").inner_text()

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.browser.conftest import wait_for_charts
+from tests.browser.conftest import open_sections, wait_for_charts
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -258,7 +258,7 @@ def test_from_sign_up_to_the_dashboards(
     assert won.locator("[aria-hidden=true]").get_attribute("title") == "€30,000.00"
     assert won.locator(".visually-hidden").inner_text() == "€30,000.00"
     # Charts drawn from non-empty data, each with its data table (every section opened: most start collapsed).
-    page.evaluate("document.querySelectorAll('details.dash-section').forEach(section => { section.open = true; })")
+    open_sections(page)
     figures = page.locator("figure[data-chart-url]")
     assert figures.count() >= 8
     assert page.locator("figure[data-state=error]").count() == 0

@@ -12,6 +12,7 @@ import re
 import pytest
 
 from campaigns.resources import RESOURCES
+from tests.browser.conftest import open_sections
 from tests.browser.test_dashboards import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -64,6 +65,7 @@ def test_from_an_empty_workspace_to_figures_with_the_checklist(
     assert page.get_by_text("No data yet").count() == 0
     spend = page.locator("[data-kpi=spend]").first
     assert spend.get_attribute("data-value") == "1200.00"
+    open_sections(page)  # the Web section starts collapsed
     assert page.get_by_text("No web data yet: import a GA4 export or push page views.").is_visible()
     screenshot(page, "21-guided-start-first-figures")
     page.get_by_role("navigation", name="Workspace").get_by_role("link", name=re.compile("Get started")).click()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import wait_for_charts
+from tests.browser.conftest import open_sections, wait_for_charts
 from tests.browser.test_dashboards import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,6 +23,7 @@ def test_top_pages_sort_by_a_click_and_fit_a_phone(live_server, new_page, consol
     page = new_page()
     log_in(page, live_server.url, owner.email)
     page.goto(f"{live_server.url}/w/acme/?{QUERY}")
+    open_sections(page)  # the Web section starts collapsed
     page.click("text=Top pages, entries and exits →")
     wait_for_charts(page)
     paths = page.locator("#top-pages tbody td.page-url")
