@@ -85,12 +85,15 @@ def _scalar(connection, sql: str, params=()):
         return row[0] if row else None
 
 
-def _blocked_by(connection, blocker_pid: int, query_prefix: str) -> int | None:
-    """The backend waiting on `blocker_pid` while running a statement that starts with `query_prefix`."""
+def _blocked_by(connection, blocker_pid: int, query_part: str) -> int | None:
+    """The backend waiting on `blocker_pid` while running a statement that contains `query_part`.
+
+    Contains, not starts with: a rollup's write starts with the CTE of its new rows (WITH n … INSERT INTO …).
+    """
     return _scalar(
         connection,
         "SELECT pid FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid)) AND query ILIKE %s",
-        [blocker_pid, query_prefix + "%"],
+        [blocker_pid, "%" + query_part + "%"],
     )
 
 
