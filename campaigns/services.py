@@ -347,8 +347,13 @@ def _existing(resource: Resource, keys: set[Any]) -> dict[Any, dict[str, Any]]:
         queryset = resource.model.objects.filter(
             **{f"{k}__in": {key[i] for key in keys} for i, k in enumerate(resource.key)}
         )
+    return _rows_by_key(resource, keys, columns, queryset.values_list(*columns))
+
+
+def _rows_by_key(resource: Resource, keys: set, columns: Sequence[str], records) -> dict:
+    """The records (tuples of `columns`) whose key is one of `keys`, as dicts by key: a superset narrowed."""
     found = {}
-    for record in queryset.values_list(*columns):
+    for record in records:
         current = dict(zip(columns, record, strict=True))
         key = _row_key(resource, current)
         if key in keys:
@@ -570,15 +575,9 @@ def _lock_existing(resource: Resource, workspace: Workspace, values: list[dict[s
         f"WHERE workspace_id = %b AND {' AND '.join(where)} ORDER BY {', '.join(key_columns)} FOR UPDATE"
     )
     keys = {_row_key(resource, row) for row in values}
-    found = {}
     with connection.binding_cursor() as cursor:
         cursor.execute(sql, params)
-        for record in cursor.fetchall():
-            current = dict(zip(read, record, strict=True))
-            key = _row_key(resource, current)
-            if key in keys:
-                found[key] = current
-    return found
+        return _rows_by_key(resource, keys, read, cursor.fetchall())
 
 
 def _unnest_rows(
