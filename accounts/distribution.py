@@ -21,11 +21,7 @@ REFERENCE_WORKSPACE_TABLES: dict[str, str] = {
 }
 
 # Known gaps, each with its reason (README "Scaling out"): the test fails on any other.
-KNOWN_GAPS: dict[str, str] = {
-    "alerts_alertrule: unique key alerts_alertrule_id_single lacks workspace_id": (
-        "the recipients M2M table has no workspace_id and references alertrule(id) alone"
-    ),
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def distributed_tables(cursor) -> list[str]:

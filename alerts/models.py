@@ -66,7 +66,13 @@ class AlertRule(WorkspaceOwned):
     # Minutes after which a rule still firing notifies again; 0 = only once until it resolves.
     renotify_minutes = models.PositiveIntegerField(default=0)
     active = models.BooleanField(default=True)
-    recipients = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    recipients = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="+",
+        through="AlertRecipient",
+        through_fields=("rule", "user"),
+    )
     webhook_url = models.URLField(max_length=500, blank=True)
     webhook_secret = models.CharField(max_length=80, blank=True)
     state = models.CharField(max_length=10, choices=RuleState.choices, default=RuleState.OK)
@@ -101,6 +107,20 @@ class EventKind(models.TextChoices):
     FIRED = "fired", "Fired"
     STILL_FIRING = "still_firing", "Still firing (re-notified)"
     RESOLVED = "resolved", "Resolved"
+
+
+class AlertRecipient(WorkspaceOwned):
+    """A person a rule emails. The many-to-many's row carries the workspace, like the rule it belongs to, so
+    the two are distributed together (Citus) and a row can never point at another workspace's rule."""
+
+    rule = WorkspaceForeignKey(AlertRule, on_delete=models.CASCADE, related_name="+", db_column="alertrule_id")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "alerts_alertrule_recipients"
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "rule", "user"], name="alert_recipient_once"),
+        ]
 
 
 class AlertEvent(WorkspaceOwned):

@@ -35,7 +35,7 @@ def rule_create(*, workspace: Workspace, recipients=(), **fields) -> AlertRule:
         if values.get("webhook_url"):
             values["webhook_secret"] = new_secret()
         rule = AlertRule.objects.create(**values)
-        rule.recipients.set(recipients)
+        rule.recipients.set(recipients, through_defaults={"workspace": workspace})
         audit.record(AuditAction.ALERT_RULE_CREATED, workspace=workspace, target=rule, **_described(rule))
         return rule
 
@@ -51,7 +51,7 @@ def rule_update(*, workspace: Workspace, rule: AlertRule, recipients=None, **fie
             rule.state, rule.last_value = RuleState.OK, ""
         rule.save()
         if recipients is not None:
-            rule.recipients.set(recipients)
+            rule.recipients.set(recipients, through_defaults={"workspace": workspace})
         if changed or recipients is not None:
             audit.record(AuditAction.ALERT_RULE_UPDATED, workspace=workspace, target=rule, changed=changed)
         return rule

@@ -25,9 +25,10 @@ ACCOUNT = '{"external_id":"acc-1","name":"Acme","employees":@}'
 
 def _post_raw(client, resource: str, body: str):
     client.post(f"/api/v1/{resource}/", data="{", content_type="application/json")  # URLconf and views loaded
-    started = time.monotonic()
+    # CPU time of this process: what a huge number would cost the parser, not the wait for a busy machine.
+    started = time.process_time()
     response = client.post(f"/api/v1/{resource}/", data=body, content_type="application/json")
-    return response, time.monotonic() - started
+    return response, time.process_time() - started
 
 
 def _parse_error(response) -> str:
@@ -82,10 +83,10 @@ def test_numbers_within_the_parser_bounds_reach_the_field_checks(api_client, wor
 )
 def test_integer_refuses_huge_values_without_converting_them(value):
     parse = validation.integer(validation.MAX_BIGINT)
-    started = time.monotonic()
+    started = time.process_time()
     with pytest.raises(validation.Invalid) as caught:
         parse(value)
-    assert time.monotonic() - started < 0.1
+    assert time.process_time() - started < 0.1
     assert caught.value.code in ("max_value", "min_value")
 
 
@@ -100,10 +101,10 @@ def test_integer_refuses_huge_values_without_converting_them(value):
     ],
 )
 def test_money_refuses_huge_values_promptly(value, code):
-    started = time.monotonic()
+    started = time.process_time()
     with pytest.raises(validation.Invalid) as caught:
         validation.money(value)
-    assert time.monotonic() - started < 0.1
+    assert time.process_time() - started < 0.1
     assert caught.value.code == code
 
 

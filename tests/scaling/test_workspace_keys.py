@@ -102,3 +102,27 @@ def test_every_workspace_table_is_distributed_or_reference():
         pytest.skip("not a Citus database (CITUS=1, see .ci/citus)")
     with connection.cursor() as cursor:
         assert citus_gaps(cursor) == []
+
+
+def test_a_rules_recipients_carry_its_workspace(workspace, other_workspace, make_user):
+    from alerts import services
+    from alerts.models import AlertRecipient
+
+    person, stranger = make_user(workspace=workspace), make_user(workspace=other_workspace)
+    rule = services.rule_create(
+        workspace=workspace, name="Spend", kpi="spend", condition="above", threshold=1, recipients=[person]
+    )
+    services.rule_update(workspace=workspace, rule=rule, recipients=[person])  # set() again: no duplicate
+    rows = AlertRecipient.objects.unscoped().values_list("workspace_id", "rule_id", "user_id")
+    assert list(rows) == [(workspace.pk, rule.pk, person.pk)]
+    if not ON_POSTGRES or _has_citus():
+        return
+    # A recipients row naming another workspace's rule is refused by the composite key.
+    other_rule = services.rule_create(
+        workspace=other_workspace, name="Leads", kpi="leads", condition="above", threshold=1, recipients=[stranger]
+    )
+    link = AlertRecipient.objects.unscoped().filter(rule=other_rule)
+    with pytest.raises(IntegrityError, match="alertrule_id_ws_fk"), transaction.atomic():
+        link.update(workspace_id=workspace.pk)
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

@@ -41,8 +41,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--database", default="default")
+        parser.add_argument(
+            "--shard-count",
+            type=int,
+            help="shards per distributed table (Citus's citus.shard_count, 32 by default); "
+            "a few suit a cluster on one machine, many let a growing cluster rebalance",
+        )
 
-    def handle(self, *args, database: str = "default", **options) -> None:
+    def handle(self, *args, database: str = "default", shard_count: int | None = None, **options) -> None:
         connection = connections[database]
         with transaction.atomic(using=database), connection.cursor() as cursor:
             if connection.vendor != "postgresql":
@@ -55,6 +61,10 @@ class Command(BaseCommand):
                 )
             # One connection per node: foreign keys onto reference tables are added in this transaction.
             cursor.execute("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'")
+            if shard_count is not None:
+                if not 1 <= shard_count <= 64000:
+                    raise CommandError("--shard-count must be between 1 and 64000.")
+                cursor.execute(f"SET LOCAL citus.shard_count TO {shard_count:d}")
             # Citus rebuilds tables it converts on the way (a local table linked to a new reference table)
             # and cannot rebuild them with their row-level security policies: they come back afterwards.
             for table in workspace_tables(cursor):
@@ -71,7 +81,8 @@ class Command(BaseCommand):
     def _distribute(self, cursor) -> None:
         distributed = set(distributed_tables(cursor))
         fks = _foreign_keys(cursor)
-        # A global table that references a distributed one (the alert recipients' M2M) cannot be a reference table.
+        # A global table that references a distributed one (a many-to-many without workspace_id) cannot be a
+        # reference table: it stays local. The schema has none now (alerts 0004 gave the recipients workspace_id).
         local = {source for source, target, _, _ in fks if target in distributed and source not in distributed}
         placed = _placed(cursor)
         # Foreign keys come off while tables are placed and go back afterwards: a local table linked to a
