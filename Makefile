@@ -32,11 +32,13 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/ruff format --check .
 
-## make bench [SCALE=small|medium|large] [SCALING=1]: figures on a throwaway PostgreSQL database
+## make bench [SCALE=small|medium|large] [SCALING=1] [DATABASE=citus]: figures on a throwaway PostgreSQL database
+## (DATABASE=citus: the same figures on the three-node Citus cluster too, beside PostgreSQL)
 SCALE ?= medium
 SCALING ?=
+DATABASE ?= postgresql
 bench: $(STAMP)
-	$(BIN)/python bench/run.py --scale $(SCALE) --scaling "$(SCALING)"
+	$(BIN)/python bench/run.py --scale $(SCALE) --scaling "$(SCALING)" --database $(DATABASE)
 
 ## make loadtest [LOADTEST_SECONDS=60] [LOADTEST_USERS=6]: locust against gunicorn + PostgreSQL (ordinary role, RLS) + a worker
 LOADTEST_SECONDS ?= 60

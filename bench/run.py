@@ -1,8 +1,10 @@
-"""`make bench [SCALE=small|medium|large] [SCALING=1]`: measure, against baselines of the same run.
+"""`make bench [SCALE=small|medium|large] [SCALING=1] [DATABASE=citus]`: measure, against baselines of the same run.
 
 On the local PostgreSQL: create a throwaway database, migrate, generate a workspace
 at SCALE and COPY it in, run every registered figure (bench/figures/), print the
 table and write bench/results.json (with the machine), then drop the database.
+`--database citus` adds the `citus:` figures: the same workspace on the
+three-node Citus cluster, beside PostgreSQL (bench/citus.py).
 """
 
 from __future__ import annotations
@@ -243,6 +245,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--figure-timeout", type=float, default=0, help="seconds any one SQL statement of a figure may take"
     )
+    parser.add_argument(
+        "--database", default="postgresql", choices=["postgresql", "citus"],
+        help="citus: also measure the `citus:` figures on the Citus cluster (bench/citus.py)",
+    )  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
     parser.add_argument("--output", default=str(ROOT / "bench" / "results.json"))
     args = parser.parse_args(argv)
@@ -272,8 +278,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown scale {args.scale!r}; one of {', '.join(SCALES)}")
     load_figures()
     chosen = [f for f in FIGURES if not args.only or f.name in args.only.split(",")]
+    if args.database != "citus":
+        chosen = [f for f in chosen if not f.name.startswith("citus:")]
     progress = Progress(steps=3 + len(chosen))
     bench = Bench(scale_name=args.scale, seed=args.seed, server=args.server, scaling=scaling, progress=progress)
+    bench.state["keep"] = args.keep
     rows: list[dict] = []
     phases.lap("setup")
     try:
@@ -321,7 +330,9 @@ def main(argv: list[str] | None = None) -> int:
     for row in rows:
         row["machine"] = info
     results = {
-        "command": f"make bench SCALE={args.scale}" + (" SCALING=1" if scaling else ""),
+        "command": f"make bench SCALE={args.scale}"
+        + (" SCALING=1" if scaling else "")
+        + (" DATABASE=citus" if args.database == "citus" else ""),
         "scale": args.scale,
         "scale_size": bench.scale.__dict__,
         "seed": args.seed,
@@ -336,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
     output.write_text(json.dumps(results, indent=2, default=str) + "\n")
     print()
     print(
-        f"make bench SCALE={args.scale}: {bench.load_stats.get('rows', 0):,} rows "
+        f"{results['command']}: {bench.load_stats.get('rows', 0):,} rows "
         f"({bench.load_stats.get('touchpoints', 0):,} touchpoints) on {info['cores']} cores, "
         f"{info['memory_gb']} GB, PostgreSQL {info['postgresql']}, in {duration:.0f} s"
     )

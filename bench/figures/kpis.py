@@ -9,6 +9,9 @@
   RSS (VmHWM, after exec) against that of a bare Django command;
 - GET /api/v1/kpis/ for a 90-day range: p95 latency, and its SQL query count
   against the same request on a workspace with a tenth of the campaigns;
+- write + one-day recompute: a POST of a few touchpoints of one past day
+  and the recompute of that day, in process (median of a few); the figure
+  `make bench DATABASE=citus` compares with the Citus cluster (bench/citus.py);
 - freshness: from a 1,000-touchpoint POST to /api/v1/kpis/ showing it, with
   gunicorn and a Celery worker running.
 
@@ -175,6 +178,67 @@ def full_recompute_figure(bench) -> Result:
     )
 
 
+WRITE_TOUCHPOINTS = 5
+
+
+def write_and_recompute_ms(bench, workspace, key: str, rounds: int) -> list[float]:
+    """Milliseconds of each round: POST a few page views of one past day, then recompute what changed.
+
+    The recompute runs in the request (tasks eager, as with no broker) or,
+    if queued, right after it: either way the round ends with that day's
+    rollups rebuilt. The first round warms up and is not counted.
+    """
+    from datetime import date, datetime
+    from datetime import time as day_time
+
+    from accounts.tenancy import workspace_scope
+    from campaigns.models import Campaign
+    from config.celery_app import app
+    from kpis.services import pending_changes_exist, recompute_pending_changes
+
+    with workspace_scope(workspace):
+        campaign = Campaign.objects.order_by("id").values_list("external_id", flat=True).first()
+    day = date.fromordinal(bench.generator(bench.scale).last_day - 1)
+    moment = datetime.combine(day, day_time(12), tzinfo=workspace.tz).isoformat()
+    client = _api_client(key)
+    eager, app.conf.task_always_eager = app.conf.task_always_eager, True
+    timings = []
+    try:
+        for round_ in range(rounds + 1):
+            body = [
+                {"kind": "page_view", "occurred_at": moment, "campaign": campaign, "visitor_id": f"write-{round_}-{i}",
+                 "session_id": f"write-{round_}-{i}", "url": f"https://bench.example/write/{i}"}
+                for i in range(WRITE_TOUCHPOINTS)
+            ]  # fmt: skip
+            started = time.perf_counter()
+            response = client.post("/api/v1/touchpoints/", body, format="json")
+            if response.status_code != 200:
+                raise RuntimeError(f"POST /api/v1/touchpoints/: {response.status_code} {response.content[:300]!r}")
+            if pending_changes_exist(workspace.pk):
+                recompute_pending_changes(workspace_id=workspace.pk)
+            if round_:
+                timings.append((time.perf_counter() - started) * 1000)
+    finally:
+        app.conf.task_always_eager = eager
+    return timings
+
+
+def write_rounds(bench) -> int:
+    return 5 if bench.scale_name == "small" else 9  # small: a smoke run
+
+
+@figure("kpis: write + one-day recompute", unit="ms", order=35)
+def write_and_recompute(bench) -> Result:
+    recompute_function()
+    timings = write_and_recompute_ms(bench, bench.workspace, bench.api_key, write_rounds(bench))
+    bench.state["write_recompute_ms"] = statistics.median(timings)
+    return Result(
+        value=statistics.median(timings),
+        note=f"median of {len(timings)}: a POST of {WRITE_TOUCHPOINTS} page views of one past day and its recompute; "
+        f"{min(timings):.0f}–{max(timings):.0f} ms",
+    )
+
+
 PEAK_RSS_PROBE = """
 import os, sys
 import django
@@ -295,6 +359,7 @@ def kpis_latency(bench) -> Result:
     timings, queries = _kpis_timings(bench, bench.api_key, _kpis_path(last_day), repeat=repeat)
     listing, _ = _kpis_timings_or_none(bench, bench.api_key, "/api/v1/campaigns/", repeat=repeat // 2)
     bench.state["kpis_queries"] = queries
+    bench.state["kpis_p95_ms"] = _p95(timings)
     return Result(
         value=_p95(timings),
         baseline=_p95(listing) if listing else None,

@@ -26,6 +26,7 @@ from kpis.models import (
     AccountFacts,
     CustomerDay,
     DailyComponents,
+    KpiState,
     PageDay,
     VisitorDay,
     VisitorGap,
@@ -52,6 +53,7 @@ T = {
     "account_day": AccountDay._meta.db_table,
     "facts": AccountFacts._meta.db_table,
     "customer_day": CustomerDay._meta.db_table,
+    "state": KpiState._meta.db_table,
 }
 
 # The data tables the builds read (their planner statistics are refreshed before a recompute).
@@ -142,6 +144,7 @@ class Rollup:
     key: tuple[str, ...]
     # Key columns that may be NULL, each with a value it never takes, to compare them by (keeps hash joins).
     nullable_key: tuple[tuple[str, str], ...] = ()
+    surrogate_id: bool = True  # an `id` column (the key of the table is (workspace_id, id)); else keyed by `key`
 
     def replace_all(self, workspace_id: int, select: str, params: dict[str, object]) -> None:
         """Make the workspace's rows those of `select` (workspace_id, *columns), writing only the differences.
@@ -177,8 +180,9 @@ class Rollup:
             f" AND NOT EXISTS (SELECT 1 FROM n WHERE {self._identical('n', self.table)}){back}",
             params,
         )
+        into, values, source = self._target()
         changed += run(
-            f"{new} INSERT INTO {self.table} (workspace_id, {columns}) SELECT workspace_id, {columns} FROM n"
+            f"INSERT INTO {into} {new} SELECT {values} FROM {source}"
             f" WHERE NOT EXISTS (SELECT 1 FROM {self.table} t WHERE t.workspace_id = %(ws)s{within}"
             f" AND {self._same_key('n', 't')}){citus_returning(returning)}",
             params,
@@ -214,27 +218,64 @@ class Rollup:
 
         Through a CTE: Citus then sends the whole statement to the workspace's
         shard, where a plain INSERT … SELECT with correlated subqueries is refused.
+        The CTE belongs to the SELECT (after the INSERT's columns): one ahead of
+        the INSERT is not a distributed table to Citus, which then pulls the
+        rows to the coordinator and sends them back.
         """
         columns = ", ".join(self.columns)
+        into, values, source = self._target()
         run(
-            f"WITH n (workspace_id, {columns}) AS ({select})"
-            f" INSERT INTO {self.table} (workspace_id, {columns}) SELECT workspace_id, {columns} FROM n{citus_returning()}",
+            f"INSERT INTO {into} WITH n (workspace_id, {columns}) AS ({select}) SELECT {values} FROM {source}{citus_returning()}",
             params,
         )
+
+    def _target(self) -> tuple[str, str, str]:
+        """The INSERT's table and columns, what it selects, and from what (the new rows `n`).
+
+        On Citus an INSERT … SELECT runs on the workspace's shard only if it
+        has no volatile function and its workspace_id is a distribution
+        column read from a table; else Citus pulls the rows to the
+        coordinator and sends them back. So there the `id` is given instead
+        of the column's default, nextval(): the keys are (workspace_id, id),
+        an id need only be new in the workspace, and ids count down below
+        the workspace's lowest (and below the sequence's, which are
+        positive); the recompute holds the workspace's KpiState lock, so no
+        other writer takes the same ids. And the workspace_id is that of
+        the workspace's KpiState row, joined (the new rows carry a constant).
+        """
+        columns = ", ".join(self.columns)
+        if not getattr(connection, "citus", False):
+            return f"{self.table} (workspace_id, {columns})", f"workspace_id, {columns}", "n"
+        state = f"n JOIN {T['state']} k ON k.workspace_id = n.workspace_id AND k.workspace_id = %(ws)s"
+        new = ", ".join(f"n.{column}" for column in self.columns)
+        # Named: Citus 13.2 deparses a RETURNING column for the shard with the table's own name, which the
+        # shard's statement does not have ("missing FROM-clause entry") when the rows come from a UNION.
+        table = f"{self.table} AS r"
+        if not self.surrogate_id:
+            return f"{table} (workspace_id, {columns})", f"k.workspace_id, {new}", state
+        # Below the lowest id, read in the same statement (a round trip less); PARTITION BY the distribution
+        # column: a window Citus may run on the shard.
+        below = f"(SELECT LEAST(COALESCE(MIN(id), 0), 0) FROM {self.table} WHERE workspace_id = %(ws)s)"
+        values = f"k.workspace_id, {below} - row_number() OVER (PARTITION BY k.workspace_id), {new}"
+        return f"{table} (workspace_id, id, {columns})", values, state
 
 
 COMPONENTS = Rollup(
     T["components"], ("day", "campaign_id", *COMPONENT_FIELDS), ("day", "campaign_id"), (("campaign_id", "0"),)
 )
 WORKSPACE_DAYS = Rollup(T["workspace_day"], ("day", *COMPONENT_FIELDS), ("day",))
-SESSIONS = Rollup(T["session"], ("session_id", "first_day", "campaign_id", "page_views"), ("session_id",))
+SESSIONS = Rollup(
+    T["session"], ("session_id", "first_day", "campaign_id", "page_views"), ("session_id",), surrogate_id=False
+)
 PAGE_DAYS = Rollup(
     T["page_day"],
     ("day", "campaign_id", "url", "page_views", "entries", "exits"),
     ("day", "campaign_id", "url"),
     (("campaign_id", "0"),),
 )
-VISITOR_DAYS = Rollup(T["visitor_day"], ("visitor_id", "day", "previous_day"), ("visitor_id", "day"))
+VISITOR_DAYS = Rollup(
+    T["visitor_day"], ("visitor_id", "day", "previous_day"), ("visitor_id", "day"), surrogate_id=False
+)
 VISITOR_GAPS = Rollup(
     T["visitor_gap"], ("day", "previous_day", "visitors"), ("day", "previous_day"), (("previous_day", "'0001-01-01'"),)
 )

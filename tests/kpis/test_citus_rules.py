@@ -50,3 +50,30 @@ def test_a_recompute_uses_no_simple_case(statements):
 
 def test_each_statement_of_a_recompute_writes_one_table_once(statements):
     assert [sql for sql in statements if len(WRITES.findall(sql)) > 1] == []
+
+
+def test_on_citus_every_rollup_insert_runs_on_the_shard(workspace):
+    """No INSERT … SELECT of a recompute goes through the coordinator (README "On Citus").
+
+    Citus plans one that has a volatile function (nextval()), a CTE ahead
+    of the INSERT or a constant workspace_id as "pull to coordinator": the
+    rows come back from the worker and go out again.
+    """
+    if not getattr(connection, "citus", False):
+        pytest.skip("a Citus coordinator only")
+    seed_workspace(workspace=workspace, scale="tiny", seed=2, until=SEEDED_NOW)
+    plans: dict[str, str] = {}
+
+    def explain(execute, sql, params, many, context):
+        if sql.startswith("INSERT INTO kpis_"):
+            raw = context["cursor"].cursor  # psycopg's own: not through this wrapper again
+            raw.execute(f"EXPLAIN {sql}", params)
+            plans[sql.split()[2]] = "\n".join(row[0] for row in raw.fetchall())
+        return execute(sql, params, many, context)
+
+    last_day = SEEDED_NOW.date()
+    recompute_rollups(workspace_id=workspace.pk)
+    with connection.execute_wrapper(explain):
+        recompute_rollups(workspace_id=workspace.pk, first_day=last_day - timedelta(days=2), last_day=last_day)
+    assert len(plans) >= 5
+    assert {table: plan for table, plan in plans.items() if "INSERT/SELECT method" in plan} == {}
