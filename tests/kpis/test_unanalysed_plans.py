@@ -65,7 +65,8 @@ def forget_statistics():
     """Makes the catalog as after a bulk load nobody analysed (needs a superuser, as CI's tests have).
 
     On Citus also on every shard, through connections of their own: that
-    outlives the test's transaction, so the shards are analysed again after.
+    outlives the test's transaction, so the shards are analysed again after
+    (from a connection outside it, which a failed test cannot have broken).
     """
     tables = [*SOURCE_TABLES, *(model._meta.db_table for model in ROLLUPS)]
     forgot_shards = False
@@ -84,9 +85,13 @@ def forget_statistics():
 
     yield forget
     if forgot_shards:
-        with connection.cursor() as cursor:
-            for table in tables:
-                _on_shards(cursor, table, "ANALYZE %s")
+        other = connection.copy()
+        try:
+            with other.cursor() as cursor:
+                for table in tables:
+                    _on_shards(cursor, table, "ANALYZE %s")
+        finally:
+            other.close()
 
 
 def _on_shards(cursor, table: str, command: str) -> list[str]:
