@@ -11,6 +11,13 @@ ANALYZE needs the table's owner, and the app connects as an ordinary role
 DEFINER function owned by the migrating role (migration kpis 0008), which
 analyses only tables whose changes pass its threshold, so calling it is
 cheap and cannot be used to force work.
+
+On Citus the coordinator's table of a distributed table holds no rows, so its
+catalog and counters say nothing: both checks read the shards' on the nodes
+that hold them (`run_command_on_all_nodes`, one round trip, outside the
+transaction: counters and catalog sizes are not transactional anyway), and
+ANALYZE of the coordinator's table is passed on by Citus to every shard
+(migration kpis 0014).
 """
 
 from __future__ import annotations
@@ -53,11 +60,29 @@ def statistics_unreliable(tables: Sequence[str]) -> bool:
     if connection.vendor != "postgresql" or not tables:
         return False
     with connection.cursor() as cursor:
+        cursor.execute(UNRELIABLE.format(tables="%s::regclass[]"), [list(tables)])
+        if cursor.fetchone()[0]:
+            return True
+        if not connection.citus:
+            return False
+        # The same on every node for the shards it holds; tables by name: object ids differ between nodes.
         cursor.execute(
-            "SELECT EXISTS (SELECT 1 FROM pg_class c, LATERAL (SELECT pg_relation_size(c.oid)"
-            " / current_setting('block_size')::integer AS pages) now"
-            " WHERE c.oid = ANY(%s::regclass[]) AND now.pages > 1"
-            " AND (c.reltuples < 0 OR now.pages > 2 * GREATEST(c.relpages, 1)))",
-            [list(tables)],
+            "SELECT coalesce(bool_or(result::boolean), false) FROM run_command_on_all_nodes(format(%s, %s::text[]))"
+            " WHERE success",
+            [UNRELIABLE.format(tables=SHARDS_OF), list(tables)],
         )
         return cursor.fetchone()[0]
+
+
+# A table never analysed nor vacuumed that holds pages, or one at least twice the size its statistics describe.
+UNRELIABLE = (
+    "SELECT EXISTS (SELECT 1 FROM pg_class c, LATERAL (SELECT pg_relation_size(c.oid)"
+    " / current_setting('block_size')::integer AS pages) now"
+    " WHERE c.oid = ANY({tables}) AND now.pages > 1"
+    " AND (c.reltuples < 0 OR now.pages > 2 * GREATEST(c.relpages, 1)))"
+)
+# On a Citus node: the shards it holds of the tables listed (format()'s %L).
+SHARDS_OF = (
+    "SELECT to_regclass(shard_name(d.logicalrelid, d.shardid)) FROM pg_dist_shard d"
+    " WHERE d.logicalrelid = ANY(%L::regclass[])"
+)

@@ -6,12 +6,17 @@ that scans a table once per touchpoint) then takes a minute instead of a
 second. Here every source and rollup table is stripped of its statistics,
 as on a database nobody analysed, and each statement of a full and of a
 partial recompute is explained just before it runs.
+
+On Citus the rows, their statistics and the plans that matter are the
+shards', on the workers: the statistics are forgotten there too, and the
+plans read are the workers' plans of each statement's task.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -35,25 +40,95 @@ TOUCHPOINTS = Touchpoint._meta.db_table
 EXPLAINED = ("SELECT", "INSERT", "DELETE", "UPDATE", "WITH", "CREATE TEMPORARY TABLE")
 
 
-def _forget_statistics() -> None:
-    """The catalog as after a bulk load nobody analysed (needs a superuser, as CI's tests have)."""
+FORGET = (
+    "DELETE FROM pg_statistic WHERE starelid = ANY({tables});"
+    " UPDATE pg_class SET reltuples = -1, relpages = 0 WHERE oid = ANY({tables})"
+)
+
+
+@pytest.fixture
+def remote_execution(db):
+    """On Citus, every statement of the test's transaction through a connection, none executed locally.
+
+    The coordinator holds a copy of the reference tables; Citus explains a
+    statement on it through a connection, and refuses the statement after
+    that in a transaction that wrote there locally ("cannot switch local
+    execution status"). Set before the test's first write.
+    """
+    if connection.vendor == "postgresql" and connection.citus:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL citus.enable_local_execution = off")
+
+
+@pytest.fixture
+def forget_statistics():
+    """Makes the catalog as after a bulk load nobody analysed (needs a superuser, as CI's tests have).
+
+    On Citus also on every shard, through connections of their own: that
+    outlives the test's transaction, so the shards are analysed again after
+    (from a connection outside it, which a failed test cannot have broken).
+    """
     tables = [*SOURCE_TABLES, *(model._meta.db_table for model in ROLLUPS)]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-        if not cursor.fetchone()[0]:
-            pytest.skip("forgetting planner statistics needs a superuser")
-        cursor.execute("DELETE FROM pg_statistic WHERE starelid = ANY(%s::regclass[])", [tables])
-        cursor.execute("UPDATE pg_class SET reltuples = -1, relpages = 0 WHERE oid = ANY(%s::regclass[])", [tables])
+    forgot_shards = False
+
+    def forget() -> None:
+        nonlocal forgot_shards
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+            if not cursor.fetchone()[0]:
+                pytest.skip("forgetting planner statistics needs a superuser")
+            cursor.execute(FORGET.format(tables="%s::regclass[]"), [tables, tables])
+            if connection.citus:
+                forgot_shards = True
+                for table in tables:
+                    _on_shards(cursor, table, FORGET.format(tables="ARRAY['%1$s'::regclass]"))
+
+    yield forget
+    if forgot_shards:
+        other = connection.copy()
+        try:
+            with other.cursor() as cursor:
+                for table in tables:
+                    _on_shards(cursor, table, "ANALYZE %s")
+        finally:
+            other.close()
+
+
+def _on_shards(cursor, table: str, command: str) -> list[str]:
+    """`command` run on each shard of `table` (%s: the shard's name), in its own transaction on its node."""
+    cursor.execute("SELECT success, result FROM run_command_on_shards(%s, %s)", [table, command])
+    rows = cursor.fetchall()
+    assert rows and all(success for success, _ in rows), rows
+    return [result for _, result in rows]
 
 
 def _nodes(plan: dict) -> Iterator[dict]:
+    """The plan's nodes. On Citus also those the workers made for their tasks, which the coordinator's nodes
+    carry under other keys ("Distributed Query", "Select Query", "Subplans", "Remote Plan")."""
     yield plan
-    for child in plan.get("Plans", ()):
-        yield from _nodes(child)
+    for value in plan.values():
+        yield from _nested(value)
+
+
+def _nested(value) -> Iterator[dict]:
+    if isinstance(value, dict):
+        yield from _nodes(value) if "Node Type" in value else (n for v in value.values() for n in _nested(v))
+    elif isinstance(value, list):
+        for item in value:
+            yield from _nested(item)
+
+
+# A shard is named after its table: "campaigns_touchpoint_102008".
+SHARD_SUFFIX = re.compile(r"_\d+$")
+
+
+def _table(node: dict) -> str:
+    name = node.get("Relation Name", "")
+    return SHARD_SUFFIX.sub("", name) if name and connection.citus else name
 
 
 def _scans(plan: dict, node_type: str) -> set[str]:
-    return {node.get("Relation Name", "") for node in _nodes(plan) if node["Node Type"] == node_type}
+    return {_table(node) for node in _nodes(plan) if node["Node Type"] == node_type}
 
 
 SCANS = ("Seq Scan", "Index Scan", "Index Only Scan", "Bitmap Heap Scan")
@@ -113,11 +188,15 @@ def test_the_detector_sees_a_nested_loop_over_touchpoints():
     probed = {**plan, "Plans": [plan["Plans"][0], probe]}
     assert quadratic_loops(plan)
     assert not quadratic_loops(hashed) and not quadratic_loops(probed)
+    citus = {"Node Type": "Custom Scan", "Distributed Query": {"Job": {"Tasks": [{"Remote Plan": [[{"Plan": plan}]]}]}}}
+    assert quadratic_loops(citus)
 
 
-def test_recompute_plans_have_no_nested_loop_over_touchpoints_without_statistics(workspace):
+def test_recompute_plans_have_no_nested_loop_over_touchpoints_without_statistics(
+    remote_execution, workspace, forget_statistics
+):
     seed_workspace(workspace=workspace, scale="demo", seed=4, until=SEEDED_NOW)
-    _forget_statistics()
+    forget_statistics()
     recorder = PlanRecorder()
     last_day = SEEDED_NOW.date()
     with connection.execute_wrapper(recorder):
@@ -129,23 +208,44 @@ def test_recompute_plans_have_no_nested_loop_over_touchpoints_without_statistics
     assert recorder.problems == []
 
 
+LAST_ANALYZE = (
+    "SELECT COALESCE(last_analyze, last_autoanalyze), n_mod_since_analyze FROM pg_stat_user_tables"
+    " WHERE relid = {table}::regclass"
+)
+
+
 def _last_analyze(table: str):
+    """When `table` was last analysed and how many rows changed since (on Citus: the latest of its shards, and
+    the sum of their changes)."""
     with connection.cursor() as cursor:
+        if connection.citus:
+            shard_row = LAST_ANALYZE.format(table="'%s'")
+            command = f"SELECT json_build_array(a, m) FROM ({shard_row}) s(a, m)"
+            shards = [json.loads(result) for result in _on_shards(cursor, table, command)]
+            return max((a for a, _ in shards if a), default=None), sum(m for _, m in shards)
         cursor.execute("SELECT pg_stat_force_next_flush()")  # this backend's counters, visible to the next statement
         cursor.execute("SELECT pg_stat_clear_snapshot()")
-        cursor.execute(
-            "SELECT COALESCE(last_analyze, last_autoanalyze), n_mod_since_analyze FROM pg_stat_user_tables"
-            " WHERE relid = %s::regclass",
-            [table],
-        )
+        cursor.execute(LAST_ANALYZE.format(table="%s"), [table])
         return cursor.fetchone()
+
+
+def _changes_counted(table: str, at_least: int):
+    """`_last_analyze` once `table`'s counters show `at_least` changes. On Citus the changes were made by the
+    coordinator's connections to the workers, whose backends report their counters when idle (PostgreSQL
+    waits up to 10 s between two reports of a busy backend): wait for them."""
+    deadline = time.monotonic() + 30
+    while True:
+        analysed, changed = _last_analyze(table)
+        if changed >= at_least or time.monotonic() > deadline:
+            return analysed, changed
+        time.sleep(0.5)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_recompute_first_analyses_the_data_tables_a_backfill_changed_much(workspace):
     table = Campaign._meta.db_table
     CampaignFactory.create_batch(60, workspace=workspace)
-    analysed_before, changed = _last_analyze(table)
+    analysed_before, changed = _changes_counted(table, 60)
     assert changed >= 60
     assert stale_tables_analyse([table], (1000, 0.1)) == 0  # below the threshold: left to autovacuum
     assert stale_tables_analyse([table], (50, 0.1)) == 1

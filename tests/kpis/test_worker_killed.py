@@ -13,6 +13,10 @@ make the parent requeue the message; its new pool child takes it and waits for
 the KpiState lock, still held by the orphaned backend of the dead child. Our
 transaction is then rolled back: the orphan's INSERT ends, it finds its client
 gone and rolls back, and the redelivered task runs to the end.
+
+On Citus the waits happen on the workers, between the backends the
+coordinator's sessions opened there: who waits on whom is read from
+`citus_lock_waits`, by the sessions' global ids (coordinator's statements).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from django.conf import settings
+from django.db import connection
 
 from kpis.models import KpiState, WebSession
 from kpis.services import recompute_rollups
@@ -85,20 +90,30 @@ def _scalar(connection, sql: str, params=()):
         return row[0] if row else None
 
 
-def _blocked_by(connection, blocker_pid: int, query_part: str) -> int | None:
-    """The backend waiting on `blocker_pid` while running a statement that contains `query_part`.
+def _citus() -> bool:
+    return connection.vendor == "postgresql" and connection.citus
+
+
+def _session_id(connection) -> int:
+    """The session's backend pid; on Citus its global pid, which the waits on the workers are reported by."""
+    return _scalar(connection, "SELECT citus_backend_gpid()" if _citus() else "SELECT pg_backend_pid()")
+
+
+def _blocked_by(connection, blocker: int, query_part: str) -> int | None:
+    """The session waiting on `blocker` while running a statement that contains `query_part`.
 
     Contains, not starts with: a rollup's write starts with the CTE of its new rows (WITH n … INSERT INTO …).
     """
-    return _scalar(
-        connection,
-        "SELECT pid FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid)) AND query ILIKE %s",
-        [blocker_pid, "%" + query_part + "%"],
-    )
+    if _citus():
+        sql = "SELECT waiting_gpid FROM citus_lock_waits WHERE blocking_gpid = %s AND blocked_statement ILIKE %s"
+    else:
+        sql = "SELECT pid FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid)) AND query ILIKE %s"
+    return _scalar(connection, sql, [blocker, "%" + query_part + "%"])
 
 
-def _backend_alive(connection, pid: int) -> bool:
-    return bool(_scalar(connection, "SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid]))
+def _backend_alive(connection, session: int) -> bool:
+    pid = "citus_pid_for_gpid(%s)" if _citus() else "%s"
+    return bool(_scalar(connection, f"SELECT count(*) FROM pg_stat_activity WHERE pid = {pid}", [session]))
 
 
 def _pool_children(pid: int) -> set[int]:
@@ -139,7 +154,7 @@ def test_worker_killed_half_way_then_restarted_leaves_the_rollups_of_a_full_reco
 
     # Hold the unique key (workspace, "late") the rebuild will insert into kpis_websession.
     side = side_connection
-    side_pid = _scalar(side, "SELECT pg_backend_pid()")
+    side_pid = _session_id(side)
     _scalar(side, "SELECT set_config('app.workspace_id', %s, true)", [str(workspace.pk)])
     with side.cursor() as cursor:
         cursor.execute(
