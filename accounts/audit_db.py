@@ -27,37 +27,45 @@ FUNCTIONS = ("audit_purge(timestamp with time zone, integer)", "audit_forget_wor
 
 
 def create_functions_sql(schema: str, quote) -> list[str]:
-    """The statements that (re)create the two functions; run by the table's owner in a migration."""
+    """The statements that (re)create the two functions; run by the table's owner in a migration.
+
+    PL/pgSQL, not SQL: Citus cannot plan a SQL function's statements with its parameters ("could not
+    create distributed plan"), while PL/pgSQL hands it each statement with the values bound.
+    """
     path = f"SET search_path = {quote(schema)}, pg_temp SET app.rls_bypass = 'on'"
     # Only constants and the quoted schema name go into these statements.
     return [
         f"""
         CREATE OR REPLACE FUNCTION audit_purge(cutoff timestamptz, batch integer) RETURNS integer
-        LANGUAGE sql SECURITY DEFINER {path} AS $$
-            WITH gone AS (
-                DELETE FROM {TABLE} WHERE id IN (
-                    SELECT id FROM {TABLE}
-                    WHERE created_at < LEAST(cutoff, now() - make_interval(days => {MIN_KEEP_DAYS}))
-                    ORDER BY id LIMIT GREATEST(batch, 0)
-                ) RETURNING 1
-            )
-            SELECT count(*)::integer FROM gone
+        LANGUAGE plpgsql SECURITY DEFINER {path} AS $$
+        DECLARE
+            removed integer;
+        BEGIN
+            DELETE FROM {TABLE} WHERE id IN (
+                SELECT id FROM {TABLE}
+                WHERE created_at < LEAST(cutoff, now() - make_interval(days => {MIN_KEEP_DAYS}))
+                ORDER BY id LIMIT GREATEST(batch, 0)
+            );
+            GET DIAGNOSTICS removed = ROW_COUNT;
+            RETURN removed;
+        END
         $$
         """,  # noqa: S608
         f"""
         CREATE OR REPLACE FUNCTION audit_forget_workspace(workspace bigint, batch integer) RETURNS integer
-        LANGUAGE sql SECURITY DEFINER {path} AS $$
-            WITH gone AS (
-                DELETE FROM {TABLE} WHERE id IN (
-                    SELECT id FROM {TABLE}
-                    WHERE workspace_id = workspace
-                      AND NOT EXISTS (
-                          SELECT 1 FROM accounts_workspace w WHERE w.id = workspace AND w.deleting_since IS NULL
-                      )
-                    ORDER BY id LIMIT GREATEST(batch, 0)
-                ) RETURNING 1
-            )
-            SELECT count(*)::integer FROM gone
+        LANGUAGE plpgsql SECURITY DEFINER {path} AS $$
+        DECLARE
+            removed integer;
+        BEGIN
+            IF EXISTS (SELECT 1 FROM accounts_workspace w WHERE w.id = workspace AND w.deleting_since IS NULL) THEN
+                RETURN 0;  -- a live workspace keeps its log
+            END IF;
+            DELETE FROM {TABLE} WHERE id IN (
+                SELECT id FROM {TABLE} WHERE workspace_id = workspace ORDER BY id LIMIT GREATEST(batch, 0)
+            );
+            GET DIAGNOSTICS removed = ROW_COUNT;
+            RETURN removed;
+        END
         $$
         """,  # noqa: S608
     ]

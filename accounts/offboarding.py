@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.core.files.storage import default_storage
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from accounts import audit
@@ -205,6 +205,18 @@ def agencies_only_owned_by(user: User) -> list[str]:
     )
 
 
+def _one_connection_per_node() -> None:
+    """On Citus: the transaction's multi-shard writes over one connection per node.
+
+    Deleting a person deletes their rows of distributed tables by user (every shard: in parallel, by
+    default), then their row of the users' reference table, which Citus then refuses in the same
+    transaction ("there was a parallel DML access"). One connection per node allows both.
+    """
+    if getattr(connection, "citus", False):
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'")
+
+
 @transaction.atomic
 def account_delete(*, user: User) -> None:
     """Delete the person (memberships go with them); refused if they are an agency's only owner."""
@@ -212,6 +224,7 @@ def account_delete(*, user: User) -> None:
     if sole:
         raise OnlyOwner(sole)
     email = user.email
+    _one_connection_per_node()
     # Their name leaves rows of any workspace (created_by → null): a deliberate cross-workspace write.
     with rls_bypass():
         user.delete()

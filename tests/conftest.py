@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import AgencyRole
 from accounts.services import api_key_create
+from tests.app_role import create_app_role, role_name
 from tests.clock import SEEDED_NOW
 from tests.factories import AgencyMembershipFactory, UserFactory, WorkspaceFactory, WorkspaceMembershipFactory
 
@@ -27,6 +28,17 @@ def _isolated_throttle_cache(settings):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def app_role(db) -> str:
+    """The app's ordinary database role (tests/app_role.py; PostgreSQL): switch to it with `as_role`."""
+    from django.db import connection
+
+    role = role_name()
+    with connection.cursor() as cursor:
+        create_app_role(cursor, role)
+    return role
 
 
 @pytest.fixture

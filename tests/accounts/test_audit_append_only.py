@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts import audit
 from accounts.models import AuditAction, AuditEntry, Workspace
 from accounts.rls import rls_bypass, rls_enforce
-from tests.hardening.test_rls import _create_app_role, _role_name, as_role
+from tests.app_role import APP_ROLE_DB, as_role, create_app_role, role_name
 
 pytestmark = [
     pytest.mark.postgres,
@@ -21,15 +21,16 @@ pytestmark = [
         not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
         reason="database roles and privileges exist only on PostgreSQL",
     ),
+    APP_ROLE_DB,
 ]
 
 
 @pytest.fixture
 def app_role(db, settings) -> str:
     """An ordinary role given the app's privileges by `rls_enforce`, as migrate does in production."""
-    role = _role_name()
+    role = role_name()
     with connection.cursor() as cursor:
-        _create_app_role(cursor, role)  # every privilege on every table, as a careless grant would give
+        create_app_role(cursor, role)  # every privilege on every table, as a careless grant would give
     settings.APP_DB_ROLE = role
     rls_enforce()  # …which the audit table's restriction takes back
     return role

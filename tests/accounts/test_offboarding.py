@@ -21,6 +21,7 @@ from accounts.tenancy import workspace_scope
 from accounts.workspace_export import exported_models, workspace_models
 from campaigns.models import Campaign, Lead
 from sharing.services import share_link_create
+from tests.app_role import APP_ROLE_DB, as_role, create_app_role, role_name
 from tests.clock import SEEDED_NOW
 from tests.data_factories import CampaignFactory, LeadFactory, SpendEntryFactory
 from tests.factories import AgencyMembershipFactory
@@ -216,18 +217,17 @@ def test_deleting_a_workspace_leaves_nothing_of_it_and_the_other_intact(
 
 
 @pytest.mark.postgres
+@APP_ROLE_DB
 def test_deletion_under_the_app_role_with_row_level_security(
     two_full_workspaces, member_client, django_capture_on_commit_callbacks
 ):
     if connection.vendor != "postgresql":
         pytest.skip("row-level security exists only on PostgreSQL")
-    from tests.hardening.test_rls import _create_app_role, _role_name, as_role
-
     workspace, other = two_full_workspaces
     other_before = workspace_table_counts(other.pk)
-    role = _role_name()
+    role = role_name()
     with connection.cursor() as cursor:
-        _create_app_role(cursor, role)
+        create_app_role(cursor, role)
     with as_role(role):
         _delete_through_the_page(member_client, workspace, django_capture_on_commit_callbacks)
     _assert_deleted_completely(workspace.pk, other.pk, other_before)
@@ -323,19 +323,18 @@ def test_a_client_member_deletes_their_account_after_their_password(workspace, m
 
 
 @pytest.mark.postgres
+@APP_ROLE_DB
 def test_export_and_account_deletion_under_the_app_role(
     hand_data, workspace, make_user, client_for, django_capture_on_commit_callbacks
 ):
     """The export reads through the policies; a person's deletion nulls their name in any workspace's rows."""
     if connection.vendor != "postgresql":
         pytest.skip("row-level security exists only on PostgreSQL")
-    from tests.hardening.test_rls import _create_app_role, _role_name, as_role
-
     person = make_user(workspace, role="admin", password="right-horse-battery")
     key, _ = api_key_create(workspace=workspace, name="k", created_by=person)
-    role = _role_name()
+    role = role_name()
     with connection.cursor() as cursor:
-        _create_app_role(cursor, role)
+        create_app_role(cursor, role)
     client = client_for(person)
     with as_role(role):
         export = _export(client, workspace, django_capture_on_commit_callbacks)

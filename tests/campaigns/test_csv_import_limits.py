@@ -17,9 +17,12 @@ from django.conf import settings
 from accounts.tenancy import workspace_scope
 from campaigns import imports
 from campaigns.models import Account, ImportJob, Lead, SpendEntry, Touchpoint
+from tests.app_role import (
+    APP_ROLE_DB,
+    as_role,
+)
 from tests.campaigns.test_csv_import import confirm, count, refreshed, upload, uploaded_job, url
 from tests.data_factories import CampaignFactory
-from tests.hardening.test_rls import app_role, as_role  # noqa: F401 (app_role: a fixture)
 
 BOUND = 1.0  # seconds per request
 
@@ -213,7 +216,8 @@ def test_a_url_at_the_length_limit_is_imported(workspace, member_client):
     not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
     reason="row-level security exists only on PostgreSQL (DATABASE_URL=postgres://…)",
 )
-def test_a_stale_preview_is_rebuilt_and_stored_under_row_level_security(app_role, workspace, member_client):  # noqa: F811
+@APP_ROLE_DB
+def test_a_stale_preview_is_rebuilt_and_stored_under_row_level_security(app_role, workspace, member_client):
     job = uploaded_job(member_client, workspace, "accounts", "id,name,employees\na-1,Acme,about 40\n")
     with workspace_scope(workspace):
         ImportJob.objects.filter(pk=job.pk).update(preview={})  # as a job uploaded before previews were stored

@@ -85,7 +85,10 @@ def test_a_spend_batch_locks_only_the_rows_it_names(workspace, api_key):
         dbname=connection.settings_dict["NAME"],
     )
     try:
-        other.execute("SELECT id FROM campaigns_spendentry WHERE id = %s FOR UPDATE", [held])
+        # By workspace too: Citus locks rows only in a statement it can send to the workspace's shard.
+        other.execute(
+            "SELECT id FROM campaigns_spendentry WHERE workspace_id = %s AND id = %s FOR UPDATE", [workspace.pk, held]
+        )
         with connection.cursor() as cursor:
             cursor.execute("SET lock_timeout = '500ms'")
         batch = [_spend("c1", days[0], "2.00"), _spend("c2", days[1], "3.00")]

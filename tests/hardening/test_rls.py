@@ -7,9 +7,6 @@ tables' owner) with `SET ROLE`, as the app's own role would be in production.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
 from celery import shared_task
 from django.apps import apps
@@ -20,6 +17,14 @@ from accounts.rls import POLICY_NAME, RLS_EXEMPT_TABLES, rls_bypass, rls_enforce
 from accounts.tasks_base import ScopedTask
 from accounts.tenancy import WorkspaceOwned, current_workspace, workspace_scope
 from campaigns.models import Campaign
+from tests.app_role import (
+    APP_ROLE_DB,
+    ON_CITUS,
+    as_role,
+    create_app_role,
+    role_name,
+    set_workspace,
+)
 from tests.data_factories import CampaignFactory
 
 pytestmark = [
@@ -31,47 +36,10 @@ pytestmark = [
 ]
 
 
-def _role_name() -> str:
-    # One per test database, so parallel runs on one cluster do not share it.
-    return f"{connection.settings_dict['NAME']}_app"[:63]
-
-
-def _create_app_role(cursor, role: str) -> None:
-    quoted = connection.ops.quote_name(role)
-    cursor.execute(f"CREATE ROLE {quoted} NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOLOGIN")
-    cursor.execute(f"GRANT USAGE ON SCHEMA public TO {quoted}")
-    cursor.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}")
-    cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}")
-
-
-@pytest.fixture
-def app_role(db) -> str:
-    """An ordinary role, created inside the test's transaction (gone with its rollback)."""
-    role = _role_name()
-    with connection.cursor() as cursor:
-        _create_app_role(cursor, role)
-    return role
-
-
-@contextmanager
-def as_role(role: str) -> Iterator[None]:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL ROLE {connection.ops.quote_name(role)}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("RESET ROLE")
-
-
 def _scalar(sql: str, params=()):
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()[0]
-
-
-def _set_workspace(workspace_id) -> None:
-    _scalar("SELECT set_config('app.workspace_id', %s, true)", [str(workspace_id)])
 
 
 @pytest.fixture
@@ -119,6 +87,8 @@ def test_the_policy_is_the_documented_one(db):
 
 def test_an_outdated_policy_is_replaced_at_the_next_migrate(db):
     with connection.cursor() as cursor:
+        if ON_CITUS:  # a policy changed on every shard, then grants, in one transaction: one connection per node
+            cursor.execute("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'")
         cursor.execute(f"DROP POLICY {POLICY_NAME} ON campaigns_campaign")
         cursor.execute(f"CREATE POLICY {POLICY_NAME} ON campaigns_campaign USING (true)")
         assert rls_gaps(cursor) == {"campaigns_campaign": ["policy differs"]}
@@ -127,9 +97,10 @@ def test_an_outdated_policy_is_replaced_at_the_next_migrate(db):
         assert rls_gaps(cursor) == {}
 
 
-# Raw SQL as the ordinary role
+# Raw SQL as the ordinary role (a setting made by hand lasts for its transaction: the blocks are atomic)
 
 
+@APP_ROLE_DB
 def test_raw_sql_with_no_workspace_set_sees_no_rows(app_role, campaigns):
     assert _scalar("SELECT count(*) FROM campaigns_campaign") == 5  # as postgres: RLS bypassed
     with as_role(app_role):
@@ -138,9 +109,10 @@ def test_raw_sql_with_no_workspace_set_sees_no_rows(app_role, campaigns):
         assert _scalar("SELECT count(*) FROM accounts_apikey") == 0
 
 
+@APP_ROLE_DB
 def test_raw_sql_with_workspace_a_set_sees_only_a(app_role, campaigns, workspace, other_workspace):
-    with as_role(app_role):
-        _set_workspace(workspace.pk)
+    with as_role(app_role), transaction.atomic():
+        set_workspace(workspace.pk)
         with connection.cursor() as cursor:
             cursor.execute("SELECT DISTINCT workspace_id FROM campaigns_campaign")
             assert [row[0] for row in cursor.fetchall()] == [workspace.pk]
@@ -148,6 +120,7 @@ def test_raw_sql_with_workspace_a_set_sees_only_a(app_role, campaigns, workspace
         assert _scalar("SELECT count(*) FROM campaigns_campaign WHERE workspace_id = %s", [other_workspace.pk]) == 0
 
 
+@APP_ROLE_DB
 def test_writing_a_row_of_another_workspace_is_refused(app_role, campaigns, workspace, other_workspace):
     insert = (
         "INSERT INTO campaigns_campaign (workspace_id, external_id, name, channel, is_abm, created_at, updated_at)"
@@ -156,19 +129,23 @@ def test_writing_a_row_of_another_workspace_is_refused(app_role, campaigns, work
     with as_role(app_role):
         # Each refusal rolls back to a savepoint: the backend then re-asserts its own (empty) setting.
         with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
-            _set_workspace(workspace.pk)
+            set_workspace(workspace.pk)
             _scalar(insert + " RETURNING id", [other_workspace.pk])
-        with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
-            _set_workspace(workspace.pk)
+        # Citus refuses any change of the distribution column, before the policy would.
+        moved = "modifying the partition value" if ON_CITUS else "row-level security"
+        with pytest.raises(DatabaseError, match=moved), transaction.atomic():
+            set_workspace(workspace.pk)
             _scalar("UPDATE campaigns_campaign SET workspace_id = %s RETURNING id", [other_workspace.pk])
-        _set_workspace(workspace.pk)
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE campaigns_campaign SET name = 'x' WHERE workspace_id = %s", [other_workspace.pk])
-            assert cursor.rowcount == 0
-            cursor.execute("DELETE FROM campaigns_campaign WHERE workspace_id = %s", [other_workspace.pk])
-            assert cursor.rowcount == 0
-        assert _scalar(insert + " RETURNING workspace_id", [workspace.pk]) == workspace.pk
+        with transaction.atomic():
+            set_workspace(workspace.pk)
+            with connection.cursor() as cursor:
+                cursor.execute("UPDATE campaigns_campaign SET name = 'x' WHERE workspace_id = %s", [other_workspace.pk])
+                assert cursor.rowcount == 0
+                cursor.execute("DELETE FROM campaigns_campaign WHERE workspace_id = %s", [other_workspace.pk])
+                assert cursor.rowcount == 0
+            assert _scalar(insert + " RETURNING workspace_id", [workspace.pk]) == workspace.pk
     assert Campaign.objects.unscoped().filter(workspace=other_workspace).count() == 3
+    assert Campaign.objects.unscoped().filter(workspace=workspace).count() == 3
 
 
 @shared_task(base=ScopedTask, name="tests.hardening.count_campaigns_raw")
@@ -178,6 +155,7 @@ def count_campaigns_raw_task() -> tuple[bool, int]:
         return current_workspace() is None, cursor.fetchone()[0]
 
 
+@APP_ROLE_DB
 def test_a_task_run_without_a_workspace_sees_nothing(app_role, campaigns, workspace):
     with as_role(app_role):
         # Queued from inside a request's scope: the task body still has none of its own.
@@ -190,8 +168,9 @@ def test_a_task_run_without_a_workspace_sees_nothing(app_role, campaigns, worksp
 # The app's ORM path: the backend sets app.workspace_id per transaction
 
 
+@APP_ROLE_DB
 def test_the_orm_sets_the_workspace_for_the_transaction(app_role, campaigns, workspace, other_workspace):
-    with as_role(app_role):
+    with as_role(app_role), transaction.atomic():
         with workspace_scope(workspace):
             assert Campaign.objects.count() == 2
             assert _scalar("SELECT count(*) FROM campaigns_campaign") == 2  # raw SQL in scope: same wall
@@ -203,6 +182,7 @@ def test_the_orm_sets_the_workspace_for_the_transaction(app_role, campaigns, wor
         assert _scalar("SELECT count(*) FROM campaigns_campaign") == 0
 
 
+@APP_ROLE_DB
 def test_unscoped_and_rls_bypass_are_the_escape_hatches(app_role, campaigns, workspace):
     with as_role(app_role):
         assert Campaign.objects.unscoped().count() == 5
@@ -216,12 +196,16 @@ def test_unscoped_and_rls_bypass_are_the_escape_hatches(app_role, campaigns, wor
         assert _scalar("SELECT count(*) FROM campaigns_campaign") == 0
 
 
+@APP_ROLE_DB
 def test_one_setting_statement_per_transaction_and_none_without_a_scope(app_role, campaigns, workspace, monkeypatch):
     sent = []
     original = connection._send_setting
     monkeypatch.setattr(connection, "_send_setting", lambda wanted: (sent.append(wanted), original(wanted)))
-    with as_role(app_role):
-        # The fixtures wrote in a scope within this (test) transaction: the first query out of it clears that.
+    with as_role(app_role), transaction.atomic():
+        with workspace_scope(workspace):
+            Campaign.objects.count()
+        sent.clear()
+        # The transaction holds the workspace: the first query out of its scope clears that, once.
         assert _scalar("SELECT count(*) FROM campaigns_campaign") == 0
         assert sent == [("", "")]
         sent.clear()
@@ -241,14 +225,14 @@ def test_outside_atomic_each_statement_gets_its_own_transaction(workspace, other
     for ws, n in ((workspace, 2), (other_workspace, 3)):
         for _ in range(n):
             CampaignFactory(workspace=ws)
-    role = _role_name()
+    role = role_name()
     quoted = connection.ops.quote_name(role)
     assert connection.get_autocommit()
     with connection.cursor() as cursor:
-        if _role_exists(cursor, role):  # left over by an interrupted run
+        if not ON_CITUS and _role_exists(cursor, role):  # left over by an interrupted run
             cursor.execute(f"DROP OWNED BY {quoted}")
             cursor.execute(f"DROP ROLE {quoted}")
-        _create_app_role(cursor, role)
+        create_app_role(cursor, role)  # on Citus: the login role of .ci/citus, kept
         cursor.execute(f"SET ROLE {quoted}")
     try:
         with workspace_scope(workspace):
@@ -262,8 +246,9 @@ def test_outside_atomic_each_statement_gets_its_own_transaction(workspace, other
     finally:
         with connection.cursor() as cursor:
             cursor.execute("RESET ROLE")
-            cursor.execute(f"DROP OWNED BY {quoted}")
-            cursor.execute(f"DROP ROLE {quoted}")
+            if not ON_CITUS:
+                cursor.execute(f"DROP OWNED BY {quoted}")
+                cursor.execute(f"DROP ROLE {quoted}")
 
 
 def _role_exists(cursor, role: str) -> bool:
