@@ -181,16 +181,24 @@ def count_refused(site_key: SiteKey) -> None:
 
 def record(site_key: SiteKey, event: Event, *, address: str, user_agent: str) -> None:
     """Write `event` for `site_key`'s workspace (see the module), in one transaction run again whole if
-    the database undoes it for a concurrent one; the session state is kept once it has committed."""
+    the database undoes it for a concurrent one; a page view's session state is kept as it commits."""
     workspace = site_key.workspace
     source = Source(TRACKING, str(site_key.pk))  # data health's count of what this site sent
     now = timezone.now()
     visitor = privacy.visitor_id(site_token=site_key.token, address=address, user_agent=user_agent)
+    kept: list[bool] = []
+
+    def keep(state: privacy.SessionState) -> None:
+        privacy.keep_session(visitor, state)
+        kept.append(True)
 
     def write() -> privacy.SessionState | None:
         state = privacy.current_session(visitor)
         if event.kind == "pageview":
             state = state or _start_session(site_key, event, now)
+            # Kept as the transaction commits, before the recompute its touchpoint queues after commit (run in
+            # this request when tasks run in-process): the visitor's next page view may already be on its way.
+            transaction.on_commit(functools.partial(keep, state), robust=True)
         elif event.kind == "outbound":
             if state is not None:
                 TrackedSession.objects.filter(session_id=state.session_id).update(
@@ -215,5 +223,5 @@ def record(site_key: SiteKey, event: Event, *, address: str, user_agent: str) ->
 
     with workspace_scope(workspace):
         state = run_in_transaction(write)
-    if event.kind == "pageview" and state is not None:
+    if event.kind == "pageview" and state is not None and not kept:  # a transaction not ours, still open
         privacy.keep_session(visitor, state)
