@@ -113,10 +113,10 @@ def _analyse_rollups(tables: tuple[str, ...]) -> None:
     """VACUUM (ANALYZE) the rollup tables on their shards, after the first build.
 
     What PostgreSQL gets in the same run: the first build analyses the
-    rollup tables it filled (`kpis/statistics.py`). On Citus that refresh
-    reads the coordinator's tables, which hold no rows, and analyses none;
-    the plans of the write + one-day recompute then depend on when the
-    workers' autovacuum comes by. (The load's VACUUM reaches the shards.)
+    rollup tables it filled (`kpis/statistics.py`). That refresh reads the
+    shards on Citus too since kpis 0014, but only past its threshold; done
+    here, the write + one-day figure never depends on when the workers'
+    autovacuum comes by. (The load's VACUUM reaches the shards.)
     """
     from django.db import connection
 
