@@ -137,6 +137,9 @@ class AuditLogMixin:
             self.page = Paginator(
                 entries.select_related("workspace").order_by("-created_at", "-pk"), PAGE_SIZE
             ).get_page(request.GET.get("page"))
+            # Read here: the template renders after the view returns, outside the scope (under row-level
+            # security it would read nothing).
+            self.page.object_list = list(self.page.object_list)
             return self.render_to_response(self.get_context_data())
 
     def get_context_data(self, **kwargs):

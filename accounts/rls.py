@@ -187,7 +187,8 @@ def rls_enforce(*, using: str = "default") -> list[str]:
             role = quote(app_role)
             cursor.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
             cursor.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {role}")
-            cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {role}")
+            # UPDATE: setval(), which the sample-data loader runs after writing its rows' explicit ids.
+            cursor.execute(f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {schema} TO {role}")
             audit_db.restrict_app_role(cursor, app_role, quote)  # the audit log is append-only for it
     return changed
 

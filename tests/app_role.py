@@ -12,6 +12,11 @@ on every node: `.ci/citus` makes `<database>_app` on the three nodes and exports
 another user modified in the same transaction. So there the tests that use the role commit their data
 (`APP_ROLE_DB`: a transactional test, the database flushed after it) and switch with a session-wide
 `SET ROLE`: every transaction of the block is the role's own, as when the app connects as it.
+
+CI's Citus pass goes further: the whole suite connects as that login role (`.ci/citus` sets
+TEST_DB_ADMIN_ROLE, `SUITE_AS_APP_ROLE`). The role is a NOINHERIT member of the admin role, so its
+privileges are its own until `as_admin()` switches for the suite's own housekeeping that the app
+never does (flushing every table after a transactional test, the planner's catalog, bulk COPY).
 """
 
 from __future__ import annotations
@@ -24,11 +29,16 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from accounts.rls import rls_bypass
 from config.db.postgresql.base import SET_SQL, citus_set_sql
 
 ON_CITUS = os.environ.get("CITUS") == "1"
+# The role the suite's housekeeping switches to when the suite itself connects as the app's role.
+ADMIN_ROLE = os.environ.get("TEST_DB_ADMIN_ROLE", "")
+SUITE_AS_APP_ROLE = ON_CITUS and bool(ADMIN_ROLE)
 
-# The django_db mark of a test that switches to the app's role: its data committed on Citus.
+# The django_db mark of a test that switches to the app's role, or calls a SECURITY DEFINER function (its
+# owner is another user to Citus than the app's role the suite connects as): its data committed on Citus.
 APP_ROLE_DB = pytest.mark.django_db(transaction=ON_CITUS)
 
 
@@ -50,20 +60,40 @@ def create_app_role(cursor, role: str) -> None:
     cursor.execute(f"CREATE ROLE {quoted} NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOLOGIN")
     cursor.execute(f"GRANT USAGE ON SCHEMA public TO {quoted}")
     cursor.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}")
-    cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}")
+    cursor.execute(f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {quoted}")
 
 
 @contextmanager
 def as_role(role: str) -> Iterator[None]:
-    """The block's statements as `role`: for its transaction (PostgreSQL) or its session (Citus)."""
+    """The block's statements as `role`, as the app runs (no RLS bypass unless the block asks for one):
+    for its transaction (PostgreSQL) or its session (Citus)."""
     if ON_CITUS and connection.in_atomic_block:
         raise RuntimeError("on Citus a test that switches role commits its data: mark it APP_ROLE_DB")
     with connection.cursor() as cursor:
         cursor.execute(f"SET {'' if ON_CITUS else 'LOCAL '}ROLE {connection.ops.quote_name(role)}")
     try:
-        yield
+        with rls_bypass(False):
+            yield
     finally:
         with connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
+
+
+@contextmanager
+def as_admin(target=None) -> Iterator[None]:
+    """The block's statements on `target` (a connection; the default one) as the admin role, when the
+    suite connects as the app's role (`SUITE_AS_APP_ROLE`); else as they are. For the suite's own
+    housekeeping only: what the app does must run as the app's role."""
+    target = target or connection
+    if not SUITE_AS_APP_ROLE:
+        yield
+        return
+    with target.cursor() as cursor:
+        cursor.execute(f"SET ROLE {target.ops.quote_name(ADMIN_ROLE)}")
+    try:
+        yield
+    finally:
+        with target.cursor() as cursor:
             cursor.execute("RESET ROLE")
 
 

@@ -8,8 +8,9 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import AgencyRole
+from accounts.rls import rls_bypass
 from accounts.services import api_key_create
-from tests.app_role import create_app_role, role_name
+from tests.app_role import SUITE_AS_APP_ROLE, as_admin, create_app_role, role_name
 from tests.clock import SEEDED_NOW
 from tests.factories import AgencyMembershipFactory, UserFactory, WorkspaceFactory, WorkspaceMembershipFactory
 
@@ -19,6 +20,34 @@ if os.environ.get("CITUS") == "1":
     def django_db_setup() -> None:
         """CITUS=1: the tests run in DATABASE_URL itself, made beforehand on every node, migrated and
         distributed (.ci/citus): pytest-django's CREATE DATABASE would reach the coordinator only."""
+
+
+if SUITE_AS_APP_ROLE:
+
+    @pytest.fixture(scope="session", autouse=True)
+    def _flush_as_admin():
+        """The flush after a transactional test empties every table, the audit log's too, which the
+        app's role may not: it runs as the admin role (tests/app_role.py)."""
+        from django.test import TransactionTestCase
+
+        original = TransactionTestCase._fixture_teardown
+
+        def teardown(self):
+            with as_admin():
+                original(self)
+
+        TransactionTestCase._fixture_teardown = teardown
+        yield
+        TransactionTestCase._fixture_teardown = original
+
+    @pytest.fixture(autouse=True)
+    def _set_up_through_the_wall():
+        """The suite connects as the app's role, under row-level security: a test's own set-up and
+        checks read and write across workspaces, as an admin's would. The app's doors do not inherit
+        this: every request and task starts with no workspace and no bypass (no_workspace_scope),
+        and `as_role` switches the bypass off."""
+        with rls_bypass():
+            yield
 
 
 @pytest.fixture(autouse=True)

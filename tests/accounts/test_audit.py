@@ -18,6 +18,7 @@ from kpis.targets import target_delete, target_set
 from reports.models import Schedule
 from sharing.services import share_link_create, share_link_revoke
 from tests.alerts.test_pages import VALID as ALERT_RULE
+from tests.app_role import APP_ROLE_DB
 from tests.campaigns.test_csv_import import confirm, uploaded_job, url
 from tests.data_factories import CampaignFactory, TouchpointFactory
 from tests.factories import PASSWORD
@@ -287,7 +288,10 @@ def test_every_action_has_a_case():
     assert len(factors) == 4 and set(ACTIONS) | factors == set(AuditAction.values)
 
 
-@pytest.mark.parametrize("action", list(ACTIONS))
+# A workspace's deletion forgets its entries through a SECURITY DEFINER function: APP_ROLE_DB.
+@pytest.mark.parametrize(
+    "action", [pytest.param(a, marks=APP_ROLE_DB) if a.startswith("workspace.delete") else a for a in ACTIONS]
+)
 def test_each_action_leaves_one_entry_where_it_belongs(
     action, workspace, other_workspace, owner, viewer, member_client, django_capture_on_commit_callbacks
 ):

@@ -12,6 +12,7 @@ import time_machine
 from accounts import audit
 from accounts.models import AuditAction, AuditEntry
 from accounts.rls import rls_bypass
+from tests.app_role import APP_ROLE_DB
 from tests.factories import WorkspaceFactory
 
 T = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
@@ -114,6 +115,7 @@ def test_the_csv_holds_the_filtered_entries_with_formulas_defused(workspace, mem
     )
 
 
+@APP_ROLE_DB  # the purge is a SECURITY DEFINER function
 def test_the_retention_purge_deletes_old_entries_only(workspace, settings):
     settings.AUDIT_RETENTION_DAYS = 400
     now = datetime(2026, 12, 1, tzinfo=UTC)

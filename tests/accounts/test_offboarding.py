@@ -274,6 +274,7 @@ def test_only_the_agency_owner_deletes_a_workspace(agency_role, workspace, make_
     assert workspace.deleting_since is None
 
 
+@APP_ROLE_DB  # the audit entries are forgotten by a SECURITY DEFINER function
 def test_the_deletion_is_logged(workspace, member_client, caplog, django_capture_on_commit_callbacks):
     with caplog.at_level("INFO", logger="pulse.offboarding"):
         _delete_through_the_page(member_client, workspace, django_capture_on_commit_callbacks)
@@ -360,6 +361,7 @@ def test_a_failed_export_shows_as_failed_not_as_an_error_page(
     assert "Failed" in page.content.decode()
 
 
+@APP_ROLE_DB  # the audit entries are forgotten by a SECURITY DEFINER function
 def test_rows_are_deleted_in_batches_of_ids(workspace, other_workspace, monkeypatch):
     """Five campaigns, batches of two: three DELETE statements on the table, each in its own transaction."""
     from django.test.utils import CaptureQueriesContext

@@ -23,6 +23,7 @@ from sampledata.sinks.copy import CopyRenderer, load_copy
 from sampledata.sinks.orm import load_orm, row_values
 from sampledata.vocabulary import CHANNEL_LABELS
 from sampledata.vocabulary import CHANNELS as GENERATED_CHANNELS
+from tests.app_role import APP_ROLE_DB, as_admin
 from tests.factories import WorkspaceFactory
 
 UNTIL = datetime(2026, 3, 15, 17, 30, tzinfo=UTC)  # a week after New York's switch to daylight time
@@ -288,13 +289,14 @@ def test_seed_workspace_command(new_york, capsys):
 
 
 @pytest.mark.postgres
+@APP_ROLE_DB  # COPY FROM is an admin's bulk load (row-level security refuses it): as_admin, data committed
 def test_copy_sink_loads_the_same_rows_as_the_orm(new_york, workspace):
     if connection.vendor != "postgresql":
         pytest.skip("COPY needs PostgreSQL (set DATABASE_URL)")
     new_york.time_zone = "UTC"  # compare like with like
     new_york.save()
     load_orm(new_york, tiny(seed=5, time_zone="UTC"))
-    with connection.cursor() as cursor:
+    with as_admin(), connection.cursor() as cursor:
         counts = load_copy(cursor, workspace.pk, tiny(seed=5, time_zone="UTC"))
 
     def snapshot(ws):

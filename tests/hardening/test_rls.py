@@ -20,6 +20,7 @@ from campaigns.models import Campaign
 from tests.app_role import (
     APP_ROLE_DB,
     ON_CITUS,
+    as_admin,
     as_role,
     create_app_role,
     role_name,
@@ -66,15 +67,17 @@ def test_every_workspace_table_has_rls_enabled_forced_and_a_policy(db):
 
 
 def test_a_table_created_without_rls_fails_the_catalog_check_until_the_next_migrate(db):
-    with connection.cursor() as cursor:
+    with as_admin(), connection.cursor() as cursor:  # a migration's work: the tables' owner's
         cursor.execute("CREATE TABLE hardening_probe (id bigserial PRIMARY KEY, workspace_id bigint NOT NULL)")
         assert rls_gaps(cursor) == {"hardening_probe": ["not enabled", "not forced", "no policy"]}
-    assert rls_enforce() == ["hardening_probe"]
+    with as_admin():
+        assert rls_enforce() == ["hardening_probe"]
     with connection.cursor() as cursor:
         assert rls_gaps(cursor) == {}
         cursor.execute("SELECT count(*) FROM pg_policies WHERE tablename = 'hardening_probe'")
         assert cursor.fetchone()[0] == 1
-    assert rls_enforce() == []  # idempotent
+    with as_admin():
+        assert rls_enforce() == []  # idempotent
 
 
 def test_the_policy_is_the_documented_one(db):
@@ -86,13 +89,13 @@ def test_the_policy_is_the_documented_one(db):
 
 
 def test_an_outdated_policy_is_replaced_at_the_next_migrate(db):
-    with connection.cursor() as cursor:
+    with as_admin(), connection.cursor() as cursor:  # a migration's work: the tables' owner's
         if ON_CITUS:  # a policy changed on every shard, then grants, in one transaction: one connection per node
             cursor.execute("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'")
         cursor.execute(f"DROP POLICY {POLICY_NAME} ON campaigns_campaign")
         cursor.execute(f"CREATE POLICY {POLICY_NAME} ON campaigns_campaign USING (true)")
         assert rls_gaps(cursor) == {"campaigns_campaign": ["policy differs"]}
-    assert rls_enforce() == ["campaigns_campaign"]
+        assert rls_enforce() == ["campaigns_campaign"]
     with connection.cursor() as cursor:
         assert rls_gaps(cursor) == {}
 
@@ -235,14 +238,15 @@ def test_outside_atomic_each_statement_gets_its_own_transaction(workspace, other
         create_app_role(cursor, role)  # on Citus: the login role of .ci/citus, kept
         cursor.execute(f"SET ROLE {quoted}")
     try:
-        with workspace_scope(workspace):
+        with rls_bypass(False), workspace_scope(workspace):  # as the app runs
             assert Campaign.objects.count() == 2
             assert list(Campaign.objects.values_list("workspace_id", flat=True).distinct()) == [workspace.pk]
             # A server-side cursor (WITH HOLD outside a transaction) is filled under the setting too.
             assert len(list(Campaign.objects.iterator(chunk_size=1))) == 2
         # Nothing leaked into the session: the next statement is outside any transaction that had it.
-        assert _scalar("SELECT current_setting('app.workspace_id', true)") in ("", None)
-        assert _scalar("SELECT count(*) FROM campaigns_campaign") == 0
+        with rls_bypass(False):
+            assert _scalar("SELECT current_setting('app.workspace_id', true)") in ("", None)
+            assert _scalar("SELECT count(*) FROM campaigns_campaign") == 0
     finally:
         with connection.cursor() as cursor:
             cursor.execute("RESET ROLE")

@@ -46,7 +46,7 @@ def _start_plain_dump(out: Path) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": _plain_database(), "DJANGO_SETTINGS_MODULE": "config.settings.test"}
     # A plain database, connected to as its owner; a cache of its own (the same workspace and key ids
     # may exist in both databases, so no cached entry of one may be read by the other).
-    for name in ("CITUS", "APP_DB_ROLE", "CACHE_URL"):
+    for name in ("CITUS", "APP_DB_ROLE", "TEST_DB_ADMIN_ROLE", "CACHE_URL"):
         env.pop(name, None)
     command = [sys.executable, "-m", "tests.scaling.compared_workspace", "--migrate", str(out)]
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
