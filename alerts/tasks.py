@@ -43,7 +43,9 @@ def notify_event_task(event_id: int) -> None:
         return
     if event.rule.webhook_url:
         send_webhook_task.delay(event_id)
-    if event.rule.recipients.exists():
+    with workspace_scope(event.rule.workspace):  # the recipients are the workspace's rows (row-level security)
+        has_recipients = event.rule.recipients.exists()
+    if has_recipients:
         send_email_task.delay(event_id)
 
 

@@ -278,9 +278,9 @@ class UnsubscribeView(View):
 
     def post(self, request, token: str):
         recipient = self.recipient(token)
-        with workspace_scope(recipient.schedule.workspace):
+        with workspace_scope(recipient.schedule.workspace):  # the row is the workspace's (row-level security)
             Recipient.objects.filter(pk=recipient.pk, unsubscribed_at=None).update(unsubscribed_at=timezone.now())
-        recipient.refresh_from_db()
+            recipient.refresh_from_db(fields=["unsubscribed_at"])  # keeps the schedule it was read with
         return render(request, "reports/unsubscribe.html", self.context(recipient))
 
     def context(self, recipient: Recipient) -> dict:

@@ -405,10 +405,10 @@ FRESHNESS_ROUNDS = 10
 FRESHNESS_BATCH = 1000
 
 
-def start_worker(bench):
-    """One Celery worker (one pool process) on the bench database and the web's broker."""
-    if "worker" in bench.state:
-        return bench.state["worker"]
+def start_worker(bench, name: str = "worker"):
+    """A Celery worker (one pool process) on the bench database and the web's broker; another `name`: one more."""
+    if name in bench.state:
+        return bench.state[name]
     from bench.figures.ingestion import start_web, stop_at_cleanup, web_env
     from config.celery_app import worker_queues
 
@@ -416,18 +416,19 @@ def start_worker(bench):
     env = web_env(bench)
     if not env["CELERY_BROKER_URL"]:
         raise Skipped("no broker: Redis is not running on 127.0.0.1:6379")
-    _purge_queue(env)
+    if name == "worker":
+        _purge_queue(env)
     celery = Path(sys.executable).parent / "celery"
-    log = open(bench.scratch / "worker.log", "wb")  # noqa: SIM115
+    log = open(bench.scratch / f"{name}.log", "wb")  # noqa: SIM115
     process = subprocess.Popen(  # noqa: S603
         [str(celery), "-A", "config", "worker", "--concurrency=1", "--loglevel=INFO", "-Q", worker_queues(env),
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
+         "-n", f"{name}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
 
     stop_at_cleanup(bench, process, timeout=30)
-    bench.state["worker"] = process
-    _wait_until_ready(process, bench.scratch / "worker.log")
+    bench.state[name] = process
+    _wait_until_ready(process, bench.scratch / f"{name}.log")
     return process
 
 

@@ -199,6 +199,7 @@ def _assert_deleted_completely(workspace_id, other_id, other_before) -> None:
     assert not Workspace.objects.filter(pk=workspace_id).exists()
 
 
+@APP_ROLE_DB  # the audit entries are forgotten by a SECURITY DEFINER function
 def test_deleting_a_workspace_leaves_nothing_of_it_and_the_other_intact(
     two_full_workspaces, member_client, django_capture_on_commit_callbacks
 ):

@@ -21,6 +21,7 @@ from kpis import services, tasks
 from kpis.models import ROLLUPS, AccountFacts, CustomerDay, KpiState, VisitorGap, WebSession
 from kpis.selectors import account_scores, kpis_for_period
 from kpis.services import recompute_pending_changes, recompute_rollups
+from tests.app_role import APP_ROLE_DB, as_admin
 from tests.data_factories import (
     AccountFactory,
     CampaignFactory,
@@ -167,6 +168,7 @@ def test_a_deal_won_in_the_span_moves_the_customers_lost_on_later_days(workspace
     assert customers(date(2026, 1, 15), date(2026, 1, 25)) == (0, 1.0)
 
 
+@APP_ROLE_DB  # the migration runs as the tables' owner (as_admin): on Citus, after the data is committed
 def test_the_migration_counts_the_customer_days_a_rebuild_does(workspace):
     """kpis 0005 fills `CustomerDay` from the deals in SQL of its own: it must agree with the rebuild."""
     migration = importlib.import_module("kpis.migrations.0005_customer_day")
@@ -187,7 +189,7 @@ def test_the_migration_counts_the_customer_days_a_rebuild_does(workspace):
     ]  # fmt: skip
     with workspace_scope(workspace):
         CustomerDay.objects.all().delete()
-    with connection.cursor() as cursor:
+    with as_admin(), connection.cursor() as cursor:
         migration.count_customer_days(None, SimpleNamespace(connection=connection, execute=cursor.execute))
     assert rollup_rows(workspace)["CustomerDay"] == rebuilt
 

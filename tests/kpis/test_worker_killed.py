@@ -33,6 +33,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from config.db.postgresql.base import citus_set_sql
 from kpis.models import KpiState, WebSession
 from kpis.services import recompute_rollups
 from kpis.tasks import recompute_workspace_full_task
@@ -155,7 +156,10 @@ def test_worker_killed_half_way_then_restarted_leaves_the_rollups_of_a_full_reco
     # Hold the unique key (workspace, "late") the rebuild will insert into kpis_websession.
     side = side_connection
     side_pid = _session_id(side)
-    _scalar(side, "SELECT set_config('app.workspace_id', %s, true)", [str(workspace.pk)])
+    if connection.citus:  # the form that reaches the workers (config/db/postgresql/base.py)
+        side.execute(citus_set_sql((str(workspace.pk), "")))
+    else:
+        _scalar(side, "SELECT set_config('app.workspace_id', %s, true)", [str(workspace.pk)])
     with side.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {WebSession._meta.db_table} (workspace_id, session_id, first_day, page_views)"
