@@ -69,14 +69,8 @@ def as_role(role: str) -> Iterator[None]:
     for its transaction (PostgreSQL) or its session (Citus)."""
     if ON_CITUS and connection.in_atomic_block:
         raise RuntimeError("on Citus a test that switches role commits its data: mark it APP_ROLE_DB")
-    with connection.cursor() as cursor:
-        cursor.execute(f"SET {'' if ON_CITUS else 'LOCAL '}ROLE {connection.ops.quote_name(role)}")
-    try:
-        with rls_bypass(False):
-            yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("RESET ROLE")
+    with _switched(connection, role, local=not ON_CITUS), rls_bypass(False):
+        yield
 
 
 @contextmanager
@@ -84,12 +78,18 @@ def as_admin(target=None) -> Iterator[None]:
     """The block's statements on `target` (a connection; the default one) as the admin role, when the
     suite connects as the app's role (`SUITE_AS_APP_ROLE`); else as they are. For the suite's own
     housekeeping only: what the app does must run as the app's role."""
-    target = target or connection
     if not SUITE_AS_APP_ROLE:
         yield
         return
+    with _switched(target or connection, ADMIN_ROLE, local=False):
+        yield
+
+
+@contextmanager
+def _switched(target, role: str, *, local: bool) -> Iterator[None]:
+    """SET [LOCAL] ROLE on `target` for the block, RESET ROLE after."""
     with target.cursor() as cursor:
-        cursor.execute(f"SET ROLE {target.ops.quote_name(ADMIN_ROLE)}")
+        cursor.execute(f"SET {'LOCAL ' if local else ''}ROLE {target.ops.quote_name(role)}")
     try:
         yield
     finally:
