@@ -35,7 +35,8 @@ def test_create_a_rule_and_see_it_fire(live_server, new_page, console_errors, sc
     page.fill("input[name=name]", "Spend over 100")
     page.select_option("select[name=kpi]", "spend")
     page.select_option("select[name=condition]", "above")
-    page.click("button:has-text('Create rule')")  # no threshold
+    with page.expect_navigation():  # to its load event: the answer is whole
+        page.click("button:has-text('Create rule')")  # no threshold
     assert "This field is required." in page.locator("main form").inner_text()
     page.fill("input[name=threshold]", "100")
     page.select_option("select[name=window]", "last_7")

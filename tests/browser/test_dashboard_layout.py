@@ -70,15 +70,20 @@ def test_a_layout_changed_saved_and_seen_by_another_editor(
     page.click("text=Customise this dashboard")
     page.wait_for_url(f"{base}/w/contoso/layout/")
     # Without any script: each button posts the draft and gets it back changed, unsaved.
-    page.click("button[aria-label='Hide Marketing ROI']")
-    page.click("button[aria-label='Move Leads up']")
+    with page.expect_navigation():  # to its load event: the answer is whole
+        page.click("button[aria-label='Hide Marketing ROI']")
+    with page.expect_navigation():
+        page.click("button[aria-label='Move Leads up']")
     page.select_option("#add-headline", "mqls")
-    page.click("fieldset[data-part=headline] button:has-text('Show')")
+    with page.expect_navigation():
+        page.click("fieldset[data-part=headline] button:has-text('Show')")
     assert page.get_by_text("Changes not saved yet").is_visible()
     page.uncheck("#open-trends")
-    page.click("button[value='section-down:trends']")
+    with page.expect_navigation():
+        page.click("button[value='section-down:trends']")
     screenshot(page, "layout-01-editor")
-    page.locator("button[value=save]").first.click()
+    with page.expect_navigation():
+        page.locator("button[value=save]").first.click()
     assert page.get_by_text("Dashboard layout saved.").is_visible()
 
     # Another editor of the workspace, in another browser, sees the saved layout.

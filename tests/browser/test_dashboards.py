@@ -289,7 +289,8 @@ def test_from_sign_up_to_the_dashboards(
     page.goto(f"{base}/w/{slug}/targets/")
     page.select_option("select[name=kpi]", "leads")
     page.fill("input[name=value]", "1000")
-    page.click("button:has-text('Save target')")
+    with page.expect_navigation():  # to its load event: the answer is whole
+        page.click("button:has-text('Save target')")
     assert page.get_by_text("Target saved").is_visible()
     screenshot(page, "03-targets")
     page.goto(f"{base}/w/{slug}/?range=this_month")

@@ -69,6 +69,7 @@ def test_from_an_empty_workspace_to_figures_with_the_checklist(
     assert page.get_by_text("No web data yet: import a GA4 export or push page views.").is_visible()
     screenshot(page, "21-guided-start-first-figures")
     page.get_by_role("navigation", name="Workspace").get_by_role("link", name=re.compile("Get started")).click()
+    page.wait_for_url(f"{base}/w/contoso/start/")  # to its load event: the list is whole
     done = page.locator("li.step.done")
     assert done.count() == 1 and "Import a file" in done.inner_text()
     assert not [e for e in console_errors if "favicon" not in e], console_errors

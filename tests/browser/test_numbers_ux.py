@@ -43,6 +43,7 @@ def test_the_campaign_table_sorts_by_roi(live_server, new_page, console_errors, 
     log_in(page, live_server.url, user.email)
     page.goto(f"{live_server.url}/w/harbour/campaigns/?{RANGE}")
     page.click("table[data-campaign-table] thead th a:has-text('ROI')")  # biggest first
+    page.wait_for_url("**sort=-roi")  # to its load event: the table is whole
     header = page.locator("table[data-campaign-table] th[aria-sort]")
     assert header.count() == 1 and header.get_attribute("aria-sort") == "descending"
     assert "ROI" in header.inner_text()
@@ -53,6 +54,7 @@ def test_the_campaign_table_sorts_by_roi(live_server, new_page, console_errors, 
     assert page.locator("table[data-campaign-table] tfoot tr[data-totals]").count() == 1
     screenshot(page, "30-campaign-table-by-roi")
     page.click("table[data-campaign-table] thead th a:has-text('ROI')")  # again: smallest first
+    page.wait_for_url("**sort=roi")
     assert page.locator("th[aria-sort]").get_attribute("aria-sort") == "ascending"
     known = [v for v in roi_values(page) if v is not None]
     assert known == sorted(known)

@@ -49,7 +49,8 @@ def test_export_download_and_delete_a_workspace(
 
     page.goto(f"{base}/w/contoso/delete/")
     page.get_by_label("Type the workspace's name to confirm").fill("contoso")
-    page.get_by_role("button", name="Delete this workspace").click()
+    with page.expect_navigation():  # to its load event: the answer is whole
+        page.get_by_role("button", name="Delete this workspace").click()
     assert page.get_by_text("Type “Contoso” exactly").is_visible()
     screenshot(page, "41-workspace-delete-refused")
     page.get_by_label("Type the workspace's name to confirm").fill("Contoso")

@@ -63,7 +63,8 @@ def test_a_password_link_an_expired_one_and_a_revoked_one(
     assert stranger.get_by_label("Password").is_visible()
     assert stranger.locator(".kpi-card").count() == 0
     stranger.fill("input[name=password]", "not the one")
-    stranger.click("button:has-text('Open')")
+    with stranger.expect_navigation():  # to its load event: the answer is whole
+        stranger.click("button:has-text('Open')")
     assert stranger.get_by_text("That is not the password of this link.").is_visible()
     screenshot(stranger, "41-shared-password-refused")
     stranger.fill("input[name=password]", PASSWORD)

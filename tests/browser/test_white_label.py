@@ -69,7 +69,8 @@ def test_a_white_labelled_client_sees_only_the_agency_brand(
     page.goto(f"{base}/agency/northwind/brand/")
     page.fill("input[name=brand_name]", "Northwind Growth")
     page.fill("input[name=brand_primary_colour]", "#ffcc00")
-    page.click("button:has-text('Save brand')")
+    with page.expect_navigation():  # to its load event: the answer is whole
+        page.click("button:has-text('Save brand')")
     error = page.locator(".errorlist").first
     assert "1.51:1 with white text" in error.inner_text()
     screenshot(page, "40-white-label-contrast-refused")
@@ -79,7 +80,8 @@ def test_a_white_labelled_client_sees_only_the_agency_brand(
     page.fill("input[name=email_sender_name]", "Northwind reports")
     page.fill("input[name=email_reply_to]", "hello@northwind.example")
     page.set_input_files("input[name=logo]", str(logo_file(tmp_path)))
-    page.click("button:has-text('Save brand')")
+    with page.expect_navigation():
+        page.click("button:has-text('Save brand')")
     assert page.get_by_text("Brand saved.").is_visible()
     preview = page.locator("img.brand-preview")
     assert preview.evaluate("img => img.naturalWidth") == 600  # re-encoded within 640×320, served
