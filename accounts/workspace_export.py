@@ -32,9 +32,15 @@ from accounts.models import Workspace
 CHUNK_SIZE = 2000
 EXPORT_FOLDER = "workspace-exports"
 
-# Who may enter the workspace and the exports themselves: not the client's data.
+# Who may enter the workspace, the exports themselves and the engine's queue: not the client's data.
 NOT_EXPORTED = frozenset(
-    {"accounts.workspacemembership", "accounts.invitation", "accounts.apikey", "accounts.workspaceexport"}
+    {
+        "accounts.workspacemembership",
+        "accounts.invitation",
+        "accounts.apikey",
+        "accounts.workspaceexport",
+        "kpis.queuedrecompute",
+    }
 )
 # Columns a ZIP handed to the client never carries: credentials (even hashed) and the agency
 # staff's own personal data (the audit log keeps who did what, not from which address or browser).

@@ -27,6 +27,8 @@ be rebuilt from them at any time; nothing is edited by hand.
   that stopped being customers: active customers at any date are a running sum.
 - `KpiState`: one row per workspace: when the rollups were computed (`as_of`)
   and the settings they were computed with.
+- `QueuedRecompute`: not a rollup but the engine's own bookkeeping: a row while
+  a recompute of the workspace is queued and has not started.
 
 Rollup rows are written in bulk and only by the rebuild: their foreign keys
 carry no database constraint and no single-column index (every index leads
@@ -37,7 +39,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from accounts.tenancy import WorkspaceOwned
+from accounts.tenancy import WorkspaceOwned, WorkspaceScopedManager
 from accounts.workspace_keys import WorkspaceForeignKey
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
@@ -297,6 +299,22 @@ class KpiState(WorkspaceOwned):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["workspace"], name="kpis_state_key")]
+
+
+class QueuedRecompute(models.Model):
+    """Per workspace: a recompute is queued and has not started yet (`kpis.recompute_queue`).
+
+    Pushes that find it add nothing: the queued run reads their committed changes.
+    The key is the workspace itself, so a workspace has at most one such row.
+    """
+
+    workspace = models.OneToOneField("accounts.Workspace", primary_key=True, on_delete=models.CASCADE, related_name="+")
+    queued_at = models.DateTimeField()
+
+    objects = WorkspaceScopedManager()
+
+    def __str__(self) -> str:
+        return f"recompute of workspace {self.workspace_id} queued at {self.queued_at:%Y-%m-%d %H:%M:%S}"
 
 
 from kpis.annotations import Annotation  # noqa: F401, E402

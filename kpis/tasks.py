@@ -1,20 +1,22 @@
 """Celery tasks of the KPI engine: ids in, explicitly named, idempotent.
 
 Coalescing: ingestion's after-commit listener (`schedule_workspace_recompute`)
-queues `kpis.recompute_workspace` and notes its start time in the cache. An
-isolated push (none from the workspace in the last BURST_GAP_SECONDS) starts
-at once; a push within a burst starts COALESCE_SECONDS later, so the burst's
-pushes share one run. A push that finds a noted start still ahead
-adds nothing: its DataChange rows are committed (the listener runs after
-commit), so the queued run, which cannot start before its time, reads them.
-A push that finds the start passed (the run may be reading already) queues
-the next run. The task also clears the note as it starts, for runs that
-start at once (in-process, with no broker).
+queues `kpis.recompute_workspace` only when the workspace has no run queued
+that has yet to start (`kpis.recompute_queue`, in the database): pushes while
+one waits add nothing, since their DataChange rows are committed and the
+waiting run reads them. So however far the workers fall behind, a workspace
+has one run in the queue, and the queue takes the busy workspaces in turn.
 
-No write is lost, and this does not depend on the cache being shared between
-processes (only the coalescing across web processes does: use Redis as the
-cache in production): the task consumes only the DataChange rows it read, by
-id, and re-queues itself when rows are left at its end.
+An isolated push (none from the workspace in the last BURST_GAP_SECONDS, noted
+in the cache) starts its run at once; one within a burst starts it
+COALESCE_SECONDS later, so the rest of the burst joins it rather than the
+run that is reading already.
+
+No write is lost: the run releases the workspace's slot before it reads the
+changes, consumes only the DataChange rows it read, by id, and re-queues
+itself when rows are left at its end. The cache only tells bursts apart: a
+cache per process (no CACHE_URL) loses coalescing across web processes,
+nothing else.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from django.core.cache import cache
 from django.db import DatabaseError
 
 from accounts.models import Workspace
-from kpis import services
+from kpis import recompute_queue, services
 
 logger = logging.getLogger(__name__)
 
@@ -38,10 +40,6 @@ COALESCE_SECONDS = 0.5
 # nothing). Back-to-back batches of one sender commit closer than this; a sender that waits to see its
 # numbers (a person, a sync that polls) does not.
 BURST_GAP_SECONDS = 0.3
-# How long the cache keeps a noted start: whole seconds (what the Redis cache keeps), past the start itself.
-PENDING_FLAG_SECONDS = 1
-# A queued run is trusted to be still ahead only this much before its start (clocks of web and worker hosts).
-CLOCK_MARGIN_SECONDS = 0.1
 
 RETRY_POLICY = {
     "acks_late": True,
@@ -55,17 +53,13 @@ RETRY_POLICY = {
 }
 
 
-def _pending_key(workspace_id: int) -> str:
-    return f"kpis:recompute-pending:{workspace_id}"
-
-
 def _last_push_key(workspace_id: int) -> str:
     return f"kpis:last-push:{workspace_id}"
 
 
 def forget_workspace(workspace_id: int) -> None:
     """Drop what the cache holds about a deleted workspace."""
-    cache.delete_many([_pending_key(workspace_id), _last_push_key(workspace_id)])
+    cache.delete(_last_push_key(workspace_id))
 
 
 def _coalescing_delay(workspace_id: int, now: float) -> float:
@@ -77,24 +71,24 @@ def _coalescing_delay(workspace_id: int, now: float) -> float:
 
 
 def schedule_workspace_recompute(workspace_id: int) -> bool:
-    """Queue a coalesced recompute of the workspace unless a queued one has yet to start. True if queued."""
-    key = _pending_key(workspace_id)
+    """Queue a recompute of the workspace unless one is queued and has yet to start. True if queued."""
     now = time.time()
-    start = now + _coalescing_delay(workspace_id, now)
-    if not cache.add(key, start, timeout=PENDING_FLAG_SECONDS):
-        queued_start = cache.get(key)
-        if queued_start is not None and now < queued_start - CLOCK_MARGIN_SECONDS:
-            return False
-        cache.set(key, start, timeout=PENDING_FLAG_SECONDS)
-    eta = datetime.fromtimestamp(start, UTC) if start > now else None  # no ETA: a worker takes it at once
-    recompute_workspace_task.apply_async((workspace_id,), eta=eta)
+    delay = _coalescing_delay(workspace_id, now)
+    if not recompute_queue.claim(workspace_id):
+        return False
+    eta = datetime.fromtimestamp(now + delay, UTC) if delay else None  # no ETA: a worker takes it at once
+    try:
+        recompute_workspace_task.apply_async((workspace_id,), eta=eta)
+    except Exception:
+        recompute_queue.release(workspace_id)  # not queued after all (broker down): the next push tries again
+        raise
     return True
 
 
 @shared_task(name="kpis.recompute_workspace", **RETRY_POLICY)
 def recompute_workspace_task(workspace_id: int) -> None:
     """Rebuild the rollups of the dates that changed since the last recompute."""
-    cache.delete(_pending_key(workspace_id))  # for runs that start at once (in-process), before their noted start
+    recompute_queue.release(workspace_id)  # before reading: a push committed from now on queues the next run
     services.recompute_pending_changes(workspace_id=workspace_id)
     if services.pending_changes_exist(workspace_id):
         schedule_workspace_recompute(workspace_id)

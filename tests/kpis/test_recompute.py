@@ -17,7 +17,7 @@ from accounts.settings_changes import workspace_settings_changed
 from accounts.tenancy import workspace_scope
 from campaigns.changes import record_change
 from campaigns.models import DataChange, DealStatus, Lead
-from kpis import services, tasks
+from kpis import recompute_queue, services, tasks
 from kpis.models import ROLLUPS, AccountFacts, CustomerDay, KpiState, VisitorGap, WebSession
 from kpis.selectors import account_scores, kpis_for_period
 from kpis.services import recompute_pending_changes, recompute_rollups
@@ -259,6 +259,32 @@ def test_an_isolated_push_starts_its_recompute_at_once(workspace, django_capture
         assert queued.call_args.kwargs["eta"] is None
 
 
+def test_pushes_while_a_run_waits_add_nothing_however_long_it_waits(workspace, django_capture_on_commit_callbacks):
+    # The workers are behind: the run queued by the first push has not started 30 s later.
+    seed(workspace)
+    recompute_rollups(workspace_id=workspace.pk)
+    clock = [1_000_000.0]
+    with (
+        mock.patch.object(tasks.recompute_workspace_task, "apply_async") as queued,
+        mock.patch.object(tasks.time, "time", lambda: clock[0]),
+    ):
+        for day in (20, 21, 22):
+            LeadFactory(workspace=workspace, created_at=datetime(2026, 1, day, 12, tzinfo=UTC))
+            with django_capture_on_commit_callbacks(execute=True):
+                record_change(workspace=workspace, days=[date(2026, 1, day)])
+            clock[0] += 15
+        assert queued.call_count == 1
+        tasks.recompute_workspace_task.run(workspace.pk)  # the one waiting run reads all three pushes
+        with workspace_scope(workspace):
+            assert not DataChange.objects.exists()
+        assert (
+            kpis_for_period(workspace=workspace, first_day=date(2026, 1, 20), last_day=date(2026, 1, 22))["leads"] == 3
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            record_change(workspace=workspace, days=[date(2026, 1, 23)])
+        assert queued.call_count == 2  # that run started: the next push queues the next one
+
+
 def test_a_burst_of_pushes_shares_one_recompute_after_the_first(workspace, django_capture_on_commit_callbacks):
     clock = [1_000_000.0]
     with (
@@ -267,7 +293,7 @@ def test_a_burst_of_pushes_shares_one_recompute_after_the_first(workspace, djang
     ):
         with django_capture_on_commit_callbacks(execute=True):
             record_change(workspace=workspace, days=[date(2026, 1, 1)])  # isolated: at once
-        tasks.recompute_workspace_task.run(workspace.pk)  # the worker takes it and clears the note
+        tasks.recompute_workspace_task.run(workspace.pk)  # the worker takes it at once
         with django_capture_on_commit_callbacks(execute=True):
             for day in range(2, 7):
                 clock[0] += 0.05
@@ -279,33 +305,27 @@ def test_a_burst_of_pushes_shares_one_recompute_after_the_first(workspace, djang
         assert DataChange.objects.count() == 5  # left for the one queued run
 
 
-def test_a_push_after_the_queued_start_queues_again_even_if_the_worker_never_touched_the_cache(
-    workspace, django_capture_on_commit_callbacks
-):
-    # A worker with a cache of its own (no CACHE_URL) cannot clear the web process's note: the run may be
-    # reading already once its start has passed, so a push committed then must queue the next run.
-    clock = [1_000_000.0]
-    with (
-        mock.patch.object(tasks.recompute_workspace_task, "apply_async") as queued,
-        mock.patch.object(tasks.time, "time", lambda: clock[0]),
-    ):
-        with django_capture_on_commit_callbacks(execute=True):
-            record_change(workspace=workspace, days=[date(2026, 1, 1)])  # isolated: starts at once
-        clock[0] += 0.2
-        with django_capture_on_commit_callbacks(execute=True):
-            record_change(workspace=workspace, days=[date(2026, 1, 2)])  # its start has passed: queue the next
-        assert queued.call_count == 2
-        burst_start = clock[0] + tasks.COALESCE_SECONDS
-        assert queued.call_args.kwargs["eta"].timestamp() == pytest.approx(burst_start)
-        clock[0] = burst_start - tasks.CLOCK_MARGIN_SECONDS - 0.01
-        with django_capture_on_commit_callbacks(execute=True):
-            record_change(workspace=workspace, days=[date(2026, 1, 3)])
-        assert queued.call_count == 2  # still ahead of the queued start: coalesced
-        clock[0] += 0.02
-        with django_capture_on_commit_callbacks(execute=True):
-            record_change(workspace=workspace, days=[date(2026, 1, 4)])
-        assert queued.call_count == 3
-        assert queued.call_args.kwargs["eta"].timestamp() == pytest.approx(clock[0] + tasks.COALESCE_SECONDS)
+def test_a_workspace_has_one_queued_run_until_it_starts_or_is_lost(workspace, other_workspace):
+    t0 = datetime(2026, 3, 1, 9, tzinfo=UTC)
+    assert recompute_queue.claim(workspace.pk, now=t0)
+    assert not recompute_queue.claim(workspace.pk, now=t0 + timedelta(minutes=5))
+    assert recompute_queue.claim(other_workspace.pk, now=t0)  # another workspace's run is its own
+    recompute_queue.release(workspace.pk)  # its run starts
+    assert not recompute_queue.claim(other_workspace.pk, now=t0)  # the other's run still waits
+    assert recompute_queue.claim(workspace.pk, now=t0)
+    lost = t0 + recompute_queue.LOST_AFTER + timedelta(seconds=1)
+    assert recompute_queue.claim(workspace.pk, now=lost)  # never started (its broker lost it): queued again
+    assert not recompute_queue.claim(workspace.pk, now=lost)
+
+
+def test_a_run_the_broker_refused_leaves_the_next_push_to_queue_it(workspace):
+    with mock.patch.object(
+        tasks.recompute_workspace_task, "apply_async", side_effect=[ConnectionError("broker down"), None]
+    ) as queued:
+        with pytest.raises(ConnectionError):
+            tasks.schedule_workspace_recompute(workspace.pk)
+        assert tasks.schedule_workspace_recompute(workspace.pk)
+    assert queued.call_count == 2
 
 
 def test_a_write_during_a_recompute_is_left_for_the_next_one(workspace, django_capture_on_commit_callbacks):
