@@ -174,8 +174,6 @@ class Rollup:
         """
         columns = ", ".join(self.columns)
         new = f"WITH n (workspace_id, {columns}) AS ({select})"
-        if connection.vendor == "postgresql" and not getattr(connection, "citus", False):
-            return self._replace_in_one_statement(new, params, within, returning)
         back = f" RETURNING {returning}" if returning else ""
         changed = run(
             f"{new} DELETE FROM {self.table} WHERE workspace_id = %(ws)s{within}"
@@ -190,28 +188,6 @@ class Rollup:
             params,
         )
         return {row[0] for row in changed}
-
-    def _replace_in_one_statement(self, new: str, params: dict[str, object], within: str, returning: str) -> set:
-        """Plain PostgreSQL: the same in one statement, so the new rows are evaluated once, not twice.
-
-        Every part of a statement sees the rows as they were before it: the
-        insert takes the new rows with no identical row then, which are
-        exactly those whose key the delete frees or that were never there.
-        The insert first counts the deleted rows, so every deletion is done
-        before a new row meets a freed key in a unique index.
-        """
-        back = returning or "workspace_id"
-        into, values, source = self._target()
-        rows = run(
-            f"{new}, d AS (DELETE FROM {self.table} WHERE workspace_id = %(ws)s{within}"
-            f" AND NOT EXISTS (SELECT 1 FROM n WHERE {self._identical('n', self.table)}) RETURNING {back}),"
-            f" i AS (INSERT INTO {into} SELECT {values} FROM {source} WHERE (SELECT COUNT(*) FROM d) >= 0"
-            f" AND NOT EXISTS (SELECT 1 FROM {self.table} t WHERE t.workspace_id = %(ws)s{within}"
-            f" AND {self._identical('n', 't')}) RETURNING {back})"
-            f" SELECT {back} FROM d UNION ALL SELECT {back} FROM i",
-            params,
-        )
-        return {row[0] for row in rows} if returning else set()
 
     def _identical(self, new: str, old: str) -> str:
         """SQL: row `new` has the key and the values of row `old` (null-safe), workspace included."""
