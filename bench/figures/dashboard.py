@@ -92,6 +92,29 @@ def dashboard_latency(bench) -> Result:
 
 
 @figure(
+    "dashboard: GET /w/<slug>/?range=ytd p95",
+    unit="ms",
+    target="< 100 ms",
+    rule=lambda r: r.value < 100,
+    order=72,
+)
+def dashboard_year_to_date(bench) -> Result:
+    """The longest preset range a marketer opens most (issue 20): the year to date, timed alone."""
+    rollups_settled(bench)
+    client = _client(bench.workspace)
+    slug = bench.workspace.slug
+    repeat = 15 if bench.scale_name == "small" else REPEAT
+    timings = _timings(client, f"/w/{slug}/?range=ytd", repeat)
+    baseline = _timings(client, f"/w/{slug}/api-keys/", repeat)
+    return Result(
+        value=_p95(timings),
+        baseline=_p95(baseline),
+        baseline_label="GET the API keys page",
+        note=f"median {statistics.median(timings):.0f} ms",
+    )
+
+
+@figure(
     "dashboard: SQL queries per page",
     unit="queries",
     target="not growing",

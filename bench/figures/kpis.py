@@ -163,7 +163,7 @@ def full_recompute(bench, workspace_id: int) -> tuple[float, float]:
     return engine, plain_sql_baseline(bench, workspace_id)
 
 
-@figure("kpis: full recompute", unit="s", target="≤ 2× plain SQL", rule=lambda r: r.ratio <= 2, order=30)
+@figure("kpis: full recompute", unit="s", target="≤ 1.5× plain SQL", rule=lambda r: r.ratio <= 1.5, order=30)
 def full_recompute_figure(bench) -> Result:
     bench.state["recompute_failed"] = True
     engine, baseline = full_recompute(bench, bench.workspace.pk)
@@ -272,13 +272,16 @@ def _peak_rss_mb(arguments: list[str]) -> tuple[float, int, str]:
 
 
 def rollups_settled(bench) -> None:
-    """The steady state autovacuum keeps: rollup tables vacuumed (index-only scans) and analysed."""
+    """The steady state autovacuum keeps: rollups built, their tables vacuumed (index-only scans) and analysed."""
     if bench.state.get("rollups_settled"):
         return
     from django.db import connection
 
     from kpis.models import ROLLUPS
 
+    if bench.workspace.pk not in bench.state.get("first_build", {}):  # a read figure run alone (`--only`)
+        bench.progress.update("build the rollups")
+        recompute_function()(workspace_id=bench.workspace.pk)
     bench.progress.update("VACUUM ANALYZE the rollup tables")
     with connection.cursor() as cursor:
         for model in ROLLUPS:
@@ -348,7 +351,7 @@ def _p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[-1]
 
 
-@figure("kpis: GET /api/v1/kpis/ 90 days p95", unit="ms", target="< 100 ms", rule=lambda r: r.value < 100, order=50)
+@figure("kpis: GET /api/v1/kpis/ 90 days p95", unit="ms", target="≤ 20 ms", rule=lambda r: r.value <= 20, order=50)
 def kpis_latency(bench) -> Result:
     from datetime import date
 
@@ -506,7 +509,7 @@ def freshness_p95(bench, workspace) -> float:
     return statistics.quantiles(timings, n=20)[-1]
 
 
-@figure("kpis: freshness p95", unit="s", target="< 2 s", rule=lambda r: r.value < 2, order=60)
+@figure("kpis: freshness p95", unit="s", target="< 1 s", rule=lambda r: r.value < 1, order=60)
 def freshness(bench) -> Result:
     recompute_function()
     value = freshness_p95(bench, bench.workspace)
