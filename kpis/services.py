@@ -229,7 +229,7 @@ def _rebuild(workspace: Workspace, state: KpiState, ranges: list[tuple[date, dat
         or state.settings_fingerprint != fingerprint
         or any(_far_from_reference(state.decay_reference, r, workspace.half_life_days) for r in ranges)
     )
-    _tune_transaction()
+    _tune_transaction(full)
     if full:
         state.decay_reference = _decay_reference()
         _rebuild_span(workspace, state, rollups.Span())
@@ -244,25 +244,36 @@ def _rebuild(workspace: Workspace, state: KpiState, ranges: list[tuple[date, dat
     return RecomputeResult(full=full, ranges=() if full else tuple(ranges))
 
 
-def _tune_transaction() -> None:
-    """Room for the rebuild's hash aggregates in memory (PostgreSQL; this transaction only).
+def _tune_transaction(full: bool) -> None:
+    """Room for the rebuild's hash aggregates in memory, and plans that stay linear (PostgreSQL; this transaction only).
 
-    And no JIT compilation. A partial rebuild's statements read a few days through
+    No JIT compilation: a partial rebuild's statements read a few days through
     indexes, yet their row estimates can pass the JIT threshold, and compiling then
-    costs more (~10 ms a statement) than it saves. A full one's can pass the inlining
-    and optimising thresholds: on a medium workspace just loaded (its touchpoints
-    re-dated, so twice their pages), the page days' INSERT ran for over 13 minutes
-    with JIT and in 10 s without. While the data
-    tables' statistics are missing or far behind (a backfill the analyse before
-    the rebuild could not cover), nested loops are ruled out: on guessed row
-    counts they rescan a table per row, where hash joins stay linear whatever the guess.
+    costs more (~10 ms a statement) than it saves; a full rebuild took the same time
+    without it (medium workspace, 2026-12-05).
+
+    No nested loops in a full rebuild, nor while the data tables' statistics are
+    missing or far behind (a backfill the analyse before the rebuild could not
+    cover): on guessed row counts they rescan a table per row, where hash joins stay
+    linear whatever the guess. A full rebuild reads whole tables, and its INSERTs
+    check for each new row that no row with its key is left (`Rollup.replace_differing`):
+    with the rollup table analysed while empty (a workspace's first build) the planner
+    made that check a nested loop scanning the table being written, whose own new
+    rows it then visited again for every row: the medium workspace's page days did
+    not finish in 300 s, and take seconds with a hash join.
+
+    No merge joins: a merge join may merge on some of the equalities only and test
+    the rest row by row. A one-day rebuild of visitor days checks each (visitor, day)
+    row against the new ones: merged on the day alone (every row has it), 15,000
+    visitors made 118 million comparisons (14 s); hashed on every equality, 86 ms.
     """
     if connection.vendor == "postgresql":
         # SET LOCAL, not set_config(): on Citus it reaches the workers, where the rollups run.
         with connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL work_mem = '{REBUILD_WORK_MEM}'")
             cursor.execute("SET LOCAL jit = off")
-            if statistics_unreliable(rollups.SOURCE_TABLES):
+            cursor.execute("SET LOCAL enable_mergejoin = off")
+            if full or statistics_unreliable(rollups.SOURCE_TABLES):
                 cursor.execute("SET LOCAL enable_nestloop = off")
 
 
