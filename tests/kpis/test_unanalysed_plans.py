@@ -220,9 +220,9 @@ def test_recompute_plans_have_no_nested_loop_over_touchpoints_without_statistics
     assert recorder.problems == []
 
 
-def _rollup_write_settings(run) -> set[tuple[str, str]]:
+def _rollup_write_settings(run) -> set[tuple[str, str, str]]:
     """(jit, enable_mergejoin, enable_nestloop) as each statement writing a rollup table of `run()` found them."""
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, str, str]] = set()
     rollup_tables = [model._meta.db_table for model in ROLLUPS]
 
     def settings(execute, sql, params, many, context):
