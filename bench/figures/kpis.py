@@ -2,7 +2,8 @@
 
 - full recompute of the workspace against the plain-SQL baseline: one plain
   GROUP BY query per rollup (the daily components of each raw table, web
-  sessions, visitor days, target-account engagement days, account facts, customer days),
+  sessions, page days, visitor days, target-account engagement days, account facts,
+  customer days),
   materialised into temporary tables: the same information, without the
   rollups' indexes, durability and in-place replacement;
 - worker peak memory: `manage.py recompute_kpis` in a fresh process, its peak
@@ -79,6 +80,23 @@ BASELINE_QUERIES = {
                (array_agg(campaign_id ORDER BY occurred_at, external_id NULLS LAST, id))[1] AS campaign_id
         FROM campaigns_touchpoint WHERE workspace_id = %(ws)s AND kind = 'page_view' AND session_id <> ''
         GROUP BY 1""",
+    "page_days": """
+        SELECT day, campaign_id, url, COUNT(*) AS page_views, SUM(entry) AS entries, SUM(exit) AS exits FROM (
+            SELECT MIN(occurred_on) OVER s AS day, FIRST_VALUE(campaign_id) OVER o AS campaign_id,
+                   (ROW_NUMBER() OVER o = 1)::int AS entry, (ROW_NUMBER() OVER o = COUNT(*) OVER s)::int AS exit,
+                   split_part(split_part(url, '#', 1), '?', 1) AS bare
+            FROM campaigns_touchpoint WHERE workspace_id = %(ws)s AND kind = 'page_view' AND session_id <> ''
+            WINDOW s AS (PARTITION BY session_id),
+                   o AS (PARTITION BY session_id ORDER BY occurred_at, external_id NULLS LAST, id)
+            UNION ALL SELECT occurred_on, campaign_id, 0, 0, split_part(split_part(url, '#', 1), '?', 1)
+            FROM campaigns_touchpoint WHERE workspace_id = %(ws)s AND kind = 'page_view' AND session_id = ''
+        ) AS views, LATERAL (
+            SELECT lower(substring(bare FROM '^[^/]*://[^/]*')) AS origin,
+                   rtrim(regexp_replace(bare, '^[^/]*://[^/]*', ''), '/') AS path
+        ) AS parts, LATERAL (
+            SELECT CASE WHEN bare = '' THEN '' WHEN path = '' THEN COALESCE(origin, '') || '/'
+                        ELSE COALESCE(origin, '') || path END AS url
+        ) AS normalised GROUP BY 1, 2, 3""",
     "visitor_days": """
         SELECT visitor_id, day, LAG(day) OVER (PARTITION BY visitor_id ORDER BY day) AS previous_day FROM (
             SELECT visitor_id, occurred_on AS day FROM campaigns_touchpoint

@@ -150,9 +150,13 @@ class Rollup:
         """Make the workspace's rows those of `select` (workspace_id, *columns), writing only the differences.
 
         The full rebuild is the nightly guard against drift: it usually finds
-        next to nothing changed. See `replace_differing`.
+        next to nothing changed. See `replace_differing`; on plain PostgreSQL
+        the same in one statement (`_replace_in_one_statement`).
         """
-        self.replace_differing(workspace_id, select, params)
+        if connection.vendor == "postgresql" and not getattr(connection, "citus", False):
+            self._replace_in_one_statement(workspace_id, select, params)
+        else:
+            self.replace_differing(workspace_id, select, params)
 
     def replace_differing(
         self, workspace_id: int, select: str, params: dict[str, object], within: str = "", returning: str = ""
@@ -188,6 +192,33 @@ class Rollup:
             params,
         )
         return {row[0] for row in changed}
+
+    def _replace_in_one_statement(self, workspace_id: int, select: str, params: dict[str, object]) -> None:
+        """Plain PostgreSQL's full rebuild: `replace_differing` in one statement, the new rows evaluated once.
+
+        Every part of a statement sees the rows as they were before it: the
+        insert takes the new rows with no identical row then, which are
+        exactly those whose key the delete frees or that were never there.
+        The insert first counts the deleted rows, so every deletion is done
+        before a new row meets a freed key in a unique index. The new rows
+        are materialised (read twice), and nothing tells the planner how many
+        there are: only a full rebuild uses this form, whose plans join by
+        hash whatever the estimate (`kpis.services._tune_transaction`). With
+        nested loops a one-day rebuild of 12,000 sessions compared each row
+        with every new one (16 s on the medium workspace, 2026-12-05).
+        """
+        columns = ", ".join(self.columns)
+        into, values, source = self._target()
+        run(
+            f"WITH n (workspace_id, {columns}) AS ({select}),"
+            f" d AS (DELETE FROM {self.table} WHERE workspace_id = %(ws)s"
+            f" AND NOT EXISTS (SELECT 1 FROM n WHERE {self._identical('n', self.table)}) RETURNING 1),"
+            f" i AS (INSERT INTO {into} SELECT {values} FROM {source} WHERE (SELECT COUNT(*) FROM d) >= 0"
+            f" AND NOT EXISTS (SELECT 1 FROM {self.table} t WHERE t.workspace_id = %(ws)s"
+            f" AND {self._identical('n', 't')}) RETURNING 1)"
+            " SELECT (SELECT COUNT(*) FROM d), (SELECT COUNT(*) FROM i)",
+            params,
+        )
 
     def _identical(self, new: str, old: str) -> str:
         """SQL: row `new` has the key and the values of row `old` (null-safe), workspace included."""

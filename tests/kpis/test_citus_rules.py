@@ -3,7 +3,8 @@
 A recompute must not go through temporary tables (Citus cannot join one to
 a distributed table), must not use a simple `CASE x WHEN` (Citus 13.2
 deparses it wrongly for its workers) and must write each statement once (no
-data-modifying CTE: Citus runs a statement's CTEs as separate steps). The
+data-modifying CTE: Citus runs a statement's CTEs as separate steps; plain
+PostgreSQL alone has a one-statement form, which the rule names). The
 rows themselves are checked by the other tests of tests/kpis, and against a
 Citus cluster by the comparison of README "Scaling out".
 """
@@ -21,6 +22,11 @@ from sampledata.seeding import seed_workspace
 from tests.clock import SEEDED_NOW
 
 WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+# The delete and the insert of one rollup table, in that order, the insert after the deletions.
+ONE_STATEMENT_REPLACE = re.compile(
+    r", d AS \(DELETE FROM (\w+) WHERE .*\), i AS \(INSERT INTO \1 \(.* WHERE \(SELECT COUNT\(\*\) FROM d\) >= 0 ",
+    re.DOTALL,
+)
 
 
 @pytest.fixture
@@ -49,7 +55,12 @@ def test_a_recompute_uses_no_simple_case(statements):
 
 
 def test_each_statement_of_a_recompute_writes_one_table_once(statements):
-    assert [sql for sql in statements if len(WRITES.findall(sql)) > 1] == []
+    several = [sql for sql in statements if len(WRITES.findall(sql)) > 1]
+    if connection.vendor == "postgresql" and not getattr(connection, "citus", False):
+        # Plain PostgreSQL alone replaces a rollup's rows in one statement (`Rollup.replace_differing`).
+        assert any(ONE_STATEMENT_REPLACE.search(sql) for sql in several)
+        several = [sql for sql in several if not ONE_STATEMENT_REPLACE.search(sql)]
+    assert several == []
 
 
 def test_on_citus_every_rollup_insert_runs_on_the_shard(workspace):

@@ -16,9 +16,18 @@ from django.db import connection
 from accounts.settings_changes import workspace_settings_changed
 from accounts.tenancy import workspace_scope
 from campaigns.changes import record_change
-from campaigns.models import DataChange, DealStatus, Lead
+from campaigns.models import DataChange, DealStatus, Lead, SpendEntry
 from kpis import recompute_queue, services, tasks
-from kpis.models import ROLLUPS, AccountFacts, CustomerDay, KpiState, VisitorGap, WebSession
+from kpis.models import (
+    ROLLUPS,
+    AccountDay,
+    AccountFacts,
+    CustomerDay,
+    DailyComponents,
+    KpiState,
+    VisitorGap,
+    WebSession,
+)
 from kpis.selectors import account_scores, kpis_for_period
 from kpis.services import recompute_pending_changes, recompute_rollups
 from tests.app_role import APP_ROLE_DB, as_admin
@@ -74,6 +83,36 @@ def test_recompute_twice_gives_identical_rows(workspace):
     recompute_rollups(workspace_id=workspace.pk, **JAN)
     recompute_rollups(workspace_id=workspace.pk, **JAN)
     assert rollup_rows(workspace) == first
+
+
+def test_a_full_recompute_rewrites_only_what_changed_and_equals_a_first_build(workspace):
+    """The nightly full rebuild over rollups already there: changed rows replaced, gone rows deleted, new
+    rows added (on plain PostgreSQL all in one statement per table), the rest left as they were."""
+    first_campaign, _account, _lead = seed(workspace, day=5)
+    second_campaign = CampaignFactory(workspace=workspace)
+    SpendEntryFactory(workspace=workspace, campaign=second_campaign, date=date(2026, 1, 12), cost=Decimal("7.00"))
+    meeting = TouchpointFactory(workspace=workspace, kind="meeting", account=AccountFactory(workspace=workspace,
+                                is_target=True), occurred_at=datetime(2026, 1, 12, 9, tzinfo=UTC))  # fmt: skip
+    recompute_rollups(workspace_id=workspace.pk)
+    with workspace_scope(workspace):
+        ids = dict(DailyComponents.objects.values_list("day", "id"))
+        SpendEntry.objects.filter(campaign=first_campaign).update(cost=Decimal("20.00"))
+        meeting.delete()
+    LeadFactory(workspace=workspace, source_campaign=second_campaign, created_at=datetime(2026, 1, 20, tzinfo=UTC))
+
+    recompute_rollups(workspace_id=workspace.pk)
+    rebuilt = rollup_rows(workspace)
+    with workspace_scope(workspace):
+        components = {row.day: row for row in DailyComponents.objects.all()}
+        assert components[date(2026, 1, 5)].spend == Decimal("20.00")
+        assert components[date(2026, 1, 5)].id != ids[date(2026, 1, 5)]  # replaced
+        assert components[date(2026, 1, 12)].id == ids[date(2026, 1, 12)]  # unchanged: not rewritten
+        assert components[date(2026, 1, 20)].leads == 1
+        assert not AccountDay.objects.filter(day=date(2026, 1, 12)).exists()
+        for model in ROLLUPS:
+            model.objects.all().delete()
+    recompute_rollups(workspace_id=workspace.pk)
+    assert rollup_rows(workspace) == rebuilt
 
 
 def test_a_partial_recompute_equals_a_full_one(workspace):

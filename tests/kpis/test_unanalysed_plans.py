@@ -216,7 +216,7 @@ def test_recompute_plans_have_no_nested_loop_over_touchpoints_without_statistics
         recompute_rollups(workspace_id=workspace.pk, first_day=last_day - timedelta(days=30), last_day=last_day)
     with workspace_scope(workspace):
         assert Touchpoint.objects.count() > 20_000  # the plans were made for a real volume
-    assert recorder.explained > 50
+    assert recorder.explained > 40  # a full and a 31-day recompute: 43 statements on plain PostgreSQL
     assert recorder.problems == []
 
 

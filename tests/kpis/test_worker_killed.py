@@ -35,6 +35,7 @@ from django.db import connection
 
 from config.db.postgresql.base import citus_set_sql
 from kpis.models import KpiState, WebSession
+from kpis.rollups.tables import SESSIONS
 from kpis.services import recompute_rollups
 from kpis.tasks import recompute_workspace_full_task
 from tests.broker import ROOT, celery_worker, wait_for
@@ -174,12 +175,14 @@ def test_worker_killed_half_way_then_restarted_leaves_the_rollups_of_a_full_reco
 
         task_id = recompute_workspace_full_task.delay(workspace.pk).id
 
-        # Half-way: web sessions deleted, their INSERT waiting on us.
+        # Half-way: web sessions deleted, their INSERT waiting on us. Found by the sessions' column list,
+        # which opens the statement on every database (the activity view keeps only a statement's start).
         orphan_pid = None
+        sessions = f"(workspace_id, {', '.join(SESSIONS.columns)})"
 
         def half_way() -> bool:
             nonlocal orphan_pid
-            orphan_pid = _blocked_by(monitor, side_pid, f"INSERT INTO {WebSession._meta.db_table} ")
+            orphan_pid = _blocked_by(monitor, side_pid, sessions)
             return orphan_pid is not None
 
         assert wait_for(half_way, timeout=WAIT), "the task never reached the web sessions: " + _worker_state(worker)
