@@ -104,11 +104,21 @@ def reference_ids(*, ref: str, external_ids: set[str]) -> dict[str, int]:
     workspace = current_workspace()
     table = connection.ops.quote_name(model._meta.db_table)
     # The import's check reads outside any transaction: give the binding cursor one (no savepoint inside one).
-    with transaction.atomic(savepoint=False), connection.binding_cursor() as cursor:
-        cursor.execute(
-            f"SELECT external_id, id FROM {table} WHERE workspace_id = %b AND external_id = ANY(%b)",  # noqa: S608
-            [workspace.pk, list(external_ids)],
+    wanted = list(external_ids)
+    if connection.citus:
+        sql = f"SELECT external_id, id FROM {table} WHERE workspace_id = %b AND external_id = ANY(%b)"  # noqa: S608
+        params = [workspace.pk, wanted]
+    else:
+        # One probe of the (workspace, external_id) index per id, the workspace given with each so that the
+        # planner cannot take a new workspace for one row and scan its every row (services._lock_by_key_probes).
+        sql = (
+            "SELECT r.external_id, r.id FROM unnest(%b::bigint[], %b::text[]) AS k (ws, external_id)"  # noqa: S608
+            f" CROSS JOIN LATERAL (SELECT external_id, id FROM {table}"
+            " WHERE workspace_id = k.ws AND external_id = k.external_id OFFSET 0) r"
         )
+        params = [[workspace.pk] * len(wanted), wanted]
+    with transaction.atomic(savepoint=False), connection.binding_cursor() as cursor:
+        cursor.execute(sql, params)
         return dict(cursor.fetchall())
 
 
