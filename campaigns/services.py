@@ -549,10 +549,12 @@ def _lock_existing(resource: Resource, workspace: Workspace, values: list[dict[s
     the rows as they were before the statement's writes, which Citus does not
     promise (it runs each CTE as a step of its own). The lock keeps them so
     until the upsert; rows are locked in key order, as the upsert takes them
-    (see _write_order). The key's unique index finds them: each key column
-    narrowed to the batch's values (a planner misled by stale statistics would
-    otherwise hash the whole table), then a key of several columns matched
-    exactly, so no row outside the batch is locked.
+    (see _write_order). Plain PostgreSQL probes the key's unique index per key
+    (`_lock_by_key_probes`). On Citus, whose shards keep statistics of their
+    own, one statement on the workspace's shard: each key column narrowed to
+    the batch's values (a planner misled by stale statistics would otherwise
+    hash the whole table), then a key of several columns matched exactly, so
+    no row outside the batch is locked.
     """
     model = resource.model
     qn = connection.ops.quote_name
