@@ -56,18 +56,35 @@ def quoted(values) -> str:
 # account is its own, else its lead's. Two equi-joins, never one on COALESCE(…): an expression join
 # has no index to probe, so a planner without statistics (a fresh backfill) nests loops over every pair.
 _ENGAGEMENT_KINDS = quoted(ENGAGEMENT_KINDS)
-TARGET_TOUCHES = (
-    "FROM (SELECT workspace_id, id, kind, occurred_at, occurred_on, account_id AS target_id"  # noqa: S608 (our own table names and constants)
-    f" FROM {Touchpoint._meta.db_table} WHERE workspace_id = %(ws)s AND kind IN ({_ENGAGEMENT_KINDS})"
-    " AND account_id IS NOT NULL"
-    " UNION ALL SELECT t.workspace_id, t.id, t.kind, t.occurred_at, t.occurred_on, l.account_id"
-    f" FROM {Touchpoint._meta.db_table} t JOIN {Lead._meta.db_table} l"
-    " ON l.workspace_id = t.workspace_id AND l.id = t.lead_id"
-    f" WHERE t.workspace_id = %(ws)s AND t.kind IN ({_ENGAGEMENT_KINDS}) AND t.account_id IS NULL"
-    " AND l.workspace_id = %(ws)s) t"
-    f" JOIN {Account._meta.db_table} a ON a.workspace_id = t.workspace_id AND a.id = t.target_id"
-    " WHERE a.workspace_id = %(ws)s AND a.is_target"
+_LEAD_JOIN = f"JOIN {Lead._meta.db_table} l ON l.workspace_id = t.workspace_id AND l.id = t.lead_id"
+# Each touchpoint's lead found through the lead's key (a loop the planner must keep: OFFSET 0).
+_LEAD_PROBE = (
+    f"CROSS JOIN LATERAL (SELECT workspace_id, account_id FROM {Lead._meta.db_table}"  # noqa: S608
+    " WHERE workspace_id = %(ws)s AND workspace_id = t.workspace_id AND id = t.lead_id OFFSET 0) l"
 )
+
+
+def target_touches(*, probe_leads: bool = False) -> str:
+    """FROM … WHERE of the engagement touchpoints `t` of target accounts `a` (TARGET_TOUCHES).
+
+    `probe_leads` (PostgreSQL): each lead found by its key, for a few days' touchpoints read where
+    hash joins are the only other joins allowed (a partial rebuild): hashed, the join read every
+    lead of the workspace to match a day's touchpoints (140 ms instead of 18 on the medium workspace).
+    """
+    return (
+        "FROM (SELECT workspace_id, id, kind, occurred_at, occurred_on, account_id AS target_id"  # noqa: S608 (our own table names and constants)
+        f" FROM {Touchpoint._meta.db_table} WHERE workspace_id = %(ws)s AND kind IN ({_ENGAGEMENT_KINDS})"
+        " AND account_id IS NOT NULL"
+        " UNION ALL SELECT t.workspace_id, t.id, t.kind, t.occurred_at, t.occurred_on, l.account_id"
+        f" FROM {Touchpoint._meta.db_table} t {_LEAD_PROBE if probe_leads else _LEAD_JOIN}"
+        f" WHERE t.workspace_id = %(ws)s AND t.kind IN ({_ENGAGEMENT_KINDS}) AND t.account_id IS NULL"
+        " AND l.workspace_id = %(ws)s) t"
+        f" JOIN {Account._meta.db_table} a ON a.workspace_id = t.workspace_id AND a.id = t.target_id"
+        " WHERE a.workspace_id = %(ws)s AND a.is_target"
+    )
+
+
+TARGET_TOUCHES = target_touches()
 
 
 def decayed_weight_sql(weights: dict[str, float], reference_days: float, half_life_days: float) -> tuple[str, dict]:

@@ -30,7 +30,7 @@ from campaigns.models import (
 from kpis import rollups
 from kpis.models import ROLLUPS, KpiState
 from kpis.signals import rollups_recomputed
-from kpis.statistics import ROLLUP_THRESHOLD, SOURCE_THRESHOLD, stale_tables_analyse, statistics_unreliable
+from kpis.statistics import ROLLUP_THRESHOLD, SOURCE_THRESHOLD, stale_tables_analyse
 
 logger = logging.getLogger(__name__)
 
@@ -229,7 +229,7 @@ def _rebuild(workspace: Workspace, state: KpiState, ranges: list[tuple[date, dat
         or state.settings_fingerprint != fingerprint
         or any(_far_from_reference(state.decay_reference, r, workspace.half_life_days) for r in ranges)
     )
-    _tune_transaction(full)
+    _tune_transaction()
     if full:
         state.decay_reference = _decay_reference()
         _rebuild_span(workspace, state, rollups.Span())
@@ -244,7 +244,7 @@ def _rebuild(workspace: Workspace, state: KpiState, ranges: list[tuple[date, dat
     return RecomputeResult(full=full, ranges=() if full else tuple(ranges))
 
 
-def _tune_transaction(full: bool) -> None:
+def _tune_transaction() -> None:
     """Room for the rebuild's hash aggregates in memory, and plans that stay linear (PostgreSQL; this transaction only).
 
     No JIT compilation: a partial rebuild's statements read a few days through
@@ -252,15 +252,20 @@ def _tune_transaction(full: bool) -> None:
     costs more (~10 ms a statement) than it saves; a full rebuild took the same time
     without it (medium workspace, 2026-12-05).
 
-    No nested loops in a full rebuild, nor while the data tables' statistics are
-    missing or far behind (a backfill the analyse before the rebuild could not
-    cover): on guessed row counts they rescan a table per row, where hash joins stay
-    linear whatever the guess. A full rebuild reads whole tables, and its INSERTs
-    check for each new row that no row with its key is left (`Rollup.replace_differing`):
-    with the rollup table analysed while empty (a workspace's first build) the planner
-    made that check a nested loop scanning the table being written, whose own new
-    rows it then visited again for every row: the medium workspace's page days did
-    not finish in 300 s, and take seconds with a hash join.
+    No nested loops: on guessed row counts they rescan a table, or a subquery, once
+    per row, where hash joins stay linear whatever the guess. A full rebuild reads
+    whole tables, and its INSERTs check for each new row that no row with its key
+    is left (`Rollup.replace_differing`): with the rollup table analysed while empty
+    (a workspace's first build) the planner made that check a nested loop scanning
+    the table being written, whose own new rows it then visited again for every
+    row: the medium workspace's page days did not finish in 300 s, and take seconds
+    with a hash join. A partial rebuild reads the days just pushed, which the
+    statistics never know (the rows of today came after the last ANALYZE): on the
+    small workspace the planner counted one row of today where 4,000 page views
+    were, and compared each visitor day with every new one (a one-day rebuild took
+    7 s; 60 ms with hash joins). What a partial rebuild must read by index, row by
+    row (a session's page views, a touchpoint's lead), it reads through LATERAL
+    subqueries, which stay loops.
 
     No merge joins: a merge join may merge on some of the equalities only and test
     the rest row by row. A one-day rebuild of visitor days checks each (visitor, day)
@@ -273,8 +278,7 @@ def _tune_transaction(full: bool) -> None:
             cursor.execute(f"SET LOCAL work_mem = '{REBUILD_WORK_MEM}'")
             cursor.execute("SET LOCAL jit = off")
             cursor.execute("SET LOCAL enable_mergejoin = off")
-            if full or statistics_unreliable(rollups.SOURCE_TABLES):
-                cursor.execute("SET LOCAL enable_nestloop = off")
+            cursor.execute("SET LOCAL enable_nestloop = off")
 
 
 def _far_from_reference(reference: float, day_range_: tuple[date, date], half_life_days: int) -> bool:

@@ -9,7 +9,7 @@ from django.db import connection
 from campaigns.models import (
     DealStatus,
 )
-from kpis.queries import TARGET_TOUCHES, decayed_weight_sql
+from kpis.queries import decayed_weight_sql, target_touches
 from kpis.rollups.tables import ACCOUNT_DAYS, CUSTOMER_DAYS, FACTS, Span, T, any_of, column_list, count_if, run
 
 # ---------------------------------------------------------------- accounts
@@ -28,7 +28,9 @@ def build_account_days(
         workspace_id,
         span,
         "day",
-        f"SELECT %(ws)s, t.occurred_on, a.id, COUNT(*), SUM({decayed}) {TARGET_TOUCHES}{span.where('t.occurred_on')}"
+        f"SELECT %(ws)s, t.occurred_on, a.id, COUNT(*), SUM({decayed})"
+        f" {target_touches(probe_leads=connection.vendor == 'postgresql' and not span.everything)}"
+        f"{span.where('t.occurred_on')}"
         " GROUP BY t.occurred_on, a.id",
         span.params(workspace_id, **decay_params),
     )
