@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import TypeVar
 
@@ -95,6 +96,30 @@ def object_by_day(*, objects: QuerySet[M], on: date) -> M | None:
     return objects.filter(date=on).first()
 
 
+def key_probes_sql(table: str, key: Sequence[tuple[str, str]], read: Sequence[str], *, lock: bool = False) -> str:
+    """SQL (PostgreSQL): the `read` columns of the rows of `table` that (workspace_id, *key) names, row by row.
+
+    `key` is (quoted column, type) of each key column. The parameters (%b) are
+    an array of workspace ids, then one array per key column, all as long as
+    the keys. The workspace comes with each key, so the planner sees
+    `workspace_id = <a value of the join>`, never the constant: with the
+    constant, and statistics from before a new workspace's backfill, it counts
+    one row in the workspace, every index starting with workspace_id costs the
+    same, and it read the workspace's every row through another index (once
+    per batch; probed per key, once per key: 1.7 s for 1,000 keys among 13,000
+    rows). Keyed by every column of the unique index, each probe is one row
+    whatever the statistics say; rows come (and are locked) in the keys' order.
+    """
+    names = [f"k{n}" for n in range(len(key))]
+    arrays = ", ".join(f"%b::{db_type}[]" for _column, db_type in key)
+    matches = " AND ".join(f"{column} = k.{name}" for (column, _type), name in zip(key, names, strict=True))
+    return (
+        f"SELECT r.* FROM unnest(%b::bigint[], {arrays}) AS k (ws, {', '.join(names)})"  # noqa: S608
+        f" CROSS JOIN LATERAL (SELECT {', '.join(read)} FROM {table} WHERE workspace_id = k.ws AND {matches}"
+        f" OFFSET 0{' FOR UPDATE' if lock else ''}) r"
+    )
+
+
 def reference_ids(*, ref: str, external_ids: set[str]) -> dict[str, int]:
     """{external_id: pk} of the current workspace's `ref` objects (campaign, account, lead) among `external_ids`."""
     model = REFERENCED_MODELS[ref]
@@ -103,20 +128,14 @@ def reference_ids(*, ref: str, external_ids: set[str]) -> dict[str, int]:
     # One array parameter bound on the server instead of up to 1,000 quoted literals.
     workspace = current_workspace()
     table = connection.ops.quote_name(model._meta.db_table)
-    # The import's check reads outside any transaction: give the binding cursor one (no savepoint inside one).
     wanted = list(external_ids)
     if connection.citus:
         sql = f"SELECT external_id, id FROM {table} WHERE workspace_id = %b AND external_id = ANY(%b)"  # noqa: S608
         params = [workspace.pk, wanted]
     else:
-        # One probe of the (workspace, external_id) index per id, the workspace given with each so that the
-        # planner cannot take a new workspace for one row and scan its every row (services._lock_by_key_probes).
-        sql = (
-            "SELECT r.external_id, r.id FROM unnest(%b::bigint[], %b::text[]) AS k (ws, external_id)"  # noqa: S608
-            f" CROSS JOIN LATERAL (SELECT external_id, id FROM {table}"
-            " WHERE workspace_id = k.ws AND external_id = k.external_id OFFSET 0) r"
-        )
+        sql = key_probes_sql(table, [("external_id", "text")], ["external_id", "id"])
         params = [[workspace.pk] * len(wanted), wanted]
+    # The import's check reads outside any transaction: give the binding cursor one (no savepoint inside one).
     with transaction.atomic(savepoint=False), connection.binding_cursor() as cursor:
         cursor.execute(sql, params)
         return dict(cursor.fetchall())

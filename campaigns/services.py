@@ -556,6 +556,8 @@ def _lock_existing(resource: Resource, workspace: Workspace, values: list[dict[s
     hash the whole table), then a key of several columns matched exactly, so
     no row outside the batch is locked.
     """
+    if not connection.citus:
+        return _lock_by_key_probes(resource, workspace, values)
     model = resource.model
     qn = connection.ops.quote_name
     column_of = {f.attname: f.column for f in model._meta.concrete_fields}
@@ -563,8 +565,6 @@ def _lock_existing(resource: Resource, workspace: Workspace, values: list[dict[s
     key_values = [sorted({row[name] for row in values} - {None}) for name in resource.key]
     if not all(key_values):  # only rows without a key (appended): none exists yet
         return {}
-    if not connection.citus:
-        return _lock_by_key_probes(resource, workspace, values)
     read = (*resource.key, *resource.day_columns, *resource.watched)
     key_columns = [qn(column_of[name]) for name in resource.key]
     where = [f"{c} = ANY(%b::{t}[])" for c, t in zip(key_columns, types, strict=True)]
@@ -587,33 +587,18 @@ def _lock_existing(resource: Resource, workspace: Workspace, values: list[dict[s
 def _lock_by_key_probes(
     resource: Resource, workspace: Workspace, values: list[dict[str, Any]]
 ) -> dict[Any, dict[str, Any]]:
-    """Plain PostgreSQL's `_lock_existing`: one probe of the key's unique index per key, in the batch's order.
-
-    The workspace comes with each key (an array as long as the keys), so the
-    planner sees `workspace_id = <a value of the join>`, never the constant.
-    With the constant, and statistics from before a new workspace's backfill,
-    it counts one row in the workspace; every index starting with workspace_id
-    then costs the same, and it scanned the workspace's every row through
-    another index (once per batch; probed per key, once per key: 1.7 s for
-    1,000 keys among 13,000 rows). Keyed by both columns, the unique index is
-    the one-row probe whatever the statistics say. Locked in the order of
-    `values` (key order, see _write_order).
-    """
+    """Plain PostgreSQL's `_lock_existing`: one probe of the key's unique index per key, in the batch's order
+    (key order, see _write_order), whatever the statistics say (`selectors.key_probes_sql`)."""
+    keys = list(dict.fromkeys(k for row in values if None not in (k := _key_values(resource, row))))
+    if not keys:  # only rows without a key (appended): none exists yet
+        return {}
     model = resource.model
     qn = connection.ops.quote_name
-    column_of = {f.attname: f.column for f in model._meta.concrete_fields}
-    keys = list(dict.fromkeys(k for row in values if None not in (k := _key_values(resource, row))))
-    types = [model._meta.get_field(name).db_type(connection) for name in resource.key]
-    names = [f"k{n}" for n in range(len(resource.key))]
-    matches = " AND ".join(f"{qn(column_of[name])} = k.{k}" for name, k in zip(resource.key, names, strict=True))
+    column_of = {f.attname: qn(f.column) for f in model._meta.concrete_fields}
+    key = [(column_of[name], model._meta.get_field(name).db_type(connection)) for name in resource.key]
     read = (*resource.key, *resource.day_columns, *resource.watched)
-    arrays = ", ".join(f"%b::{t}[]" for t in types)
-    sql = (
-        f"SELECT t.* FROM unnest(%b::bigint[], {arrays}) AS k (ws, {', '.join(names)})"  # noqa: S608
-        f" CROSS JOIN LATERAL (SELECT {', '.join(qn(column_of[name]) for name in read)}"
-        f" FROM {qn(model._meta.db_table)} WHERE workspace_id = k.ws AND {matches} OFFSET 0 FOR UPDATE) t"
-    )
-    params = [[workspace.pk] * len(keys), *([key[i] for key in keys] for i in range(len(resource.key)))]
+    sql = selectors.key_probes_sql(qn(model._meta.db_table), key, [column_of[name] for name in read], lock=True)
+    params = [[workspace.pk] * len(keys), *([k[i] for k in keys] for i in range(len(resource.key)))]
     with connection.binding_cursor() as cursor:
         cursor.execute(sql, params)
         return _rows_by_key(resource, {_row_key(resource, row) for row in values}, read, cursor.fetchall())
