@@ -150,31 +150,38 @@ class Rollup:
         """Make the workspace's rows those of `select` (workspace_id, *columns), writing only the differences.
 
         The full rebuild is the nightly guard against drift: it usually finds
-        next to nothing changed. See `replace_differing`; on plain PostgreSQL
-        the same in one statement (`_replace_in_one_statement`).
+        next to nothing changed. See `replace_differing`.
         """
-        if connection.vendor == "postgresql" and not getattr(connection, "citus", False):
-            self._replace_in_one_statement(workspace_id, select, params)
-        else:
-            self.replace_differing(workspace_id, select, params)
+        self.replace_differing(workspace_id, select, params)
 
     def replace_differing(
         self, workspace_id: int, select: str, params: dict[str, object], within: str = "", returning: str = ""
     ) -> set:
         """Make the rows `within` matches (all by default) those of `select`, writing only the differences.
 
-        Two statements, each reading `select` as a CTE: rows with no identical
-        new row are deleted, then the new rows whose key is no longer there
-        are inserted (by key: a float sum may differ in its last bit between
-        two evaluations); an unchanged rollup is written nothing and leaves
-        no dead rows. Each statement writes once, so none depends on whether
-        a CTE sees the statement's own writes (Citus runs CTEs as separate
-        steps), and nothing goes through a temporary table, which Citus
-        cannot join to a distributed one. `within` (an ` AND …` condition on the table's columns, met by
-        every row of `select`) limits the rows compared to those it matches;
-        it must not read this table's rows that the DELETE changes. The
-        values of the `returning` column of the rows deleted and inserted
-        come back (the days whose other rollups change).
+        Rows with no identical new row are deleted, then the new rows with no
+        identical row before are inserted: an unchanged rollup is written
+        nothing and leaves no dead rows. `within` (an ` AND …` condition on
+        the table's columns, met by every row of `select`) limits the rows
+        compared to those it matches. The values of the `returning` column of
+        the rows deleted and inserted come back (the days whose other rollups
+        change). On plain PostgreSQL in one statement, the new rows evaluated
+        once (`_replace_in_one_statement`); on SQLite and Citus in two
+        (`_replace_in_two_statements`).
+        """
+        if connection.vendor == "postgresql" and not getattr(connection, "citus", False):
+            return self._replace_in_one_statement(select, params, within, returning)
+        return self._replace_in_two_statements(select, params, within, returning)
+
+    def _replace_in_two_statements(self, select: str, params: dict[str, object], within: str, returning: str) -> set:
+        """`replace_differing` as two statements, each reading `select` as a CTE.
+
+        Each statement writes once, so none depends on whether a CTE sees the
+        statement's own writes (Citus runs CTEs as separate steps), and nothing
+        goes through a temporary table, which Citus cannot join to a distributed
+        one. `within` must not read this table's rows that the DELETE changes.
+        The INSERT takes the new rows whose key is no longer there (by key: a
+        float sum may differ in its last bit between two evaluations).
         """
         columns = ", ".join(self.columns)
         new = f"WITH n (workspace_id, {columns}) AS ({select})"
@@ -193,8 +200,8 @@ class Rollup:
         )
         return {row[0] for row in changed}
 
-    def _replace_in_one_statement(self, workspace_id: int, select: str, params: dict[str, object]) -> None:
-        """Plain PostgreSQL's full rebuild: `replace_differing` in one statement, the new rows evaluated once.
+    def _replace_in_one_statement(self, select: str, params: dict[str, object], within: str, returning: str) -> set:
+        """Plain PostgreSQL's `replace_differing`: one statement, the new rows evaluated once.
 
         Every part of a statement sees the rows as they were before it: the
         insert takes the new rows with no identical row then, which are
@@ -202,23 +209,25 @@ class Rollup:
         The insert first counts the deleted rows, so every deletion is done
         before a new row meets a freed key in a unique index. The new rows
         are materialised (read twice), and nothing tells the planner how many
-        there are: only a full rebuild uses this form, whose plans join by
-        hash whatever the estimate (`kpis.services._tune_transaction`). With
-        nested loops a one-day rebuild of 12,000 sessions compared each row
-        with every new one (16 s on the medium workspace, 2026-12-05).
+        there are: safe only because every rebuild joins by hash whatever the
+        estimate (`kpis.services._tune_transaction`). With nested loops a
+        one-day rebuild of 12,000 sessions compared each row with every new
+        one (16 s on the medium workspace, 2026-12-05).
         """
         columns = ", ".join(self.columns)
         into, values, source = self._target()
-        run(
+        back = returning or "1"
+        rows = run(
             f"WITH n (workspace_id, {columns}) AS ({select}),"
-            f" d AS (DELETE FROM {self.table} WHERE workspace_id = %(ws)s"
-            f" AND NOT EXISTS (SELECT 1 FROM n WHERE {self._identical('n', self.table)}) RETURNING 1),"
+            f" d AS (DELETE FROM {self.table} WHERE workspace_id = %(ws)s{within}"
+            f" AND NOT EXISTS (SELECT 1 FROM n WHERE {self._identical('n', self.table)}) RETURNING {back}),"
             f" i AS (INSERT INTO {into} SELECT {values} FROM {source} WHERE (SELECT COUNT(*) FROM d) >= 0"
-            f" AND NOT EXISTS (SELECT 1 FROM {self.table} t WHERE t.workspace_id = %(ws)s"
-            f" AND {self._identical('n', 't')}) RETURNING 1)"
-            " SELECT (SELECT COUNT(*) FROM d), (SELECT COUNT(*) FROM i)",
+            f" AND NOT EXISTS (SELECT 1 FROM {self.table} t WHERE t.workspace_id = %(ws)s{within}"
+            f" AND {self._identical('n', 't')}) RETURNING {back})"
+            + (" SELECT * FROM d UNION SELECT * FROM i" if returning else " SELECT 1"),
             params,
         )
+        return {row[0] for row in rows} if returning else set()
 
     def _identical(self, new: str, old: str) -> str:
         """SQL: row `new` has the key and the values of row `old` (null-safe), workspace included."""
