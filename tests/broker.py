@@ -13,6 +13,9 @@ from pathlib import Path
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parent.parent
+# One per test process: CI's PostgreSQL and Citus passes run side by side in one checkout, and a shared log
+# let one pass take the other's worker for ready.
+WORKER_LOG = ROOT / f".pytest-worker-{os.getpid()}.log"
 
 
 def broker_reset() -> None:
@@ -56,7 +59,7 @@ def celery_worker(
         "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
         **(extra_env or {}),
     }
-    log = open(ROOT / ".pytest-worker.log", "w")  # noqa: SIM115
+    log = open(WORKER_LOG, "w")  # noqa: SIM115
     process = subprocess.Popen(
         [
             sys.executable,
@@ -94,8 +97,8 @@ def _wait_until_ready(process: subprocess.Popen, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"celery worker exited: {(ROOT / '.pytest-worker.log').read_text()[-2000:]}")
-        if "ready." in (ROOT / ".pytest-worker.log").read_text():
+            raise RuntimeError(f"celery worker exited: {WORKER_LOG.read_text()[-2000:]}")
+        if "ready." in WORKER_LOG.read_text():
             return
         time.sleep(0.2)
     raise TimeoutError("celery worker did not become ready")

@@ -9,8 +9,18 @@ from django.db import connection
 from campaigns.models import (
     DealStatus,
 )
-from kpis.queries import decayed_weight_sql, target_touches
-from kpis.rollups.tables import ACCOUNT_DAYS, CUSTOMER_DAYS, FACTS, Span, T, any_of, column_list, count_if, run
+from kpis.queries import decayed_weight_sql, same_workspace, target_touches
+from kpis.rollups.tables import (
+    ACCOUNT_DAYS,
+    CUSTOMER_DAYS,
+    FACTS,
+    Span,
+    T,
+    any_of,
+    column_list,
+    count_if,
+    run,
+)
 
 # ---------------------------------------------------------------- accounts
 
@@ -62,15 +72,23 @@ def build_account_facts(
     touched = " OR ".join(
         f"EXISTS (SELECT 1 FROM {source} AND {condition})"
         for source, condition in (
-            (f"{T['touchpoint']} t WHERE t.workspace_id = %(ws)s AND t.account_id = f.account_id", f"t.{at_in_span}"),
             (
-                f"{T['lead']} l JOIN {T['touchpoint']} t ON t.workspace_id = l.workspace_id AND t.lead_id = l.id"
-                " WHERE l.workspace_id = %(ws)s AND l.account_id = f.account_id AND t.workspace_id = %(ws)s",
+                f"{T['touchpoint']} t WHERE {same_workspace('t', 'f')} AND t.account_id = f.account_id",
                 f"t.{at_in_span}",
             ),
-            (f"{T['lead']} l WHERE l.workspace_id = %(ws)s AND l.account_id = f.account_id", f"l.created_on{in_span}"),
             (
-                f"{T['deal']} d WHERE d.workspace_id = %(ws)s AND d.account_id = f.account_id",
+                # Each lead's touchpoints probed by the lead (a join here would be hashed: every
+                # touchpoint of the workspace, once per account).
+                f"{T['lead']} l WHERE {same_workspace('l', 'f')} AND l.account_id = f.account_id",
+                f"EXISTS (SELECT 1 FROM {T['touchpoint']} t WHERE {same_workspace('t', 'l')} AND t.lead_id = l.id"
+                f" AND t.{at_in_span})",
+            ),
+            (
+                f"{T['lead']} l WHERE {same_workspace('l', 'f')} AND l.account_id = f.account_id",
+                f"l.created_on{in_span}",
+            ),
+            (
+                f"{T['deal']} d WHERE {same_workspace('d', 'f')} AND d.account_id = f.account_id",
                 f"(d.created_on{in_span} OR d.closed_on{in_span})",
             ),
         )
@@ -103,31 +121,39 @@ def _facts_rows(condition: str) -> str:
         f" FROM {T['deal']} WHERE workspace_id = %(ws)s AND status = '{DealStatus.WON}'{condition}"
     )
     return (
-        f"SELECT %(ws)s, w.account_id, {_first_touch('w.account_id')}, w.id, w.closed_at, w.closed_on,"
+        f"SELECT %(ws)s, w.account_id, {_first_touch('w')}, w.id, w.closed_at, w.closed_on,"
         f" w.source_campaign_id, a.is_target FROM ({first_won}) w"
         f" JOIN {T['account']} a ON a.workspace_id = w.workspace_id AND a.id = w.account_id"
         " WHERE a.workspace_id = %(ws)s AND w.position = 1"  # the constant too: Citus then routes to one shard
     )
 
 
-def _first_touch(account: str) -> str:
-    """first_touch_at(account) of docs/kpis.md: the earliest touchpoint (its own or its leads'), lead or deal.
+def _first_touch(won: str) -> str:
+    """first_touch_at of the account of row `won` (docs/kpis.md): the earliest touchpoint (its own or its
+    leads'), lead or deal.
 
     Four minimums, each one read from an index; the account has a deal, so
     the last is never null (SQLite's MIN() of several values is null if any is).
     """
-    ws = "workspace_id = %(ws)s"
-    direct = f"(SELECT MIN(occurred_at) FROM {T['touchpoint']} WHERE {ws} AND account_id = {account})"
+    account = f"{won}.account_id"
+    direct = f"(SELECT MIN(t.occurred_at) FROM {T['touchpoint']} t WHERE {same_workspace('t', won)} AND t.account_id = {account})"
     # Per lead, its first touchpoint without an account of its own: one step along the (lead, occurred_at) index.
+    # "No account of its own" checked on the lead's rows, not looked up (`+ 0`): without statistics the
+    # planner took it for rare and ANDed the lead's index with the account index's every null entry.
+    no_account = "t.account_id + 0 IS NULL" if connection.vendor == "postgresql" else "t.account_id IS NULL"
     lead_first = (
-        f"(SELECT t.occurred_at FROM {T['touchpoint']} t WHERE t.workspace_id = %(ws)s"
-        " AND t.workspace_id = l.workspace_id AND t.lead_id = l.id AND t.account_id IS NULL ORDER BY t.occurred_at LIMIT 1)"
+        f"(SELECT t.occurred_at FROM {T['touchpoint']} t WHERE {same_workspace('t', 'l')}"
+        f" AND t.lead_id = l.id AND {no_account} ORDER BY t.occurred_at LIMIT 1)"
     )
     via_lead = (
-        f"(SELECT MIN({lead_first}) FROM {T['lead']} l WHERE l.workspace_id = %(ws)s AND l.account_id = {account})"
+        f"(SELECT MIN({lead_first}) FROM {T['lead']} l WHERE {same_workspace('l', won)} AND l.account_id = {account})"
     )
-    lead = f"(SELECT MIN(created_at) FROM {T['lead']} WHERE {ws} AND account_id = {account})"
-    deal = f"(SELECT MIN(created_at) FROM {T['deal']} WHERE {ws} AND account_id = {account})"
+    lead = (
+        f"(SELECT MIN(l.created_at) FROM {T['lead']} l WHERE {same_workspace('l', won)} AND l.account_id = {account})"
+    )
+    deal = (
+        f"(SELECT MIN(d.created_at) FROM {T['deal']} d WHERE {same_workspace('d', won)} AND d.account_id = {account})"
+    )
     if connection.vendor == "postgresql":
         return f"LEAST({direct}, {via_lead}, {lead}, {deal})"
     return f"MIN(COALESCE({direct}, {deal}), COALESCE({via_lead}, {deal}), COALESCE({lead}, {deal}), {deal})"

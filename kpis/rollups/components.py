@@ -12,7 +12,7 @@ from campaigns.models import (
 from kpis.models import (
     COMPONENT_FIELDS,
 )
-from kpis.queries import quoted
+from kpis.queries import quoted, same_workspace
 from kpis.rollups.tables import COMPONENTS, WORKSPACE_DAYS, Span, T, count_if
 
 # ---------------------------------------------------------------- additive components
@@ -52,7 +52,7 @@ def _component_sources(span: Span) -> list[tuple[str, str, str, dict[str, str]]]
         # OFFSET 0 keeps PostgreSQL from weighing a hash of every won deal instead (it may pick it).
         fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
         customer = (
-            f"EXISTS (SELECT 1 FROM {T['deal']} d WHERE d.workspace_id = %(ws)s AND d.workspace_id = l.workspace_id AND d.lead_id = l.id"
+            f"EXISTS (SELECT 1 FROM {T['deal']} d WHERE {same_workspace('d', 'l')} AND d.lead_id = l.id"
             f" AND d.{won}{fence})"
         )
     in_span = " BETWEEN %(first)s AND %(last)s"

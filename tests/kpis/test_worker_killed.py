@@ -38,7 +38,7 @@ from kpis.models import KpiState, WebSession
 from kpis.rollups.tables import SESSIONS
 from kpis.services import recompute_rollups
 from kpis.tasks import recompute_workspace_full_task
-from tests.broker import ROOT, celery_worker, wait_for
+from tests.broker import WORKER_LOG, celery_worker, wait_for
 from tests.data_factories import CampaignFactory, SpendEntryFactory, TouchpointFactory
 from tests.kpis.test_recompute import rollup_rows, seed
 
@@ -52,7 +52,6 @@ pytestmark = [
 ]
 
 WAIT = 60  # seconds, the bound of every wait
-WORKER_LOG = ROOT / ".pytest-worker.log"
 TASK = "kpis.recompute_workspace_full"
 
 
