@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from accounts.tenancy import workspace_scope
 from campaigns.models import Lead, Touchpoint
 from campaigns.services import touchpoint_upsert_batch
-from tests.app_role import as_admin
+from tests.app_role import analyse_as_owner
 from tests.data_factories import LeadFactory
 
 pytestmark = [
@@ -75,12 +75,7 @@ def test_a_new_workspace_backfill_probes_the_key_indexes_without_statistics(work
     if connection.citus:
         pytest.skip("Citus keeps the one-scan form: its shards are analysed apart (README, Scaling out)")
     _rows(other_workspace, 2000, "a")
-    with as_admin(), connection.cursor() as cursor:
-        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-        if not cursor.fetchone()[0]:
-            pytest.skip("ANALYZE of the tables needs their owner")
-        for table in TABLES:
-            cursor.execute(f"ANALYZE {table}")
+    analyse_as_owner(TABLES)
     existing = _rows(workspace, 3000, "b")  # after the ANALYZE: the statistics know nothing of this workspace
 
     batch = [{"external_id": tp.external_id, "kind": "page_view", "occurred_at": "2026-03-05T10:00:00Z",

@@ -30,7 +30,7 @@ from kpis.rollups import SOURCE_TABLES
 from kpis.services import recompute_rollups
 from kpis.statistics import stale_tables_analyse
 from sampledata.seeding import seed_workspace
-from tests.app_role import as_admin
+from tests.app_role import analyse_as_owner, as_admin
 from tests.clock import SEEDED_NOW
 from tests.data_factories import CampaignFactory, TouchpointFactory
 
@@ -340,12 +340,7 @@ def test_a_partial_rebuild_of_a_workspace_the_statistics_do_not_know_probes_by_k
     seed_workspace(workspace=other_workspace, scale="demo", seed=5, until=SEEDED_NOW)
     recompute_rollups(workspace_id=other_workspace.pk)
     tables = [*SOURCE_TABLES, *(model._meta.db_table for model in ROLLUPS)]
-    with as_admin(), connection.cursor() as cursor:
-        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-        if not cursor.fetchone()[0]:
-            pytest.skip("ANALYZE of the tables needs their owner")
-        for table in tables:
-            cursor.execute(f"ANALYZE {table}")
+    analyse_as_owner(tables)
     # From now on the statistics stay as they are: the recompute's own analyse of changed tables is off.
     monkeypatch.setattr("kpis.services.stale_tables_analyse", lambda *args, **kwargs: 0)
     seed_workspace(workspace=workspace, scale="demo", seed=4, until=SEEDED_NOW)
