@@ -34,6 +34,11 @@ def among(column: str, subquery: str) -> str:
     return f"{column} IN ({subquery})"
 
 
+def plain_postgresql() -> bool:
+    """PostgreSQL without Citus (the rollups also run on SQLite, whose connection has no `citus`)."""
+    return connection.vendor == "postgresql" and not getattr(connection, "citus", False)
+
+
 def same_workspace(inner: str, outer: str) -> str:
     """SQL: the rows `inner` that a subquery run once per outer row finds by that row's key (its account,
     its lead) are in the workspace of row `outer`.
@@ -51,9 +56,9 @@ def same_workspace(inner: str, outer: str) -> str:
     keys include the workspace). Citus needs the constant to send the
     statement to the workspace's shard; SQLite keeps it too.
     """
-    if connection.vendor == "postgresql" and not getattr(connection, "citus", False):
+    if plain_postgresql():
         return f"{inner}.workspace_id + 0 = {outer}.workspace_id"
-    return f"{inner}.workspace_id = %(ws)s AND {inner}.workspace_id = {outer}.workspace_id"
+    return _routed_workspace(inner, outer)
 
 
 def outer_workspace(inner: str, outer: str) -> str:
@@ -70,8 +75,13 @@ def outer_workspace(inner: str, outer: str) -> str:
     for one push to a workspace with 6,000 sessions that day). Citus needs the
     constant to send the statement to the workspace's shard; SQLite keeps it.
     """
-    if connection.vendor == "postgresql" and not getattr(connection, "citus", False):
+    if plain_postgresql():
         return f"{inner}.workspace_id = {outer}.workspace_id"
+    return _routed_workspace(inner, outer)
+
+
+def _routed_workspace(inner: str, outer: str) -> str:
+    """Citus's and SQLite's form: the workspace as a constant (Citus routes by it) and as the outer row's."""
     return f"{inner}.workspace_id = %(ws)s AND {inner}.workspace_id = {outer}.workspace_id"
 
 

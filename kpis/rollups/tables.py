@@ -33,6 +33,7 @@ from kpis.models import (
     WebSession,
     WorkspaceDay,
 )
+from kpis.queries import plain_postgresql
 
 T = {
     "touchpoint": Touchpoint._meta.db_table,
@@ -169,7 +170,7 @@ class Rollup:
         once (`_replace_in_one_statement`); on SQLite and Citus in two
         (`_replace_in_two_statements`).
         """
-        if connection.vendor == "postgresql" and not getattr(connection, "citus", False):
+        if plain_postgresql():
             return self._replace_in_one_statement(select, params, within, returning)
         return self._replace_in_two_statements(select, params, within, returning)
 
